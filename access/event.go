@@ -1,0 +1,73 @@
+package access
+
+import "time"
+
+// EventType names what happened, as it appears in the audit trail.
+type EventType string
+
+const (
+	EventRequested          EventType = "requested"
+	EventApproved           EventType = "approved" // one approver's approval
+	EventDenied             EventType = "denied"
+	EventAutoApproved       EventType = "auto_approved" // on-call pre-approval
+	EventBreakGlass         EventType = "break_glass"
+	EventProvisioned        EventType = "provisioned"
+	EventStandingAccess     EventType = "standing_access" // held already; will not be removed
+	EventProvisionFailed    EventType = "provision_failed"
+	EventFailed             EventType = "failed" // provisioning gave up
+	EventReminded           EventType = "reminded"
+	EventExtensionRequested EventType = "extension_requested"
+	EventExtended           EventType = "extended"
+	EventRevoked            EventType = "revoked"
+	EventExpired            EventType = "expired"
+	EventRemovalStarted     EventType = "removal_started"
+	EventRemovalFailed      EventType = "removal_failed"
+	EventCancelled          EventType = "cancelled"
+	EventTimedOut           EventType = "timed_out"
+	EventRefused            EventType = "refused" // an attempt the rules turned down
+)
+
+// Event is one entry of the append-only audit trail.
+type Event struct {
+	Seq        uint64            `json:"seq"` // assigned by the store, gapless from 1
+	Time       time.Time         `json:"time"`
+	Type       EventType         `json:"type"`
+	Actor      User              `json:"actor"`   // who did it; System for the bot itself
+	Subject    User              `json:"subject"` // whose access it concerns
+	ResourceID string            `json:"resource_id,omitempty"`
+	RequestID  string            `json:"request_id,omitempty"`
+	Details    map[string]string `json:"details,omitempty"`
+}
+
+// NewEvent returns an event about r caused by actor at now.
+func NewEvent(t EventType, actor User, r *Request, now time.Time, details map[string]string) Event {
+	return Event{Time: now, Type: t, Actor: actor, Subject: r.Requester, ResourceID: r.ResourceID, RequestID: r.ID, Details: details}
+}
+
+// EventFilter selects audit events; zero fields match everything.
+type EventFilter struct {
+	Since, Until time.Time // Since inclusive, Until exclusive
+	Email        string    // actor or subject
+	ResourceID   string
+	AfterSeq     uint64
+}
+
+// Match reports whether e passes f.
+func (f EventFilter) Match(e Event) bool {
+	if e.Seq <= f.AfterSeq && f.AfterSeq > 0 {
+		return false
+	}
+	if !f.Since.IsZero() && e.Time.Before(f.Since) {
+		return false
+	}
+	if !f.Until.IsZero() && !e.Time.Before(f.Until) {
+		return false
+	}
+	if f.ResourceID != "" && e.ResourceID != f.ResourceID {
+		return false
+	}
+	if f.Email != "" && !(User{Email: f.Email}).Is(e.Actor) && !(User{Email: f.Email}).Is(e.Subject) {
+		return false
+	}
+	return true
+}

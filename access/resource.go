@@ -1,0 +1,135 @@
+package access
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// TargetKind says what a grant changes in the identity provider.
+type TargetKind string
+
+const (
+	TargetGroup TargetKind = "group" // membership of an Okta group
+	TargetApp   TargetKind = "app"   // assignment to an Okta app
+)
+
+// Target is the thing in the identity provider that a grant adds a user to.
+type Target struct {
+	Kind TargetKind
+	ID   string
+}
+
+func (t Target) String() string { return string(t.Kind) + " " + t.ID }
+
+// ExtensionPolicy says how a grant may be extended.
+type ExtensionPolicy struct {
+	MaxExtensions    int
+	RequiresApproval bool
+}
+
+// DefaultExtensionPolicy applies when a resource and its policy say nothing.
+var DefaultExtensionPolicy = ExtensionPolicy{MaxExtensions: 2, RequiresApproval: true}
+
+// OnCallPolicy says which PagerDuty on-call entries a resource trusts.
+type OnCallPolicy struct {
+	Schedules          []string
+	EscalationPolicies []string
+	MaxEscalationLevel int // 0: any level
+	AutoApprove        bool
+	BreakGlass         bool
+	BreakGlassDuration time.Duration
+}
+
+// DefaultBreakGlassDuration applies when a resource allows break-glass without
+// saying for how long.
+const DefaultBreakGlassDuration = time.Hour
+
+// Trusts reports whether an on-call shift qualifies under this policy.
+func (p *OnCallPolicy) Trusts(s Shift) bool {
+	if p == nil {
+		return false
+	}
+	if p.MaxEscalationLevel > 0 && s.Level > p.MaxEscalationLevel {
+		return false
+	}
+	return (s.ScheduleID != "" && slices.Contains(p.Schedules, s.ScheduleID)) ||
+		(s.EscalationPolicyID != "" && slices.Contains(p.EscalationPolicies, s.EscalationPolicyID))
+}
+
+// Resource is something people can ask for: an Okta group or app, with the
+// policy (already merged from config) that governs it.
+type Resource struct {
+	ID          string
+	Name        string
+	Description string
+	Target      Target
+	Approvers   []string        // emails, lower case
+	Durations   []time.Duration // the choices offered, ascending
+	MaxDuration time.Duration
+	// MinApprovals distinct approvers must approve; at least 1.
+	MinApprovals int
+	Extension    ExtensionPolicy
+	OnCall       *OnCallPolicy // nil: the resource does not trust on-call
+}
+
+// IsApprover reports whether email may approve requests for r.
+func (r *Resource) IsApprover(email string) bool {
+	return email != "" && slices.Contains(r.Approvers, strings.ToLower(email))
+}
+
+// AllowsDuration reports whether d is one of the offered choices.
+func (r *Resource) AllowsDuration(d time.Duration) bool {
+	return slices.Contains(r.Durations, d)
+}
+
+// BreakGlassDuration is how long a break-glass grant lasts: the configured
+// time (default one hour), never above MaxDuration.
+func (r *Resource) BreakGlassDuration() time.Duration {
+	d := DefaultBreakGlassDuration
+	if r.OnCall != nil && r.OnCall.BreakGlassDuration > 0 {
+		d = r.OnCall.BreakGlassDuration
+	}
+	if r.MaxDuration > 0 && d > r.MaxDuration {
+		d = r.MaxDuration
+	}
+	return d
+}
+
+// Catalog is the set of resources from config, in config order.
+type Catalog struct {
+	list []Resource
+	byID map[string]int
+}
+
+// NewCatalog indexes resources by id. Config validation guarantees ids are unique.
+func NewCatalog(resources []Resource) *Catalog {
+	c := &Catalog{list: resources, byID: make(map[string]int, len(resources))}
+	for i, r := range resources {
+		c.byID[r.ID] = i
+	}
+	return c
+}
+
+// Get returns the resource with id, or an ENOTFOUND error.
+func (c *Catalog) Get(id string) (*Resource, error) {
+	i, ok := c.byID[id]
+	if !ok {
+		return nil, &Error{Code: ENOTFOUND, Field: "resource", Message: unknownResourceMessage(id, c)}
+	}
+	return &c.list[i], nil
+}
+
+// All returns every resource in config order. Callers must not modify it.
+func (c *Catalog) All() []Resource { return c.list }
+
+func unknownResourceMessage(id string, c *Catalog) string {
+	ids := make([]string, 0, len(c.list))
+	for _, r := range c.list {
+		ids = append(ids, r.ID)
+	}
+	if id == "" {
+		return "Choose a resource. Available: " + strings.Join(ids, ", ") + "."
+	}
+	return "There is no resource \"" + id + "\". Available: " + strings.Join(ids, ", ") + "."
+}

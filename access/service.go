@@ -1,0 +1,104 @@
+package access
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps requests and the audit trail. Every method that changes state
+// does so in one transaction, together with the audit events it is given.
+// Implementations make no network calls and decode values before returning.
+type Store interface {
+	// Create stores a new request and appends events. ECONFLICT if the id exists.
+	Create(ctx context.Context, r *Request, events ...Event) error
+	// Update loads request id, calls fn on it and, if fn returns nil, stores the
+	// result and the events fn returned, in one transaction; fn sees the
+	// current state, so its checks and the write cannot race. fn must not do
+	// I/O. Returns fn's error unchanged, or ENOTFOUND.
+	Update(ctx context.Context, id string, fn func(r *Request) ([]Event, error)) (*Request, error)
+	// Get returns request id, or ENOTFOUND.
+	Get(ctx context.Context, id string) (*Request, error)
+	// ListByRequester returns the requests of a Slack user, newest first; with
+	// openOnly, only those not in a final state.
+	ListByRequester(ctx context.Context, slackID string, openOnly bool) ([]*Request, error)
+	// ListOpen returns every request not in a final state.
+	ListOpen(ctx context.Context) ([]*Request, error)
+	// ListDue returns up to limit requests whose Due is at or before now, soonest first.
+	ListDue(ctx context.Context, now time.Time, limit int) ([]*Request, error)
+	// Append adds events that change no request (a refused attempt).
+	Append(ctx context.Context, events ...Event) error
+	// Events returns the audit events that match f, in sequence order.
+	Events(ctx context.Context, f EventFilter) ([]Event, error)
+}
+
+// Provisioner changes access in the identity provider (Okta). Users are named
+// by email; the provisioner finds the account (by login, then by email).
+type Provisioner interface {
+	// HasAccess reports whether the user already holds t.
+	HasAccess(ctx context.Context, email string, t Target) (bool, error)
+	// Grant gives the user t; granting what is held already succeeds.
+	Grant(ctx context.Context, email string, t Target) error
+	// Revoke takes t away; revoking what is not held (404) succeeds.
+	Revoke(ctx context.Context, email string, t Target) error
+}
+
+// Errors of Provisioner methods: ENOTFOUND when the user or target does not
+// exist (not worth retrying), EUNAVAILABLE for failures worth retrying,
+// EUNAUTHORIZED when the token is refused.
+
+// Directory maps Slack users to emails and back.
+type Directory interface {
+	// UserByID returns the Slack user with their profile email. EINVALID when
+	// the profile has no email; ENOTFOUND when there is no such user.
+	UserByID(ctx context.Context, slackID string) (User, error)
+	// UserByEmail returns the Slack user with that email, or ENOTFOUND.
+	UserByEmail(ctx context.Context, email string) (User, error)
+}
+
+// NoticeKind names a message the workflow sends to a person or channel.
+type NoticeKind string
+
+const (
+	NoticeSubmitted       NoticeKind = "submitted"        // to the requester: waiting for approval (Cancel)
+	NoticeGranted         NoticeKind = "granted"          // to the holder: access is active until …
+	NoticeStanding        NoticeKind = "standing"         // to the holder: you had it already
+	NoticeDenied          NoticeKind = "denied"           // to the requester
+	NoticeCancelled       NoticeKind = "cancelled"        // to the requester
+	NoticeTimedOut        NoticeKind = "timed_out"        // to the requester
+	NoticeFailed          NoticeKind = "failed"           // to the requester and admins: could not grant
+	NoticeReminder        NoticeKind = "reminder"         // to the holder: ends soon (Extend, Revoke now)
+	NoticeExtended        NoticeKind = "extended"         // to the holder
+	NoticeExtensionDenied NoticeKind = "extension_denied" // to the holder
+	NoticeExpired         NoticeKind = "expired"          // to the holder
+	NoticeRevoked         NoticeKind = "revoked"          // to the holder
+	NoticeAutoApproved    NoticeKind = "auto_approved"    // FYI to approvers: on-call pre-approval
+	NoticeBreakGlass      NoticeKind = "break_glass"      // loud, to approvers and the audit channel (Revoke)
+	NoticeRemovalFailing  NoticeKind = "removal_failing"  // loud, to the audit channel: removal keeps failing
+	NoticeOnCallFallback  NoticeKind = "oncall_fallback"  // to the requester: on-call could not be checked
+)
+
+// Notice is what a message says, before the messenger renders it.
+type Notice struct {
+	Kind     NoticeKind
+	Request  Request
+	Resource Resource
+	Actor    User            // who caused it, when not the bot
+	Detail   string          // a reason or error summary, when the kind has one
+	Extend   []time.Duration // NoticeReminder: the extensions on offer
+	DryRun   bool            // no change was made in the identity provider
+}
+
+// Messenger delivers messages (Slack). Rendering belongs to the implementation.
+type Messenger interface {
+	// SendApproval sends approver the request, with Approve/Deny while it is
+	// pending and its outcome once decided.
+	SendApproval(ctx context.Context, approver User, r Request, res Resource) (MessageRef, error)
+	// UpdateApproval redraws an approval message after the request changed.
+	UpdateApproval(ctx context.Context, ref MessageRef, r Request, res Resource) error
+	// Notify sends a person a notice and returns where it landed.
+	Notify(ctx context.Context, to User, n Notice) (MessageRef, error)
+	// UpdateNotice redraws a notice sent earlier.
+	UpdateNotice(ctx context.Context, ref MessageRef, n Notice) error
+	// Announce posts a notice or an audit event to the audit channel, if there is one.
+	Announce(ctx context.Context, n Notice) error
+}

@@ -1,0 +1,426 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+// TestFullRequestSetsEveryField keeps fullRequest complete as access.Request
+// grows, so the round trip below covers every field.
+func TestFullRequestSetsEveryField(t *testing.T) {
+	var check func(path string, v reflect.Value)
+	check = func(path string, v reflect.Value) {
+		switch {
+		case v.IsZero():
+			t.Errorf("fullRequest leaves %s zero; set it so the round trip covers it", path)
+		case v.Kind() == reflect.Pointer:
+			check(path, v.Elem())
+		case v.Kind() == reflect.Slice:
+			for i := range v.Len() {
+				check(fmt.Sprintf("%s[%d]", path, i), v.Index(i))
+			}
+		case v.Kind() == reflect.Struct && v.Type() != reflect.TypeFor[time.Time]():
+			for i := range v.NumField() {
+				check(path+"."+v.Type().Field(i).Name, v.Field(i))
+			}
+		}
+	}
+	check("Request", reflect.ValueOf(fullRequest()))
+}
+
+func TestRequestRoundTrip(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, Options{})
+	want := fullRequest()
+	if err := s.Create(ctx, want); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	got, err := s.Get(ctx, want.ID)
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	assertEqual(t, "Get after Create", got, want)
+
+	updated, err := s.Update(ctx, want.ID, func(r *access.Request) ([]access.Event, error) {
+		assertEqual(t, "request fn sees", r, want)
+		r.Reason = "changed"
+		r.Grant.RemindersSent = append(r.Grant.RemindersSent, time.Minute)
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	want.Reason = "changed"
+	want.Grant.RemindersSent = append(want.Grant.RemindersSent, time.Minute)
+	assertEqual(t, "Update result", updated, want)
+	got, err = s.Get(ctx, want.ID)
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	assertEqual(t, "Get after Update", got, want)
+}
+
+func TestReturnedRequestsAreCopies(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, Options{})
+	r := fullRequest()
+	if err := s.Create(ctx, r); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	r.Reason = "changed by the caller after Create"
+	var seen *access.Request
+	got, err := s.Update(ctx, r.ID, func(r *access.Request) ([]access.Event, error) {
+		seen = r
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if got == seen {
+		t.Error("Update returned the value fn saw, not a fresh copy")
+	}
+	seen.Reason = "changed by fn after Update"
+	got.Reason = "changed by the caller after Update"
+	got.Approvers[0] = "mallory@acme.com"
+	got.Grant.Removal.Reason = "changed"
+
+	again, err := s.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	assertEqual(t, "stored request", again, fullRequest())
+}
+
+func TestCreateExistingID(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, Options{})
+	first := newRequest("r1", "U1", t0, access.StatePending)
+	if err := s.Create(ctx, first, event(access.EventRequested, first)); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	second := newRequest("r1", "U2", t0.Add(time.Hour), access.StateActive)
+	second.Due = t0
+	err := s.Create(ctx, second, event(access.EventRequested, second))
+	if access.ErrorCode(err) != access.ECONFLICT {
+		t.Fatalf("Create with an existing id: error %v, want code %s", err, access.ECONFLICT)
+	}
+	got, err := s.Get(ctx, "r1")
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	assertEqual(t, "request", got, first)
+	assertEqual(t, "seqs", seqs(allEvents(t, s)), []uint64{1})
+	assertEqual(t, "due index", dueIndex(t, s), []string{})
+	assertEqual(t, "requester index", requesterIndex(t, s), []string{requesterEntry("U1", t0, "r1")})
+}
+
+func TestCreateRejectsBadKeys(t *testing.T) {
+	s := openTest(t, Options{})
+	for name, r := range map[string]*access.Request{
+		"nil":          nil,
+		"no id":        newRequest("", "U1", t0, access.StatePending),
+		"NUL in Slack": newRequest("r1", "U\x001", t0, access.StatePending),
+	} {
+		if err := s.Create(t.Context(), r); err == nil {
+			t.Errorf("%s: Create succeeded", name)
+		}
+	}
+	assertEqual(t, "requester index", requesterIndex(t, s), []string{})
+}
+
+func TestMissingRequest(t *testing.T) {
+	s := openTest(t, Options{})
+	_, getErr := s.Get(t.Context(), "nope")
+	_, updErr := s.Update(t.Context(), "nope", func(*access.Request) ([]access.Event, error) {
+		t.Error("Update called fn for a missing request")
+		return nil, nil
+	})
+	for name, err := range map[string]error{"Get": getErr, "Update": updErr} {
+		var e *access.Error
+		if !errors.As(err, &e) {
+			t.Errorf("%s: error %v is not an *access.Error", name, err)
+			continue
+		}
+		assertEqual(t, name+" error", *e, access.Error{Code: access.ENOTFOUND, Message: "There is no request nope."})
+	}
+}
+
+func TestUpdateErrorWritesNothing(t *testing.T) {
+	for name, fnErr := range map[string]error{
+		"domain error": access.Errorf(access.ECONFLICT, "This request was already approved."),
+		"field error":  access.FieldErrorf("duration", "too long"),
+		"plain error":  errors.New("boom"),
+		"change id":    nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			s := openTest(t, Options{})
+			r := newRequest("r1", "U1", t0, access.StatePending)
+			r.Due = t0.Add(time.Hour)
+			if err := s.Create(ctx, r, event(access.EventRequested, r)); err != nil {
+				t.Fatalf("Create: %v", err)
+			}
+			got, err := s.Update(ctx, r.ID, func(r *access.Request) ([]access.Event, error) {
+				r.State, r.Due, r.CreatedAt, r.Reason = access.StateDenied, time.Time{}, t0.Add(time.Hour), "changed"
+				if fnErr == nil {
+					r.ID = "r2"
+				}
+				return []access.Event{event(access.EventDenied, r)}, fnErr
+			})
+			if got != nil {
+				t.Errorf("Update returned a request with error %v", err)
+			}
+			switch {
+			case fnErr != nil && err != fnErr:
+				t.Errorf("Update error = %#v, want fn's error %#v unchanged", err, fnErr)
+			case fnErr == nil && err == nil:
+				t.Error("Update let fn change the id")
+			}
+			stored, gerr := s.Get(ctx, r.ID)
+			if gerr != nil {
+				t.Fatalf("Get: %v", gerr)
+			}
+			assertEqual(t, "request", stored, r)
+			assertEqual(t, "seqs", seqs(allEvents(t, s)), []uint64{1})
+			assertEqual(t, "due index", dueIndex(t, s), []string{dueEntry(r.Due, "r1")})
+			assertEqual(t, "open index", openIndex(t, s), []string{"r1"})
+			assertEqual(t, "requester index", requesterIndex(t, s), []string{requesterEntry("U1", t0, "r1")})
+			if _, err := s.Get(ctx, "r2"); access.ErrorCode(err) != access.ENOTFOUND {
+				t.Errorf("Get r2: error %v, want %s", err, access.ENOTFOUND)
+			}
+		})
+	}
+}
+
+// TestIndexesFollowState walks one request through its life and checks every
+// index after each step.
+func TestIndexesFollowState(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, Options{})
+	r := newRequest("r1", "U1", t0, access.StatePending)
+	r.Due = t0.Add(24 * time.Hour)
+	if err := s.Create(ctx, r); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	// A neighbour whose entries must never move.
+	other := newRequest("r0", "U1", t0.Add(-time.Hour), access.StateActive)
+	other.Due = t0.Add(24 * time.Hour)
+	if err := s.Create(ctx, other); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	otherDue := dueEntry(other.Due, "r0")
+	otherReq := requesterEntry("U1", other.CreatedAt, "r0")
+
+	steps := []struct {
+		name          string
+		change        func(r *access.Request)
+		due, open     []string
+		requesterKeys []string
+	}{{
+		name:          "created",
+		change:        func(*access.Request) {},
+		due:           []string{otherDue, dueEntry(t0.Add(24*time.Hour), "r1")},
+		open:          []string{"r0", "r1"},
+		requesterKeys: []string{otherReq, requesterEntry("U1", t0, "r1")},
+	}, {
+		name: "approved: due moves earlier",
+		change: func(r *access.Request) {
+			r.State, r.Due = access.StateApproved, t0.Add(time.Minute)
+		},
+		due:           []string{dueEntry(t0.Add(time.Minute), "r1"), otherDue},
+		open:          []string{"r0", "r1"},
+		requesterKeys: []string{otherReq, requesterEntry("U1", t0, "r1")},
+	}, {
+		name:          "active: due moves later",
+		change:        func(r *access.Request) { r.State, r.Due = access.StateActive, t0.Add(48*time.Hour) },
+		due:           []string{otherDue, dueEntry(t0.Add(48*time.Hour), "r1")},
+		open:          []string{"r0", "r1"},
+		requesterKeys: []string{otherReq, requesterEntry("U1", t0, "r1")},
+	}, {
+		name:          "nothing due while open",
+		change:        func(r *access.Request) { r.Due = time.Time{} },
+		due:           []string{otherDue},
+		open:          []string{"r0", "r1"},
+		requesterKeys: []string{otherReq, requesterEntry("U1", t0, "r1")},
+	}, {
+		name:          "requester and creation time change",
+		change:        func(r *access.Request) { r.Requester.SlackID, r.CreatedAt = "U2", t0.Add(time.Second) },
+		due:           []string{otherDue},
+		open:          []string{"r0", "r1"},
+		requesterKeys: []string{otherReq, requesterEntry("U2", t0.Add(time.Second), "r1")},
+	}, {
+		name:          "final: leaves open; due still follows Due",
+		change:        func(r *access.Request) { r.State, r.Due = access.StateExpired, t0.Add(time.Hour) },
+		due:           []string{dueEntry(t0.Add(time.Hour), "r1"), otherDue},
+		open:          []string{"r0"},
+		requesterKeys: []string{otherReq, requesterEntry("U2", t0.Add(time.Second), "r1")},
+	}, {
+		name:          "final, due cleared",
+		change:        func(r *access.Request) { r.Due = time.Time{} },
+		due:           []string{otherDue},
+		open:          []string{"r0"},
+		requesterKeys: []string{otherReq, requesterEntry("U2", t0.Add(time.Second), "r1")},
+	}}
+	for _, step := range steps {
+		if _, err := s.Update(ctx, "r1", func(r *access.Request) ([]access.Event, error) {
+			step.change(r)
+			return nil, nil
+		}); err != nil {
+			t.Fatalf("%s: Update: %v", step.name, err)
+		}
+		assertEqual(t, step.name+": due index", dueIndex(t, s), step.due)
+		assertEqual(t, step.name+": open index", openIndex(t, s), step.open)
+		assertEqual(t, step.name+": requester index", requesterIndex(t, s), step.requesterKeys)
+	}
+}
+
+func TestListDue(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, Options{})
+	now := t0.Add(time.Hour)
+	for _, r := range []*access.Request{
+		withDue(newRequest("later", "U1", t0, access.StateActive), now.Add(time.Nanosecond)),
+		withDue(newRequest("now", "U1", t0, access.StateActive), now),
+		withDue(newRequest("b-early", "U1", t0, access.StatePending), t0),
+		withDue(newRequest("a-early", "U2", t0, access.StateApproved), t0),
+		withDue(newRequest("earliest", "U2", t0, access.StateActive), t0.Add(-time.Hour)),
+		newRequest("never", "U2", t0, access.StateExpired),
+		withDue(newRequest("far", "U2", t0, access.StateActive), now.Add(1000*time.Hour)),
+	} {
+		if err := s.Create(ctx, r); err != nil {
+			t.Fatalf("Create %s: %v", r.ID, err)
+		}
+	}
+	for _, tc := range []struct {
+		now   time.Time
+		limit int
+		want  []string
+	}{
+		{now, 0, []string{"earliest", "a-early", "b-early", "now"}},
+		{now, -1, []string{"earliest", "a-early", "b-early", "now"}},
+		{now, 100, []string{"earliest", "a-early", "b-early", "now"}},
+		{now, 2, []string{"earliest", "a-early"}},
+		{now, 1, []string{"earliest"}},
+		{t0, 0, []string{"earliest", "a-early", "b-early"}},
+		{t0.Add(-2 * time.Hour), 0, []string{}},
+		{time.Time{}, 0, []string{}},
+		{now.Add(time.Nanosecond), 0, []string{"earliest", "a-early", "b-early", "now", "later"}},
+	} {
+		got, err := s.ListDue(ctx, tc.now, tc.limit)
+		if err != nil {
+			t.Fatalf("ListDue: %v", err)
+		}
+		assertEqual(t, fmt.Sprintf("ListDue(%s, %d)", tc.now.Format(time.RFC3339Nano), tc.limit), ids(got), tc.want)
+	}
+}
+
+func withDue(r *access.Request, due time.Time) *access.Request {
+	r.Due = due
+	return r
+}
+
+func TestListByRequester(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, Options{})
+	for _, r := range []*access.Request{
+		newRequest("u1-mid-final", "U1", t0.Add(time.Hour), access.StateDenied),
+		newRequest("u1-old", "U1", t0, access.StateActive),
+		newRequest("u1-new", "U1", t0.Add(2*time.Hour), access.StatePending),
+		newRequest("u1-same-time-b", "U1", t0.Add(3*time.Hour), access.StateExpired),
+		newRequest("u1-same-time-a", "U1", t0.Add(3*time.Hour), access.StateApproved),
+		newRequest("u12", "U12", t0.Add(time.Hour), access.StatePending), // a longer id with U1's prefix
+		newRequest("u0", "U0", t0.Add(time.Hour), access.StatePending),
+		newRequest("u2", "U2", t0.Add(5*time.Hour), access.StateActive),
+	} {
+		if err := s.Create(ctx, r); err != nil {
+			t.Fatalf("Create %s: %v", r.ID, err)
+		}
+	}
+	for _, tc := range []struct {
+		slackID  string
+		openOnly bool
+		want     []string
+	}{
+		{"U1", false, []string{"u1-same-time-b", "u1-same-time-a", "u1-new", "u1-mid-final", "u1-old"}},
+		{"U1", true, []string{"u1-same-time-a", "u1-new", "u1-old"}},
+		{"U12", false, []string{"u12"}},
+		{"U0", false, []string{"u0"}},
+		{"U2", true, []string{"u2"}}, // the last user in the index
+		{"U3", false, []string{}},
+		{"", false, []string{}},
+	} {
+		got, err := s.ListByRequester(ctx, tc.slackID, tc.openOnly)
+		if err != nil {
+			t.Fatalf("ListByRequester: %v", err)
+		}
+		assertEqual(t, fmt.Sprintf("ListByRequester(%q, %t)", tc.slackID, tc.openOnly), ids(got), tc.want)
+	}
+}
+
+func TestListOpen(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, Options{})
+	for _, st := range []access.State{
+		access.StatePending, access.StateApproved, access.StateActive, access.StateExpired, access.StateRevoked,
+		access.StateDenied, access.StateCancelled, access.StateTimedOut, access.StateFailed,
+	} {
+		if err := s.Create(ctx, newRequest(string(st), "U1", t0, st)); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+	}
+	got, err := s.ListOpen(ctx)
+	if err != nil {
+		t.Fatalf("ListOpen: %v", err)
+	}
+	assertEqual(t, "ListOpen", ids(got), []string{"active", "approved", "pending"})
+}
+
+// TestConcurrentUpdates checks that Update's read, fn and write cannot
+// interleave: no increment is lost and event numbers stay gapless.
+func TestConcurrentUpdates(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, Options{NoSync: true})
+	r := newRequest("r1", "U1", t0, access.StateActive)
+	if err := s.Create(ctx, r, event(access.EventRequested, r)); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				_, err := s.Update(ctx, "r1", func(r *access.Request) ([]access.Event, error) {
+					r.Grant.Extensions++
+					return []access.Event{event(access.EventExtended, r)}, nil
+				})
+				if err != nil {
+					t.Errorf("Update: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.Get(ctx, "r1")
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if got.Grant.Extensions != workers*each {
+		t.Errorf("Extensions = %d, want %d", got.Grant.Extensions, workers*each)
+	}
+	evs := allEvents(t, s)
+	for i, e := range evs {
+		if e.Seq != uint64(i+1) {
+			t.Fatalf("event %d has seq %d", i, e.Seq)
+		}
+	}
+	if len(evs) != 1+workers*each {
+		t.Errorf("%d events, want %d", len(evs), 1+workers*each)
+	}
+}

@@ -1,0 +1,87 @@
+package workflow
+
+import (
+	"context"
+	"slices"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+// Overview is what a person has and what waits for them.
+type Overview struct {
+	User access.User
+	// Mine holds the person's open requests and active grants, newest first.
+	Mine []*access.Request
+	// ToApprove holds pending requests the person may approve, oldest first.
+	ToApprove []*access.Request
+}
+
+// List returns actorID's open requests and grants and the requests waiting
+// for their approval.
+func (s *Service) List(ctx context.Context, actorID string) (Overview, error) {
+	u, err := s.actor(ctx, actorID)
+	if err != nil {
+		return Overview{}, err
+	}
+	mine, err := s.store.ListByRequester(ctx, u.SlackID, true)
+	if err != nil {
+		return Overview{}, err
+	}
+	open, err := s.store.ListOpen(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
+	var toApprove []*access.Request
+	for _, r := range open {
+		if r.State != access.StatePending || r.Requester.Is(u) {
+			continue
+		}
+		if res, err := s.resource(r); err == nil && res.IsApprover(u.Email) {
+			toApprove = append(toApprove, r)
+		}
+	}
+	slices.SortFunc(toApprove, func(a, b *access.Request) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return Overview{User: u, Mine: mine, ToApprove: toApprove}, nil
+}
+
+// Get returns request id (for rendering; authorization is checked by the
+// method that acts on it).
+func (s *Service) Get(ctx context.Context, id string) (*access.Request, error) {
+	return s.store.Get(ctx, id)
+}
+
+// Form is what the request modal offers a person for one resource.
+type Form struct {
+	Resource  access.Resource
+	Durations []string // values for RequestInput.Duration, e.g. "1h", "oncall"
+	Approvers []string // emails the person may choose among (never themselves)
+	OnCall    bool     // "until my shift ends" is on offer
+}
+
+// FormFor returns the choices for actorID requesting resourceID ("" for the first resource).
+func (s *Service) FormFor(ctx context.Context, actorID, resourceID string) (Form, error) {
+	all := s.opts.Catalog.All()
+	if resourceID == "" {
+		if len(all) == 0 {
+			return Form{}, access.Errorf(access.ENOTFOUND, "No resources are configured.")
+		}
+		resourceID = all[0].ID
+	}
+	res, err := s.opts.Catalog.Get(resourceID)
+	if err != nil {
+		return Form{}, err
+	}
+	u, err := s.actor(ctx, actorID)
+	if err != nil {
+		return Form{}, err
+	}
+	f := Form{Resource: *res, Approvers: eligibleApprovers(res, u)}
+	for _, d := range res.Durations {
+		f.Durations = append(f.Durations, access.FormatDuration(d))
+	}
+	if sh, err := s.shift(ctx, u, res); err == nil && sh != nil {
+		f.OnCall = true
+		f.Durations = append(f.Durations, DurationUntilShiftEnd)
+	}
+	return f, nil
+}

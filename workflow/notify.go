@@ -1,0 +1,67 @@
+package workflow
+
+import (
+	"context"
+	"time"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+// notify sends a notice to a person; a failure is logged, not returned: the
+// state change it reports has already been committed.
+func (s *Service) notify(ctx context.Context, to access.User, n access.Notice) access.MessageRef {
+	n.DryRun = n.DryRun || s.opts.DryRun
+	ref, err := s.msg.Notify(ctx, to, n)
+	if err != nil {
+		s.logger(ctx).Error().Err(err).Str("notice", string(n.Kind)).Msg("notify")
+	}
+	return ref
+}
+
+// announce posts to the audit channel; failures are logged.
+func (s *Service) announce(ctx context.Context, n access.Notice) {
+	n.DryRun = n.DryRun || s.opts.DryRun
+	if err := s.msg.Announce(ctx, n); err != nil {
+		s.logger(ctx).Error().Err(err).Str("notice", string(n.Kind)).Msg("announce")
+	}
+}
+
+// refreshApprovals redraws every approver message of request id and the
+// requester's confirmation, from the stored state.
+func (s *Service) refreshApprovals(ctx context.Context, id string) {
+	r, err := s.store.Get(ctx, id)
+	if err != nil {
+		s.logger(ctx).Error().Err(err).Msg("reload request to refresh messages")
+		return
+	}
+	res, err := s.resource(r)
+	if err != nil {
+		return
+	}
+	for _, ref := range r.ApproverMessages {
+		var err error
+		if r.Kind == access.KindBreakGlass || (r.OnCall != nil && len(r.Decisions) == 0) {
+			kind := access.NoticeAutoApproved
+			if r.Kind == access.KindBreakGlass {
+				kind = access.NoticeBreakGlass
+			}
+			err = s.msg.UpdateNotice(ctx, ref, access.Notice{Kind: kind, Request: *r, Resource: *res, DryRun: s.opts.DryRun})
+		} else {
+			err = s.msg.UpdateApproval(ctx, ref, *r, *res)
+		}
+		if err != nil {
+			s.logger(ctx).Error().Err(err).Str("channel", ref.Channel).Msg("update approver message")
+		}
+	}
+	if r.RequesterMessage.TS != "" && r.State != access.StatePending {
+		n := access.Notice{Kind: access.NoticeSubmitted, Request: *r, Resource: *res, DryRun: s.opts.DryRun}
+		if err := s.msg.UpdateNotice(ctx, r.RequesterMessage, n); err != nil {
+			s.logger(ctx).Error().Err(err).Msg("update requester message")
+		}
+	}
+}
+
+// expiresDetail is the audit detail of a grant's end.
+func expiresDetail(r *access.Request) map[string]string {
+	return map[string]string{"expires_at": r.Grant.ExpiresAt.UTC().Format(time.RFC3339)}
+}

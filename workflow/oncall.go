@@ -1,0 +1,214 @@
+package workflow
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+// shift returns the on-call shift that qualifies u for res, nil when there is
+// none (or on-call is off), and an error when PagerDuty could not be asked.
+func (s *Service) shift(ctx context.Context, u access.User, res *access.Resource) (*access.Shift, error) {
+	if res.OnCall == nil || s.oncall == nil {
+		return nil, nil
+	}
+	shifts, err := s.oncall.CurrentShifts(ctx, u.Email, *res.OnCall, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if sh, ok := access.QualifyingShift(res.OnCall, shifts); ok {
+		return &sh, nil
+	}
+	return nil, nil
+}
+
+// OnCall reports whether u (a Slack id) is on call for the resource, so a
+// form can offer "until my shift ends". Errors count as not on call.
+func (s *Service) OnCall(ctx context.Context, actorID, resourceID string) bool {
+	res, err := s.opts.Catalog.Get(resourceID)
+	if err != nil || res.OnCall == nil || s.oncall == nil {
+		return false
+	}
+	u, err := s.actor(ctx, actorID)
+	if err != nil {
+		return false
+	}
+	sh, err := s.shift(ctx, u, res)
+	return err == nil && sh != nil
+}
+
+func shiftDetails(sh access.Shift, details map[string]string) map[string]string {
+	if details == nil {
+		details = map[string]string{}
+	}
+	if sh.ScheduleID != "" {
+		details["schedule"] = sh.ScheduleID
+	}
+	if sh.EscalationPolicyID != "" {
+		details["escalation_policy"] = sh.EscalationPolicyID
+	}
+	details["escalation_level"] = strconv.Itoa(sh.Level)
+	if sh.End.IsZero() {
+		details["shift_end"] = "open-ended"
+	} else {
+		details["shift_end"] = sh.End.UTC().Format(time.RFC3339)
+	}
+	return details
+}
+
+// tryAutoApprove approves r at once when its resource auto-approves on-call
+// requesters and the requester is on call. It returns nil, nil when the
+// request must go to people instead. A PagerDuty failure never approves: the
+// requester is told, and the request goes to the approvers.
+func (s *Service) tryAutoApprove(ctx context.Context, r *access.Request, c *checked) (*access.Request, error) {
+	res := c.resource
+	if res.OnCall == nil || !res.OnCall.AutoApprove || s.oncall == nil {
+		return nil, nil
+	}
+	sh := c.shift
+	if sh == nil {
+		var err error
+		sh, err = s.shift(ctx, c.requester, res)
+		if err != nil {
+			s.logger(ctx).Warn().Err(err).Msg("on-call status unknown; falling back to approvers")
+			s.notify(ctx, r.Requester, access.Notice{Kind: access.NoticeOnCallFallback, Request: *r, Resource: *res,
+				Detail: "PagerDuty could not be asked whether you are on call, so your request went to the approvers."})
+			return nil, nil
+		}
+	}
+	if sh == nil {
+		return nil, nil
+	}
+	unlock := s.requests.lock(r.ID)
+	r, err := s.update(ctx, r.ID, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		if err := r.AutoApprove(*sh, now); err != nil {
+			return nil, err
+		}
+		return []access.Event{access.NewEvent(access.EventAutoApproved, r.Requester, r, now, shiftDetails(*sh, nil))}, nil
+	})
+	unlock()
+	if err != nil {
+		return nil, err
+	}
+	s.logger(ctx).Info().Msg("auto-approved: requester is on call")
+	s.tellApprovers(ctx, r, res, access.NoticeAutoApproved)
+	return s.provision(ctx, r.ID)
+}
+
+// tellApprovers sends every approver of res but the requester one FYI
+// notice (no buttons) and records where it landed.
+func (s *Service) tellApprovers(ctx context.Context, r *access.Request, res *access.Resource, kind access.NoticeKind) {
+	var refs []access.MessageRef
+	for _, email := range eligibleApprovers(res, r.Requester) {
+		u, err := s.dir.UserByEmail(ctx, email)
+		if err != nil {
+			s.logger(ctx).Error().Err(err).Str("approver", email).Msg("approver has no Slack account; not told")
+			continue
+		}
+		ref, err := s.msg.Notify(ctx, u, access.Notice{Kind: kind, Request: *r, Resource: *res, DryRun: s.opts.DryRun})
+		if err != nil {
+			s.logger(ctx).Error().Err(err).Str("approver", email).Msg("tell approver")
+			continue
+		}
+		refs = append(refs, ref)
+	}
+	if len(refs) == 0 {
+		return
+	}
+	if _, err := s.update(ctx, r.ID, func(r *access.Request, _ time.Time) ([]access.Event, error) {
+		r.ApproverMessages = append(r.ApproverMessages, refs...)
+		return nil, nil
+	}); err != nil {
+		s.logger(ctx).Error().Err(err).Msg("record approver messages")
+	}
+}
+
+// BreakGlass grants an on-call responder emergency access at once, for the
+// resource's break-glass duration, and tells the approvers and the audit
+// channel loudly. Refusals (resource does not allow it, not on call, no
+// reason, PagerDuty unreachable) are audited and returned as EFORBIDDEN or
+// EINVALID with a message for the person.
+func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason string) (*access.Request, error) {
+	u, err := s.actor(ctx, actorID)
+	if err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	res, err := s.opts.Catalog.Get(strings.TrimSpace(resourceID))
+	refused := func(err error) (*access.Request, error) {
+		ev := &access.Request{Requester: u, ResourceID: resourceID}
+		return nil, s.refuse(ctx, u, ev, "break_glass", err)
+	}
+	switch {
+	case err != nil:
+		return refused(access.FieldErrorf("resource", "%s", access.ErrorMessage(err)))
+	case res.OnCall == nil || !res.OnCall.BreakGlass:
+		return refused(access.Errorf(access.EFORBIDDEN, "%s does not allow break-glass access. Use `/access request %s <duration> <reason>` instead.", res.Name, res.ID))
+	case s.oncall == nil:
+		return refused(access.Errorf(access.EFORBIDDEN, "Break-glass needs PagerDuty, and PagerDuty is not configured."))
+	}
+	if err := reasonError(reason); err != nil {
+		return refused(err)
+	}
+	sh, err := s.shift(ctx, u, res)
+	switch {
+	case err != nil:
+		return refused(access.Errorf(access.EFORBIDDEN, "PagerDuty could not be asked whether you are on call, so break-glass is refused. Use `/access request %s <duration> <reason>` to ask the approvers.", res.ID))
+	case sh == nil:
+		return refused(access.Errorf(access.EFORBIDDEN, "Break-glass for %s is only for people on call in its PagerDuty schedules right now, and you are not. Use `/access request %s <duration> <reason>` instead.", res.Name, res.ID))
+	}
+
+	unlock := s.users.lock(u.SlackID)
+	open, err := s.store.ListByRequester(ctx, u.SlackID, true)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	for _, o := range open {
+		if o.ResourceID != res.ID || o.Kind == access.KindExtension {
+			continue
+		}
+		if o.State != access.StatePending {
+			unlock()
+			return nil, access.Errorf(access.ECONFLICT, "You already have access to %s (%s).", res.Name, o.ID)
+		}
+		// The emergency supersedes a request still waiting for approvers.
+		if _, err := s.update(ctx, o.ID, func(o *access.Request, now time.Time) ([]access.Event, error) {
+			if err := o.Withdraw(now); err != nil {
+				return nil, err
+			}
+			return []access.Event{access.NewEvent(access.EventCancelled, u, o, now, map[string]string{"why": "superseded by break-glass"})}, nil
+		}); err == nil {
+			s.refreshApprovals(ctx, o.ID)
+		}
+	}
+	now := s.now()
+	r := &access.Request{
+		ID: newID(), Kind: access.KindBreakGlass, Requester: u, ResourceID: res.ID, Duration: res.BreakGlassDuration(),
+		Reason: reason, Approvers: eligibleApprovers(res, u), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := r.AutoApprove(*sh, now); err != nil {
+		unlock()
+		return nil, err
+	}
+	r.Due = r.NextDue(s.opts.Timing)
+	details := shiftDetails(*sh, map[string]string{"duration": access.FormatDuration(r.Duration), "reason": reason})
+	err = s.store.Create(ctx, r, access.NewEvent(access.EventBreakGlass, u, r, now, details))
+	unlock()
+	if err != nil {
+		return nil, err
+	}
+	ctx = s.withRequest(ctx, r)
+	s.logger(ctx).Warn().Msg("break-glass: on-call responder granted emergency access")
+	granted, err := s.provision(ctx, r.ID)
+	if granted != nil {
+		r = granted
+	}
+	// Told after provisioning so the message says until when; told even if it failed.
+	s.announce(ctx, access.Notice{Kind: access.NoticeBreakGlass, Request: *r, Resource: *res, Actor: u, DryRun: s.opts.DryRun})
+	s.tellApprovers(ctx, r, res, access.NoticeBreakGlass)
+	return r, err
+}

@@ -1,0 +1,219 @@
+// Package workflow carries requests through their life cycle: it applies the
+// rules of the access domain and drives the store, the provisioner, the
+// on-call source and the messenger through their domain interfaces only.
+package workflow
+
+import (
+	"context"
+	"crypto/rand"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+// Options configures a Service. Zero values take the defaults documented per field.
+type Options struct {
+	Catalog *access.Catalog
+	Timing  access.Timing
+	Admins  []string // emails that may revoke any grant
+	// DryRun makes no change in the identity provider; everything else happens
+	// and every message and audit entry says so.
+	DryRun bool
+	// RemovalAlertAfter failed removal attempts make the audit channel hear of it (default 5).
+	RemovalAlertAfter int
+	// ProvisionAttempts before a grant is given up as failed (default 10).
+	ProvisionAttempts int
+	// MaxBackoff caps the wait between attempts at Okta (default 5m).
+	MaxBackoff time.Duration
+	// Workers bounds how many requests a sweep advances at once (default 8).
+	Workers int
+	Now     func() time.Time // default time.Now
+	Logger  zerolog.Logger
+}
+
+// Service is the workflow. Its methods are safe for concurrent use; work on
+// one request is serialised, and every state change is one store transaction.
+type Service struct {
+	opts   Options
+	store  access.Store
+	prov   access.Provisioner
+	dir    access.Directory
+	msg    access.Messenger
+	oncall access.OnCallSource // nil: on-call features off
+	log    zerolog.Logger
+
+	requests keyedMutex // one flow at a time per request id
+	users    keyedMutex // one submission at a time per requester
+	kick     chan struct{}
+	wg       sync.WaitGroup // work started in the background
+}
+
+// New returns a Service. oncall may be nil when PagerDuty is not configured.
+func New(opts Options, store access.Store, prov access.Provisioner, dir access.Directory, msg access.Messenger, oncall access.OnCallSource) *Service {
+	if opts.RemovalAlertAfter <= 0 {
+		opts.RemovalAlertAfter = 5
+	}
+	if opts.ProvisionAttempts <= 0 {
+		opts.ProvisionAttempts = 10
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 5 * time.Minute
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Catalog == nil {
+		opts.Catalog = access.NewCatalog(nil)
+	}
+	return &Service{
+		opts: opts, store: store, prov: prov, dir: dir, msg: msg, oncall: oncall,
+		log: opts.Logger, kick: make(chan struct{}, 1),
+	}
+}
+
+// Catalog returns the configured resources.
+func (s *Service) Catalog() *access.Catalog { return s.opts.Catalog }
+
+// DryRun reports whether the identity provider is left untouched.
+func (s *Service) DryRun() bool { return s.opts.DryRun }
+
+// Wait blocks until background work started by the service has finished.
+func (s *Service) Wait() { s.wg.Wait() }
+
+func (s *Service) now() time.Time { return s.opts.Now().UTC() }
+
+// actor resolves the Slack user behind an interaction.
+func (s *Service) actor(ctx context.Context, slackID string) (access.User, error) {
+	u, err := s.dir.UserByID(ctx, slackID)
+	if err != nil {
+		return access.User{}, err
+	}
+	u.Email = strings.ToLower(u.Email)
+	return u, nil
+}
+
+func (s *Service) isAdmin(u access.User) bool {
+	for _, a := range s.opts.Admins {
+		if strings.EqualFold(a, u.Email) {
+			return true
+		}
+	}
+	return false
+}
+
+// update runs one transition on request id in one store transaction and
+// reschedules it, so the due index always says when to look at it next.
+func (s *Service) update(ctx context.Context, id string, fn func(r *access.Request, now time.Time) ([]access.Event, error)) (*access.Request, error) {
+	now := s.now()
+	return s.store.Update(ctx, id, func(r *access.Request) ([]access.Event, error) {
+		events, err := fn(r, now)
+		if err != nil {
+			return nil, err
+		}
+		r.UpdatedAt = now
+		r.Due = r.NextDue(s.opts.Timing)
+		if s.opts.DryRun {
+			for i := range events {
+				if events[i].Details == nil {
+					events[i].Details = map[string]string{}
+				}
+				events[i].Details["dry_run"] = "true"
+			}
+		}
+		return events, nil
+	})
+}
+
+// refuse audits an attempt the rules turned down and returns err.
+func (s *Service) refuse(ctx context.Context, actor access.User, r *access.Request, action string, err error) error {
+	ev := access.Event{Time: s.now(), Type: access.EventRefused, Actor: actor,
+		Details: map[string]string{"action": action, "why": access.ErrorMessage(err), "code": access.ErrorCode(err)}}
+	if r != nil {
+		ev.Subject, ev.ResourceID, ev.RequestID = r.Requester, r.ResourceID, r.ID
+	}
+	if aerr := s.store.Append(ctx, ev); aerr != nil {
+		s.logger(ctx).Error().Err(aerr).Msg("audit refused attempt")
+	}
+	return err
+}
+
+// resource returns the resource of r; a resource removed from config since is an error.
+func (s *Service) resource(r *access.Request) (*access.Resource, error) {
+	res, err := s.opts.Catalog.Get(r.ResourceID)
+	if err != nil {
+		return nil, access.Errorf(access.ENOTFOUND, "Resource %q is no longer configured.", r.ResourceID)
+	}
+	return res, nil
+}
+
+// backoff returns the wait before attempt n+1: exponential from 2s, capped,
+// with ±20% jitter so retries after an outage do not arrive together.
+func (s *Service) backoff(attempts int) time.Duration {
+	d := 2 * time.Second
+	for i := 1; i < attempts && d < s.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, s.opts.MaxBackoff)
+	j, err := rand.Int(rand.Reader, big.NewInt(int64(d/5)+1))
+	if err != nil {
+		return d
+	}
+	return d - d/10 + time.Duration(j.Int64())/2
+}
+
+const idAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+
+// newID returns a short id people can type: 8 characters from an unambiguous alphabet.
+func newID() string {
+	b := make([]byte, 8)
+	for i := range b {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(idAlphabet))))
+		if err != nil {
+			panic("workflow: no randomness: " + err.Error())
+		}
+		b[i] = idAlphabet[n.Int64()]
+	}
+	return string(b)
+}
+
+// keyedMutex serialises work per key without holding memory for idle keys.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyLock
+}
+
+type keyLock struct {
+	sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyLock{}
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyLock{}
+		k.locks[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		k.mu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}

@@ -1,0 +1,247 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+// DurationUntilShiftEnd is the duration choice "until my on-call shift ends".
+const DurationUntilShiftEnd = "oncall"
+
+// MaxReasonLength bounds a reason; longer text is refused, not cut.
+const MaxReasonLength = 3000
+
+// RequestInput is what a person filled in, in the modal or after /access request.
+type RequestInput struct {
+	ResourceID string
+	Duration   string   // "4h", "1d", or DurationUntilShiftEnd
+	Reason     string
+	Approvers  []string // emails; empty: every eligible approver
+}
+
+// checked is a validated RequestInput.
+type checked struct {
+	requester access.User
+	resource  *access.Resource
+	duration  time.Duration
+	untilEnd  bool
+	shift     *access.Shift // set when the on-call status was asked
+	reason    string
+	approvers []string
+}
+
+// Validate checks in without changing anything and returns every problem at
+// once as an EINVALID error with per-field messages ("resource", "duration",
+// "reason", "approvers"), or ECONFLICT when the requester already has an open
+// request for the resource.
+func (s *Service) Validate(ctx context.Context, actorID string, in RequestInput) error {
+	_, err := s.check(ctx, actorID, in)
+	return err
+}
+
+func (s *Service) check(ctx context.Context, actorID string, in RequestInput) (*checked, error) {
+	requester, err := s.actor(ctx, actorID)
+	if err != nil {
+		return nil, err
+	}
+	c := &checked{requester: requester, reason: strings.TrimSpace(in.Reason)}
+	res, err := s.opts.Catalog.Get(strings.TrimSpace(in.ResourceID))
+	if err != nil {
+		return nil, access.Invalid(access.FieldErrorf("resource", "%s", access.ErrorMessage(err)), reasonError(c.reason))
+	}
+	c.resource = res
+	var problems []*access.Error
+	problems = append(problems, s.checkDuration(ctx, c, strings.TrimSpace(in.Duration)))
+	problems = append(problems, reasonError(c.reason))
+	problems = append(problems, checkApprovers(c, in.Approvers))
+	if err := access.Invalid(problems...); err != nil {
+		return nil, err
+	}
+	if err := s.checkNoOpenRequest(ctx, requester, res); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (s *Service) checkDuration(ctx context.Context, c *checked, in string) *access.Error {
+	res := c.resource
+	if strings.EqualFold(in, DurationUntilShiftEnd) {
+		shift, err := s.shift(ctx, c.requester, res)
+		switch {
+		case res.OnCall == nil || s.oncall == nil:
+			return access.FieldErrorf("duration", "%s does not trust on-call schedules, so \"until my shift ends\" is not available. Allowed: %s.", res.Name, access.FormatDurations(res.Durations))
+		case err != nil:
+			return access.FieldErrorf("duration", "PagerDuty could not be asked whether you are on call; choose one of %s.", access.FormatDurations(res.Durations))
+		case shift == nil:
+			return access.FieldErrorf("duration", "You are not on call for %s, so \"until my shift ends\" is not available. Allowed: %s.", res.Name, access.FormatDurations(res.Durations))
+		}
+		c.untilEnd, c.shift = true, shift
+		return nil
+	}
+	d, err := access.ParseDuration(in)
+	if err != nil || !res.AllowsDuration(d) {
+		allowed := access.FormatDurations(res.Durations)
+		if s.oncall != nil && res.OnCall != nil {
+			allowed += ", or \"oncall\" (until your on-call shift ends)"
+		}
+		if in == "" {
+			return access.FieldErrorf("duration", "Choose a duration. Allowed for %s: %s.", res.Name, allowed)
+		}
+		return access.FieldErrorf("duration", "%q is not an allowed duration for %s. Allowed: %s.", in, res.Name, allowed)
+	}
+	c.duration = d
+	return nil
+}
+
+func reasonError(reason string) *access.Error {
+	switch {
+	case reason == "":
+		return access.FieldErrorf("reason", "Give a reason: approvers and auditors need to know why.")
+	case len(reason) > MaxReasonLength:
+		return access.FieldErrorf("reason", "The reason is %d characters long; keep it under %d.", len(reason), MaxReasonLength)
+	}
+	return nil
+}
+
+// checkApprovers enforces who may be asked: approvers of the resource, never
+// the requester, and enough of them to reach min_approvals.
+func checkApprovers(c *checked, chosen []string) *access.Error {
+	res := c.resource
+	eligible := eligibleApprovers(res, c.requester)
+	need := max(res.MinApprovals, 1)
+	if len(eligible) < need {
+		return access.FieldErrorf("resource", "%s needs %d approver(s) other than you, and only %d other approver(s) are configured; ask an admin to add approvers.", res.Name, need, len(eligible))
+	}
+	seen := map[string]bool{}
+	for _, a := range chosen {
+		a = strings.ToLower(strings.TrimSpace(a))
+		switch {
+		case a == "" || seen[a]:
+			continue
+		case strings.EqualFold(a, c.requester.Email):
+			return access.FieldErrorf("approvers", "You can't approve your own request; choose other approvers.")
+		case !res.IsApprover(a):
+			return access.FieldErrorf("approvers", "%s is not an approver of %s. Approvers: %s.", a, res.Name, strings.Join(eligible, ", "))
+		}
+		seen[a] = true
+		c.approvers = append(c.approvers, a)
+	}
+	if len(c.approvers) > 0 && len(c.approvers) < need {
+		return access.FieldErrorf("approvers", "%s needs %d approvals; choose at least %d approvers, or none to ask them all.", res.Name, need, need)
+	}
+	if len(c.approvers) == 0 {
+		c.approvers = eligible
+	}
+	return nil
+}
+
+// eligibleApprovers returns the approvers of res who are not u.
+func eligibleApprovers(res *access.Resource, u access.User) []string {
+	var out []string
+	for _, a := range res.Approvers {
+		if !strings.EqualFold(a, u.Email) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (s *Service) checkNoOpenRequest(ctx context.Context, u access.User, res *access.Resource) error {
+	open, err := s.store.ListByRequester(ctx, u.SlackID, true)
+	if err != nil {
+		return err
+	}
+	for _, r := range open {
+		if r.ResourceID != res.ID || r.Kind == access.KindExtension {
+			continue
+		}
+		if r.State == access.StatePending {
+			return access.Errorf(access.ECONFLICT, "You already have a pending request for %s (%s); cancel it with `/access cancel %s` or wait for an approver.", res.Name, r.ID, r.ID)
+		}
+		return access.Errorf(access.ECONFLICT, "You already have access to %s (%s); extend it instead of asking again.", res.Name, r.ID)
+	}
+	return nil
+}
+
+// Submit validates in and files the request. An on-call requester of a
+// resource that trusts their schedule is approved and provisioned at once;
+// otherwise the approvers get a DM each. Errors are those of Validate, or of
+// the store.
+func (s *Service) Submit(ctx context.Context, actorID string, in RequestInput) (*access.Request, error) {
+	unlock := s.users.lock(actorID)
+	c, err := s.check(ctx, actorID, in)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	now := s.now()
+	r := &access.Request{
+		ID: newID(), Kind: access.KindAccess, Requester: c.requester, ResourceID: c.resource.ID,
+		Duration: c.duration, UntilShiftEnd: c.untilEnd, Reason: c.reason, Approvers: c.approvers,
+		State: access.StatePending, CreatedAt: now, UpdatedAt: now,
+	}
+	if c.shift != nil {
+		r.ShiftEnd = c.shift.End
+	}
+	r.Due = r.NextDue(s.opts.Timing)
+	details := map[string]string{"duration": durationDetail(r), "reason": r.Reason, "approvers": strings.Join(r.Approvers, ",")}
+	err = s.store.Create(ctx, r, access.NewEvent(access.EventRequested, c.requester, r, now, details))
+	unlock()
+	if err != nil {
+		return nil, fmt.Errorf("file request: %w", err)
+	}
+	ctx = s.withRequest(ctx, r)
+	s.logger(ctx).Info().Str("duration", durationDetail(r)).Msg("request filed")
+
+	if auto, err := s.tryAutoApprove(ctx, r, c); err != nil || auto != nil {
+		if auto != nil {
+			return auto, nil
+		}
+		return nil, err
+	}
+	return s.route(ctx, r, c.resource)
+}
+
+func durationDetail(r *access.Request) string {
+	if r.UntilShiftEnd {
+		return DurationUntilShiftEnd
+	}
+	return access.FormatDuration(r.Duration)
+}
+
+// route sends the pending request to its approvers and confirms to the requester.
+func (s *Service) route(ctx context.Context, r *access.Request, res *access.Resource) (*access.Request, error) {
+	var refs []access.MessageRef
+	for _, email := range r.Approvers {
+		u, err := s.dir.UserByEmail(ctx, email)
+		if err != nil {
+			s.logger(ctx).Error().Err(err).Str("approver", email).Msg("approver has no Slack account; not asked")
+			continue
+		}
+		ref, err := s.msg.SendApproval(ctx, u, *r, *res)
+		if err != nil {
+			s.logger(ctx).Error().Err(err).Str("approver", email).Msg("send approval request")
+			continue
+		}
+		refs = append(refs, ref)
+	}
+	notice := access.Notice{Kind: access.NoticeSubmitted, Request: *r, Resource: *res, DryRun: s.opts.DryRun}
+	if len(refs) == 0 {
+		notice.Detail = "None of the approvers could be reached in Slack; ask an admin to check the approvers of this resource."
+	}
+	mine, err := s.msg.Notify(ctx, r.Requester, notice)
+	if err != nil {
+		s.logger(ctx).Error().Err(err).Msg("confirm request to requester")
+	}
+	return s.update(ctx, r.ID, func(r *access.Request, _ time.Time) ([]access.Event, error) {
+		r.ApproverMessages = append(r.ApproverMessages, refs...)
+		if mine.TS != "" {
+			r.RequesterMessage = mine
+		}
+		return nil, nil
+	})
+}

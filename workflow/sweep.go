@@ -1,0 +1,207 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+// sweepBatch is how many due requests one store read returns.
+const sweepBatch = 256
+
+// Run sweeps at once (so a bot that was down catches up at start-up), then
+// every interval, until ctx ends. Errors of one sweep are logged; the loop goes on.
+func (s *Service) Run(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error().Err(err).Msg("sweep")
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-s.kick:
+		}
+	}
+}
+
+// Kick asks Run to sweep now rather than at the next tick.
+func (s *Service) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Sweep advances every request that is due now: times out pending requests,
+// retries grants, sends reminders, expires grants and retries removals. It
+// seeks the due index, so its cost follows the work due, not the store size.
+// At most Options.Workers requests are advanced at once.
+func (s *Service) Sweep(ctx context.Context) error {
+	now := s.now()
+	seen := map[string]bool{}
+	for {
+		due, err := s.store.ListDue(ctx, now, sweepBatch)
+		if err != nil {
+			return err
+		}
+		var work []*access.Request
+		for _, r := range due {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				work = append(work, r)
+			}
+		}
+		if len(work) == 0 {
+			return nil
+		}
+		s.advanceAll(ctx, work, now)
+		if len(due) < sweepBatch || ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+func (s *Service) advanceAll(ctx context.Context, work []*access.Request, now time.Time) {
+	sem := make(chan struct{}, s.opts.Workers)
+	var wg sync.WaitGroup
+	for _, r := range work {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rctx := s.withRequest(ctx, r)
+			if err := s.advance(rctx, r, now); err != nil && ctx.Err() == nil {
+				s.logger(rctx).Error().Err(err).Msg("advance due request")
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// advance does what is due for one request.
+func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time) error {
+	switch r.State {
+	case access.StatePending:
+		return s.timeOut(ctx, r.ID)
+	case access.StateApproved:
+		if r.Kind == access.KindExtension {
+			_, err := s.applyExtension(ctx, r.ID)
+			return err
+		}
+		_, err := s.provision(ctx, r.ID)
+		return err
+	case access.StateActive:
+		if r.Grant.Removal != nil {
+			_, err := s.remove(ctx, r.ID)
+			return err
+		}
+		if !now.Before(r.Grant.ExpiresAt) {
+			_, err := s.expire(ctx, r.ID)
+			return err
+		}
+		return s.remind(ctx, r.ID)
+	}
+	return nil
+}
+
+// timeOut ends a pending request nobody answered within the pending TTL.
+func (s *Service) timeOut(ctx context.Context, id string) error {
+	unlock := s.requests.lock(id)
+	r, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		if err := r.TimeOut(s.opts.Timing.PendingTTL, now); err != nil {
+			return nil, errNothingToDo
+		}
+		return []access.Event{access.NewEvent(access.EventTimedOut, access.System, r, now,
+			map[string]string{"pending_ttl": access.FormatDuration(s.opts.Timing.PendingTTL)})}, nil
+	})
+	unlock()
+	if errors.Is(err, errNothingToDo) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.logger(ctx).Info().Msg("request timed out")
+	if res, err := s.resource(r); err == nil {
+		s.notify(ctx, r.Requester, access.Notice{Kind: access.NoticeTimedOut, Request: *r, Resource: *res})
+	}
+	if r.Kind == access.KindExtension {
+		s.clearPendingExtension(ctx, r)
+	}
+	s.refreshApprovals(ctx, id)
+	return nil
+}
+
+// remind sends the holder the reminders that are due, once each: several due
+// at once (the bot was down) make one message. The reminder is sent before it
+// is recorded, so a crash between the two repeats it rather than skips it.
+func (s *Service) remind(ctx context.Context, id string) error {
+	unlock := s.requests.lock(id)
+	defer unlock()
+	r, err := s.store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	leads := r.DueReminders(s.opts.Timing.Reminders, now)
+	if len(leads) == 0 {
+		return nil
+	}
+	res, err := s.resource(r)
+	if err != nil {
+		return err
+	}
+	n := access.Notice{Kind: access.NoticeReminder, Request: *r, Resource: *res, Extend: s.extensionChoices(r, res, now)}
+	if _, err := s.msg.Notify(ctx, r.Requester, s.dry(n)); err != nil {
+		return err // not recorded: the next sweep tries again
+	}
+	_, err = s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		r.Grant.RemindersSent = append(r.Grant.RemindersSent, leads...)
+		details := expiresDetail(r)
+		details["lead"] = access.FormatDuration(leads[len(leads)-1])
+		details["extensions_left"] = strconv.Itoa(max(res.Extension.MaxExtensions-r.Grant.Extensions, 0))
+		return []access.Event{access.NewEvent(access.EventReminded, access.System, r, now, details)}, nil
+	})
+	return err
+}
+
+func (s *Service) dry(n access.Notice) access.Notice {
+	n.DryRun = n.DryRun || s.opts.DryRun
+	return n
+}
+
+// extensionChoices returns the durations the grant may be extended by now.
+func (s *Service) extensionChoices(r *access.Request, res *access.Resource, now time.Time) []time.Duration {
+	var out []time.Duration
+	for _, d := range res.Durations {
+		if r.CheckExtension(d, res, now) == nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// ExtensionChoices returns the durations the holder may extend request id by now.
+func (s *Service) ExtensionChoices(ctx context.Context, id string) ([]time.Duration, error) {
+	r, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.resource(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.extensionChoices(r, res, s.now()), nil
+}
