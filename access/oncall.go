@@ -19,7 +19,9 @@ type OnCallSource interface {
 	// CurrentShifts returns the entries, current at now, of the person with
 	// email in the schedules and escalation policies of p, whatever their level
 	// (the caller applies p.Trusts). An empty result means not on call.
-	// Returns EUNAVAILABLE when the on-call service cannot be asked.
+	// Returns EUNAVAILABLE when the on-call service cannot be asked, and
+	// EUNAUTHORIZED or EINTERNAL otherwise; callers treat every error as "not
+	// known", never as on call.
 	CurrentShifts(ctx context.Context, email string, p OnCallPolicy, now time.Time) ([]Shift, error)
 }
 

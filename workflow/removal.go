@@ -77,7 +77,8 @@ func (s *Service) expire(ctx context.Context, id string) (*access.Request, error
 var errNothingToDo = access.Errorf(access.ECONFLICT, "nothing to do")
 
 // remove takes the access of a grant with a pending removal away in Okta and,
-// once Okta confirmed it (404 counts), ends the grant. Standing access is
+// once Okta confirmed it (the provisioner counts a 404 on the membership as
+// done), ends the grant. Standing access is
 // never touched. A failure is recorded and retried by the sweep.
 func (s *Service) remove(ctx context.Context, id string) (*access.Request, error) {
 	unlock := s.requests.lock(id)
@@ -97,7 +98,10 @@ func (s *Service) remove(ctx context.Context, id string) (*access.Request, error
 		return s.removalFailed(ctx, r, nil, err)
 	}
 	if !r.Grant.Standing && !s.opts.DryRun {
-		if err := s.prov.Revoke(ctx, r.Requester.Email, res.Target); err != nil && access.ErrorCode(err) != access.ENOTFOUND {
+		// Any error, ENOTFOUND included, keeps the removal pending: an Okta
+		// user no longer found by email (a renamed login) may still hold the
+		// access, so it is retried and, past RemovalAlertAfter, alerted on.
+		if err := s.prov.Revoke(ctx, r.Requester.Email, res.Target); err != nil {
 			return s.removalFailed(ctx, r, res, err)
 		}
 	}

@@ -1,0 +1,90 @@
+package provisioner
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+func TestUserByLogin(t *testing.T) {
+	srv := newOktaServer(t)
+	o := newTestOkta(t, srv)
+	wantCode(t, o.Grant(testContext(t), "alice@example.com", group1), "")
+	if got := srv.members("00g1"); !slices.Equal(got, []string{"00u1"}) {
+		t.Fatalf("members = %q, want [00u1]", got)
+	}
+	want := []string{"GET /api/v1/users/alice@example.com", "PUT /api/v1/groups/00g1/users/00u1"}
+	if got := srv.takeRequests(); !slices.Equal(got, want) {
+		t.Fatalf("requests = %q, want %q", got, want)
+	}
+}
+
+func TestUserByEmailSearch(t *testing.T) {
+	srv := newOktaServer(t)
+	o := newTestOkta(t, srv)
+	ctx := testContext(t)
+	// Bob's login is "bob"; his email differs in case from what Slack has.
+	wantCode(t, o.Grant(ctx, "bob@example.com", group1), "")
+	if got := srv.members("00g1"); !slices.Equal(got, []string{"00u2"}) {
+		t.Fatalf("members = %q, want [00u2]", got)
+	}
+	got := srv.takeRequests()
+	wantSearch := "GET /api/v1/users?" + url.Values{"search": {`profile.email eq "bob@example.com"`}}.Encode()
+	want := []string{"GET /api/v1/users/bob@example.com", wantSearch, "PUT /api/v1/groups/00g1/users/00u2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("requests = %q, want %q", got, want)
+	}
+
+	// The account is remembered: no more look-ups, whatever the case.
+	wantCode(t, o.Revoke(ctx, "BOB@example.com", group1), "")
+	if got := srv.takeRequests(); !slices.Equal(got, []string{"DELETE /api/v1/groups/00g1/users/00u2"}) {
+		t.Fatalf("requests after the first = %q, want only the DELETE", got)
+	}
+}
+
+func TestUserNotFound(t *testing.T) {
+	srv := newOktaServer(t)
+	o := newTestOkta(t, srv)
+	err := o.Grant(testContext(t), "nobody@example.com", group1)
+	wantCode(t, err, access.ENOTFOUND)
+	if got, want := access.ErrorMessage(err), "no Okta user has login or email nobody@example.com"; got != want {
+		t.Fatalf("message = %q, want %q", got, want)
+	}
+	wantCode(t, o.CheckUser(testContext(t), "nobody@example.com"), access.ENOTFOUND)
+	// Not remembered: a user created later is found.
+	srv.mu.Lock()
+	srv.users = append(srv.users, testUser{"00u9", "nobody@example.com", "nobody@example.com"})
+	srv.mu.Unlock()
+	wantCode(t, o.CheckUser(testContext(t), "nobody@example.com"), "")
+}
+
+func TestUserAmbiguousEmail(t *testing.T) {
+	srv := newOktaServer(t)
+	err := newTestOkta(t, srv).Grant(testContext(t), "carol@example.com", group1)
+	wantCode(t, err, access.EINVALID)
+	if msg := access.ErrorMessage(err); !strings.Contains(msg, "00u3, 00u4") {
+		t.Fatalf("message %q does not name both users", msg)
+	}
+	if got := srv.members("00g1"); len(got) != 0 {
+		t.Fatalf("members = %q, want none", got)
+	}
+}
+
+func TestUserEmailIsQuotedInSearch(t *testing.T) {
+	srv := newOktaServer(t)
+	srv.mu.Lock()
+	srv.users = append(srv.users, testUser{"00u7", "odd", `o"d\d@example.com`})
+	srv.mu.Unlock()
+	wantCode(t, newTestOkta(t, srv).CheckUser(testContext(t), `o"d\d@example.com`), "")
+}
+
+func TestUserEmptyEmail(t *testing.T) {
+	srv := newOktaServer(t)
+	wantCode(t, newTestOkta(t, srv).CheckUser(testContext(t), " "), access.EINVALID)
+	if got := srv.takeRequests(); len(got) != 0 {
+		t.Fatalf("requests = %q, want none", got)
+	}
+}
