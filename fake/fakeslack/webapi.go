@@ -1,0 +1,263 @@
+package fakeslack
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Call is one recorded Web API request.
+type Call struct {
+	Method      string // Web API method, e.g. "chat.postMessage", or "response_url"
+	Time        time.Time
+	ContentType string
+	// Authorization is the Authorization header as sent (may hold a token).
+	Authorization string
+	// Body is the request body exactly as sent (form fields include token).
+	Body []byte
+	// Form holds the parsed fields of a form-encoded body.
+	Form url.Values
+	// JSON holds the decoded body of a JSON request (nil otherwise).
+	JSON map[string]any
+	// Status is the HTTP status answered; Error the "error" of an ok:false
+	// answer ("" when ok).
+	Status int
+	Error  string
+}
+
+// Calls returns the recorded requests to method ("" for all), oldest first.
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// apiRequest is a parsed Web API request handed to method handlers.
+type apiRequest struct {
+	method string
+	form   url.Values     // form fields (form-encoded bodies and query)
+	json   map[string]any // decoded JSON body
+	raw    []byte
+}
+
+// str returns a parameter from the form or the JSON body.
+func (r *apiRequest) str(name string) string {
+	if v := r.form.Get(name); v != "" {
+		return v
+	}
+	if s, ok := r.json[name].(string); ok {
+		return s
+	}
+	return ""
+}
+
+// apiResult is what a method handler answers.
+type apiResult struct {
+	status int
+	body   map[string]any
+	header http.Header
+}
+
+func ok(fields map[string]any) apiResult {
+	body := map[string]any{"ok": true}
+	for k, v := range fields {
+		body[k] = v
+	}
+	return apiResult{status: http.StatusOK, body: body}
+}
+
+func fail(code string) apiResult {
+	return apiResult{status: http.StatusOK, body: map[string]any{"ok": false, "error": code}}
+}
+
+func failWithMessages(code string, messages []string) apiResult {
+	r := fail(code)
+	r.body["response_metadata"] = map[string]any{"messages": messages}
+	return r
+}
+
+type methodHandler func(s *Server, r *apiRequest) apiResult
+
+// methods maps Web API method names to handlers. Handlers run with s.mu held.
+var methods = map[string]methodHandler{
+	"auth.test":             (*Server).authTest,
+	"chat.postMessage":      (*Server).chatPostMessage,
+	"chat.update":           (*Server).chatUpdate,
+	"chat.postEphemeral":    (*Server).chatPostEphemeral,
+	"chat.delete":           (*Server).chatDelete,
+	"conversations.open":    (*Server).conversationsOpen,
+	"users.info":            (*Server).usersInfo,
+	"users.lookupByEmail":   (*Server).usersLookupByEmail,
+	"views.open":            (*Server).viewsOpen,
+	"views.push":            (*Server).viewsPush,
+	"views.update":          (*Server).viewsUpdate,
+	"views.publish":         (*Server).viewsPublish,
+	"apps.connections.open": (*Server).appsConnectionsOpen,
+}
+
+func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	raw, _ := io.ReadAll(r.Body)
+	call := Call{
+		Method:        method,
+		Time:          time.Now(),
+		ContentType:   r.Header.Get("Content-Type"),
+		Authorization: r.Header.Get("Authorization"),
+		Body:          raw,
+	}
+	req := &apiRequest{method: method, raw: raw, form: url.Values{}}
+	for k, v := range r.URL.Query() {
+		req.form[k] = v
+	}
+	if strings.HasPrefix(call.ContentType, "application/json") {
+		if len(bytes.TrimSpace(raw)) > 0 {
+			_ = json.Unmarshal(raw, &req.json)
+		}
+		call.JSON = req.json
+	} else if len(raw) > 0 {
+		if f, err := url.ParseQuery(string(raw)); err == nil {
+			for k, v := range f {
+				req.form[k] = v
+			}
+			call.Form = f
+		}
+	}
+
+	res := s.serveAPI(r, req)
+
+	s.mu.Lock()
+	call.Status = res.status
+	if e, _ := res.body["error"].(string); e != "" {
+		call.Error = e
+	}
+	s.calls = append(s.calls, call)
+	s.notifyLocked()
+	s.mu.Unlock()
+
+	s.logf("%s -> %d %v", method, res.status, res.body["error"])
+	writeJSON(w, res)
+}
+
+func (s *Server) serveAPI(r *http.Request, req *apiRequest) apiResult {
+	if res, faulted := s.applyFault(r.Context(), req.method); faulted {
+		return res
+	}
+	h, known := methods[req.method]
+	if !known {
+		return fail("unknown_method")
+	}
+	want := s.opts.BotToken
+	if req.method == "apps.connections.open" {
+		want = s.opts.AppToken
+	}
+	// Slack accepts the token as a Bearer header or as the "token" field;
+	// slack-go uses the field for form methods and the header for JSON ones.
+	got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if got == "" {
+		got = req.form.Get("token")
+	}
+	if got == "" {
+		return fail("not_authed")
+	}
+	if got != want {
+		return fail("invalid_auth")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return h(s, req)
+}
+
+func writeJSON(w http.ResponseWriter, res apiResult) {
+	for k, vs := range res.header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(res.status)
+	_ = json.NewEncoder(w).Encode(res.body)
+}
+
+func (s *Server) authTest(r *apiRequest) apiResult {
+	return ok(map[string]any{
+		"url":     "https://" + TeamDomain + ".slack.com/",
+		"team":    "Fake Co",
+		"user":    s.userNameLocked(BotUserID),
+		"team_id": TeamID,
+		"user_id": BotUserID,
+		"bot_id":  BotID,
+	})
+}
+
+func (s *Server) conversationsOpen(r *apiRequest) apiResult {
+	ids := strings.Split(r.str("users"), ",")
+	if r.str("users") == "" {
+		if ch := r.str("channel"); ch != "" {
+			return ok(map[string]any{"channel": map[string]any{"id": ch}})
+		}
+		return fail("users_list_not_supplied")
+	}
+	for _, id := range ids {
+		if _, known := s.users[strings.TrimSpace(id)]; !known {
+			return fail("user_not_found")
+		}
+	}
+	id := "D" + strings.TrimSpace(ids[0])
+	if len(ids) > 1 {
+		id = "G" + strings.Join(ids, "")
+	}
+	return ok(map[string]any{"channel": map[string]any{"id": id}})
+}
+
+func (s *Server) usersInfo(r *apiRequest) apiResult {
+	u, found := s.users[r.str("user")]
+	if !found {
+		return fail("user_not_found")
+	}
+	return ok(map[string]any{"user": userJSON(u)})
+}
+
+func (s *Server) usersLookupByEmail(r *apiRequest) apiResult {
+	email := r.str("email")
+	for _, u := range s.users {
+		if email != "" && strings.EqualFold(u.Email, email) {
+			return ok(map[string]any{"user": userJSON(u)})
+		}
+	}
+	return fail("users_not_found")
+}
+
+func userJSON(u User) map[string]any {
+	profile := map[string]any{
+		"real_name":               u.RealName,
+		"real_name_normalized":    u.RealName,
+		"display_name":            u.Name,
+		"display_name_normalized": u.Name,
+	}
+	if u.Email != "" {
+		profile["email"] = u.Email
+	}
+	return map[string]any{
+		"id":        u.ID,
+		"team_id":   TeamID,
+		"name":      u.Name,
+		"real_name": u.RealName,
+		"deleted":   u.Deleted,
+		"is_bot":    u.IsBot,
+		"tz":        "UTC",
+		"tz_label":  "Coordinated Universal Time",
+		"tz_offset": 0,
+		"updated":   1700000000,
+		"profile":   profile,
+	}
+}
