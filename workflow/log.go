@@ -12,9 +12,12 @@ import (
 const (
 	FieldRequestID = "request_id"
 	FieldResource  = "resource"
-	FieldUser      = "user"
-	FieldAction    = "action"
+	FieldRequester = "requester" // whose access
+	FieldUser      = "user"      // who acted (set by the transport)
+	FieldAction    = "action"    // what they did (set by the transport)
 )
+
+type requestKey struct{}
 
 // logger returns the logger carried by ctx, or the service's.
 func (s *Service) logger(ctx context.Context) *zerolog.Logger {
@@ -24,8 +27,11 @@ func (s *Service) logger(ctx context.Context) *zerolog.Logger {
 	return &s.log
 }
 
-// withRequest returns ctx carrying a logger with r's fields.
+// withRequest returns ctx carrying a logger with r's fields, once per request.
 func (s *Service) withRequest(ctx context.Context, r *access.Request) context.Context {
-	l := s.logger(ctx).With().Str(FieldRequestID, r.ID).Str(FieldResource, r.ResourceID).Str(FieldUser, r.Requester.SlackID).Logger()
-	return l.WithContext(ctx)
+	if id, _ := ctx.Value(requestKey{}).(string); id == r.ID {
+		return ctx
+	}
+	l := s.logger(ctx).With().Str(FieldRequestID, r.ID).Str(FieldResource, r.ResourceID).Str(FieldRequester, r.Requester.SlackID).Logger()
+	return context.WithValue(l.WithContext(ctx), requestKey{}, r.ID)
 }

@@ -13,6 +13,11 @@ import (
 // sweepBatch is how many due requests one store read returns.
 const sweepBatch = 256
 
+// workTimeout bounds the work on one due request. The work runs on a context
+// detached from shutdown, so a SIGTERM lets a started removal finish and be
+// recorded rather than cutting it between Okta and the store.
+const workTimeout = 60 * time.Second
+
 // Run sweeps at once (so a bot that was down catches up at start-up), then
 // every interval, until ctx ends. Errors of one sweep are logged; the loop goes on.
 func (s *Service) Run(ctx context.Context, interval time.Duration) error {
@@ -81,8 +86,10 @@ func (s *Service) advanceAll(ctx context.Context, work []*access.Request, now ti
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			rctx := s.withRequest(ctx, r)
-			if err := s.advance(rctx, r, now); err != nil && ctx.Err() == nil {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), workTimeout)
+			defer cancel()
+			rctx = s.withRequest(rctx, r)
+			if err := s.advance(rctx, r, now); err != nil {
 				s.logger(rctx).Error().Err(err).Msg("advance due request")
 			}
 		}()

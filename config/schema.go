@@ -1,0 +1,100 @@
+package config
+
+import "time"
+
+// The file* types are the shape of the YAML file (DESIGN.md §5). The decoder
+// fills them from the node tree by their yaml tags; a pointer or nil slice
+// means the key is absent, so defaults and policy values can tell "not set"
+// from "set to zero". Every exported field must have a yaml tag.
+
+type fileConfig struct {
+	Slack     *fileSlack            `yaml:"slack"`
+	Okta      *fileOkta             `yaml:"okta"`
+	PagerDuty *filePagerDuty        `yaml:"pagerduty"`
+	Store     *fileStore            `yaml:"store"`
+	Audit     *fileAudit            `yaml:"audit"`
+	HTTP      *fileHTTP             `yaml:"http"`
+	Admins    []string              `yaml:"admins"`
+	Timing    *fileTiming           `yaml:"timing"`
+	Policies  map[string]filePolicy `yaml:"policies"`
+	Resources []fileResource        `yaml:"resources"`
+}
+
+type fileSlack struct {
+	AppToken     string `yaml:"app_token"`
+	BotToken     string `yaml:"bot_token"`
+	APIURL       string `yaml:"api_url"`
+	AuditChannel string `yaml:"audit_channel"`
+}
+
+type fileOkta struct {
+	OrgURL         string         `yaml:"org_url"`
+	APIToken       string         `yaml:"api_token"`
+	AllowHTTP      bool           `yaml:"allow_http"`
+	DryRun         bool           `yaml:"dry_run"`
+	RequestTimeout *time.Duration `yaml:"request_timeout"`
+}
+
+type filePagerDuty struct {
+	APIToken string         `yaml:"api_token"`
+	APIURL   string         `yaml:"api_url"`
+	CacheTTL *time.Duration `yaml:"cache_ttl"`
+}
+
+type fileStore struct {
+	Path *string `yaml:"path"`
+}
+
+type fileAudit struct {
+	Path string `yaml:"path"`
+}
+
+type fileHTTP struct {
+	Listen string `yaml:"listen"`
+}
+
+type fileTiming struct {
+	CheckInterval     *time.Duration  `yaml:"check_interval"`
+	Reminders         []time.Duration `yaml:"reminders"`
+	PendingTTL        *time.Duration  `yaml:"pending_ttl"`
+	RemovalAlertAfter *int            `yaml:"removal_alert_after"`
+}
+
+type fileExtension struct {
+	MaxExtensions    *int  `yaml:"max_extensions"`
+	RequiresApproval *bool `yaml:"requires_approval"`
+}
+
+// filePolicy holds the settings a resource can take from a named policy.
+type filePolicy struct {
+	Durations    []time.Duration `yaml:"durations"`
+	MaxDuration  *time.Duration  `yaml:"max_duration"`
+	MinApprovals *int            `yaml:"min_approvals"`
+	Extension    *fileExtension  `yaml:"extension"`
+	Approvers    []string        `yaml:"approvers"`
+}
+
+type fileResource struct {
+	ID          string          `yaml:"id"`
+	Name        string          `yaml:"name"`
+	Description string          `yaml:"description"`
+	OktaGroup   string          `yaml:"okta_group"`
+	OktaApp     string          `yaml:"okta_app"`
+	Approvers   []string        `yaml:"approvers"`
+	Policy      string          `yaml:"policy"`
+	Durations   []time.Duration `yaml:"durations"`
+	MaxDuration *time.Duration  `yaml:"max_duration"`
+	// MinApprovals and Extension override the policy's.
+	MinApprovals *int           `yaml:"min_approvals"`
+	Extension    *fileExtension `yaml:"extension"`
+	OnCall       *fileOnCall    `yaml:"oncall"`
+}
+
+type fileOnCall struct {
+	Schedules          []string       `yaml:"schedules"`
+	EscalationPolicies []string       `yaml:"escalation_policies"`
+	MaxEscalationLevel *int           `yaml:"max_escalation_level"`
+	AutoApprove        bool           `yaml:"auto_approve"`
+	BreakGlass         bool           `yaml:"break_glass"`
+	BreakGlassDuration *time.Duration `yaml:"break_glass_duration"`
+}
