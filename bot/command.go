@@ -1,0 +1,152 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+// commandKind names what a slash command asks for.
+type commandKind string
+
+const (
+	cmdOpen       commandKind = "open" // no text: open the request modal
+	cmdRequest    commandKind = "request"
+	cmdList       commandKind = "list"
+	cmdCancel     commandKind = "cancel"
+	cmdRevoke     commandKind = "revoke"
+	cmdExtend     commandKind = "extend"
+	cmdBreakGlass commandKind = "breakglass"
+	cmdHelp       commandKind = "help"
+)
+
+// command is a parsed /access (or /breakglass) command.
+type command struct {
+	Kind      commandKind
+	Resource  string        // request, breakglass: lower case
+	Duration  string        // request: as typed, lower case ("4h", "oncall"); checked by the workflow
+	Extend    time.Duration // extend
+	RequestID string        // cancel, revoke, extend: lower case
+	Reason    string        // request, breakglass: the rest of the text, trimmed
+}
+
+// Usage lines, one per subcommand; errors show the one that applies.
+const (
+	usageOpen       = "`/access`"
+	usageRequest    = "`/access request <resource-id> <duration> <reason…>`"
+	usageList       = "`/access list`"
+	usageCancel     = "`/access cancel <request-id>`"
+	usageRevoke     = "`/access revoke <request-id>`"
+	usageExtend     = "`/access extend <request-id> <duration>`"
+	usageBreakGlass = "`/access breakglass <resource-id> <reason…>`"
+	usageHelp       = "`/access help`"
+)
+
+// usageError is a command people typed wrong: what is wrong, and the usage
+// line that shows how to write it.
+type usageError struct {
+	msg   string
+	usage string // "" for an unknown subcommand: show them all
+}
+
+func (e *usageError) Error() string {
+	if e.usage == "" {
+		return e.msg
+	}
+	return e.msg + " Usage: " + e.usage
+}
+
+var subcommands = map[string]commandKind{
+	"request": cmdRequest, "req": cmdRequest, "new": cmdRequest,
+	"list": cmdList, "ls": cmdList, "status": cmdList,
+	"cancel": cmdCancel,
+	"revoke": cmdRevoke, "remove": cmdRevoke,
+	"extend":     cmdExtend,
+	"breakglass": cmdBreakGlass, "break-glass": cmdBreakGlass, "break_glass": cmdBreakGlass, "bg": cmdBreakGlass,
+	"help": cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
+}
+
+// parseCommand parses the text after /access. It is tolerant of extra
+// spaces and of case in subcommands and ids; a missing or wrong argument
+// gives a *usageError naming it.
+func parseCommand(text string) (command, error) {
+	word, rest := nextField(text)
+	if word == "" {
+		return command{Kind: cmdOpen}, nil
+	}
+	kind, known := subcommands[strings.ToLower(word)]
+	if !known {
+		return command{Kind: cmdHelp}, &usageError{msg: fmt.Sprintf("I don't know the command %q.", truncate(clean(word), 40))}
+	}
+	c := command{Kind: kind}
+	switch kind {
+	case cmdList, cmdHelp:
+		return c, nil
+	case cmdRequest:
+		var dur string
+		c.Resource, rest = nextField(rest)
+		dur, rest = nextField(rest)
+		c.Resource, c.Duration, c.Reason = cleanID(c.Resource), strings.ToLower(cleanID(dur)), strings.TrimSpace(rest)
+		switch {
+		case c.Resource == "":
+			return c, &usageError{"Missing the resource id.", usageRequest}
+		case c.Duration == "":
+			return c, &usageError{"Missing the duration (e.g. 4h, 1d, or oncall).", usageRequest}
+		case c.Reason == "":
+			return c, &usageError{"Missing the reason: approvers and auditors need to know why.", usageRequest}
+		}
+	case cmdBreakGlass:
+		c.Resource, rest = nextField(rest)
+		c.Resource, c.Reason = cleanID(c.Resource), strings.TrimSpace(rest)
+		switch {
+		case c.Resource == "":
+			return c, &usageError{"Missing the resource id.", usageBreakGlass}
+		case c.Reason == "":
+			return c, &usageError{"Missing the reason: everyone who is told needs to know why.", usageBreakGlass}
+		}
+	case cmdCancel, cmdRevoke, cmdExtend:
+		usage := map[commandKind]string{cmdCancel: usageCancel, cmdRevoke: usageRevoke, cmdExtend: usageExtend}[kind]
+		var id string
+		id, rest = nextField(rest)
+		c.RequestID = cleanID(id)
+		if c.RequestID == "" {
+			return c, &usageError{"Missing the request id (see `/access list`).", usage}
+		}
+		if kind == cmdExtend {
+			var dur string
+			dur, rest = nextField(rest)
+			if dur = cleanID(dur); dur == "" {
+				return c, &usageError{"Missing the duration to extend by (e.g. 1h).", usage}
+			}
+			d, err := access.ParseDuration(dur)
+			if err != nil {
+				return c, &usageError{fmt.Sprintf("%q is not a duration: use a number and a unit (m, h, d, w), e.g. 1h.", truncate(clean(dur), 40)), usage}
+			}
+			c.Extend = d
+		}
+		if extra, _ := nextField(rest); extra != "" {
+			return c, &usageError{fmt.Sprintf("Unexpected %q after the arguments.", truncate(clean(extra), 40)), usage}
+		}
+	}
+	return c, nil
+}
+
+// nextField returns the first space-separated word of s and the rest of s
+// after it (rest keeps its inner spacing, for reasons).
+func nextField(s string) (word, rest string) {
+	s = strings.TrimLeftFunc(s, unicode.IsSpace)
+	end := strings.IndexFunc(s, unicode.IsSpace)
+	if end < 0 {
+		return s, ""
+	}
+	return s[:end], s[end:]
+}
+
+// cleanID lower-cases an id and drops what people paste around it
+// (backticks, quotes, brackets, trailing punctuation).
+func cleanID(s string) string {
+	return strings.ToLower(strings.Trim(clean(s), "`'\"“”‘’<>()[]{}.,;:!?"))
+}

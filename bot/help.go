@@ -1,0 +1,53 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/accessbot/accessbot/access"
+	"github.com/accessbot/accessbot/workflow"
+)
+
+// usageText lists every subcommand with an example, and the resources one
+// can ask for. It fits one ephemeral message.
+func usageText(cat *access.Catalog) string {
+	exRes, exDur := "aws-prod-read", "4h"
+	var all []access.Resource
+	if cat != nil {
+		all = cat.All()
+	}
+	if len(all) > 0 {
+		exRes = all[0].ID
+		if len(all[0].Durations) > 0 {
+			exDur = access.FormatDuration(all[0].Durations[0])
+		}
+	}
+	exRes, exDur = esc(exRes, 60), esc(exDur, 20)
+	lines := []string{
+		"*accessbot* gives you temporary access that peers approve.",
+		"• " + usageOpen + " — open the request form",
+		"• " + usageRequest + " — ask without the form, e.g. `/access request " + exRes + " " + exDur + " debugging INC-123`. Duration `" + workflow.DurationUntilShiftEnd + "` means until your on-call shift ends.",
+		"• " + usageList + " — your access, your open requests, and requests waiting for your approval",
+		"• " + usageCancel + " — withdraw a pending request, e.g. `/access cancel abcd2345`",
+		"• " + usageExtend + " — extend your access, e.g. `/access extend abcd2345 1h`",
+		"• " + usageRevoke + " — end access now, e.g. `/access revoke abcd2345`",
+		"• " + usageBreakGlass + " (or `/breakglass <resource-id> <reason…>`) — emergency access for the on-call responder, e.g. `/access breakglass " + exRes + " INC-123 database down`",
+		"• " + usageHelp + " — this message",
+	}
+	if len(all) == 0 {
+		lines = append(lines, "No resources are configured yet; ask an admin.")
+	} else {
+		lines = append(lines, "*Resources you can ask for:*")
+		for i, r := range all {
+			if i == 40 {
+				lines = append(lines, "…and "+itoa(len(all)-40)+" more.")
+				break
+			}
+			line := "• `" + esc(r.ID, 100) + "` — " + esc(r.Name, 100)
+			if len(r.Durations) > 0 {
+				line += " (" + esc(access.FormatDurations(r.Durations), 200) + ")"
+			}
+			lines = append(lines, line)
+		}
+	}
+	return truncate(strings.Join(lines, "\n"), maxSectionText)
+}

@@ -1,0 +1,192 @@
+package bot
+
+import (
+	"context"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+// onInteraction routes an interactive envelope. Button clicks and view
+// closes are acked at once; a view submission is acked by its handler,
+// because the ack carries the verdict.
+func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.InteractionCallback) {
+	channel := cb.Container.ChannelID
+	if channel == "" {
+		channel = cb.Channel.ID
+	}
+	ev := b.newEvent(envelopeID, cb.User.ID, channel, cb.ResponseURL, cb.TriggerID)
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		b.ack(ctx, envelopeID, nil)
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return
+		}
+		a := *cb.ActionCallback.BlockActions[0] // Slack sends one action per click
+		ev.log = ev.log.With().Str(FieldAction, a.ActionID).Logger()
+		ev.log.Info().Msg("block action")
+		b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onBlockAction(ctx, ev, cb, a) })
+	case slack.InteractionTypeViewSubmission:
+		ev.responseURL = "" // view submissions have none of their own
+		ev.pendingAck = true
+		ev.log = ev.log.With().Str(FieldAction, "submit:"+cb.View.CallbackID).Logger()
+		ev.log.Info().Msg("view submission")
+		switch cb.View.CallbackID {
+		case CallbackRequest:
+			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onRequestSubmit(ctx, ev, cb.View) })
+		case CallbackDeny:
+			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onDenySubmit(ctx, ev, cb.View) })
+		default:
+			b.ack(ctx, envelopeID, nil)
+		}
+	case slack.InteractionTypeShortcut:
+		b.ack(ctx, envelopeID, nil)
+		if cb.CallbackID == CallbackRequest {
+			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.openRequestModal(ctx, ev, "") })
+		}
+	default:
+		b.ack(ctx, envelopeID, nil)
+	}
+}
+
+// onBlockAction does what a button (or the modal's resource select) asks.
+// Errors become an ephemeral answer to the clicker only.
+func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.InteractionCallback, a slack.BlockAction) {
+	w := b.workflow()
+	id := a.Value
+	if id != "" {
+		ev.log = ev.log.With().Str(FieldRequestID, truncate(id, 64)).Logger()
+	}
+	switch a.ActionID {
+	case ActionApprove:
+		if _, err := w.Approve(ctx, ev.user, id); err != nil {
+			b.tellError(ctx, ev, err, "approve refused")
+			return
+		}
+		ev.log.Info().Msg("approval recorded")
+
+	case ActionDeny:
+		// An outsider hears no at once, without a modal.
+		if err := w.CheckDecider(ctx, ev.user, id); err != nil {
+			b.tellError(ctx, ev, err, "deny refused")
+			return
+		}
+		r, err := w.Get(ctx, id)
+		if err != nil {
+			b.tellError(ctx, ev, err, "deny")
+			return
+		}
+		if _, err := b.api.OpenViewContext(ctx, ev.triggerID, denyModal(r, b.resourceOf(r))); err != nil {
+			b.tellError(ctx, ev, b.slackError("views.open", err), "open deny form")
+		}
+
+	case ActionCancel:
+		if _, err := w.Cancel(ctx, ev.user, id); err != nil {
+			b.tellError(ctx, ev, err, "cancel refused")
+			return
+		}
+		ev.log.Info().Msg("request cancelled")
+
+	case ActionRevoke:
+		r, err := w.Revoke(ctx, ev.user, id)
+		if err != nil {
+			b.tellError(ctx, ev, err, "revoke refused")
+			return
+		}
+		ev.log.Info().Str("state", string(r.State)).Msg("revoke requested")
+		b.redraw(ctx, ev, cb, a, r, "")
+
+	case ActionExtend:
+		reqID, dur, _ := strings.Cut(id, "|")
+		d, err := access.ParseDuration(dur)
+		if err != nil || reqID == "" {
+			b.tellError(ctx, ev, access.Errorf(access.EINVALID, "That extension button is malformed; use `/access extend <request-id> <duration>`."), "extend")
+			return
+		}
+		ev.log = ev.log.With().Str(FieldRequestID, truncate(reqID, 64)).Logger()
+		r, err := w.Extend(ctx, ev.user, reqID, d)
+		if err != nil {
+			b.tellError(ctx, ev, err, "extend refused")
+			return
+		}
+		line := b.renderer().extendedText(*r, b.resourceOf(r))
+		if grant, err := w.Get(ctx, reqID); err == nil {
+			b.redraw(ctx, ev, cb, a, grant, line)
+		}
+
+	case ActionLetExpire:
+		r, err := w.Get(ctx, id)
+		if err != nil {
+			b.tellError(ctx, ev, err, "let expire")
+			return
+		}
+		if msgChannel, ts := messageOf(cb); msgChannel != "" {
+			if err := b.update(ctx, msgChannel, ts, b.renderer().letExpire(*r, b.resourceOf(r))); err != nil {
+				logFailure(&ev.log, err, "redraw reminder")
+			}
+		}
+
+	case ActionResourceSelect:
+		b.onResourceSelect(ctx, ev, cb.View, a.SelectedOption.Value, a.ActionTs)
+
+	case ActionHomeRequest:
+		b.openRequestModal(ctx, ev, id)
+
+	case ActionDurationSelect, ActionApprovers, ActionReasonInput:
+		// Inputs of the modal; read at submission.
+
+	default:
+		ev.log.Debug().Msg("unknown action")
+	}
+}
+
+// messageOf returns the channel and ts of the message a button was on.
+func messageOf(cb slack.InteractionCallback) (channel, ts string) {
+	channel, ts = cb.Container.ChannelID, cb.Container.MessageTs
+	if channel == "" {
+		channel = cb.Channel.ID
+	}
+	if ts == "" {
+		ts = cb.Message.Timestamp
+	}
+	if cb.Container.IsEphemeral {
+		return "", ""
+	}
+	return channel, ts
+}
+
+// redraw updates a clicked notice the workflow does not track (granted,
+// reminder, break-glass announcement) from the request's current state, so
+// its buttons match what can still be done. Approval messages and the
+// requester's confirmation are redrawn by the workflow itself. line, when
+// set, replaces a reminder's text (after an extension).
+func (b *Bot) redraw(ctx context.Context, ev *event, cb slack.InteractionCallback, a slack.BlockAction, r *access.Request, line string) {
+	kind, ok := strings.CutPrefix(a.BlockID, blockNoticeActions)
+	if !ok {
+		return
+	}
+	channel, ts := messageOf(cb)
+	if channel == "" || ts == "" {
+		return
+	}
+	rd := b.renderer()
+	res := b.resourceOf(r)
+	var m message
+	switch access.NoticeKind(kind) {
+	case access.NoticeGranted, access.NoticeBreakGlass:
+		m = rd.notice(access.Notice{Kind: access.NoticeKind(kind), Request: *r, Resource: res})
+	case access.NoticeReminder:
+		if line == "" {
+			m = rd.notice(access.Notice{Kind: access.NoticeReminder, Request: *r, Resource: res})
+		} else {
+			m = rd.afterReminder(line, *r)
+		}
+	default:
+		return
+	}
+	if err := b.update(ctx, channel, ts, m); err != nil {
+		logFailure(&ev.log, err, "redraw clicked message")
+	}
+}

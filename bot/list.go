@@ -1,0 +1,76 @@
+package bot
+
+import (
+	"github.com/slack-go/slack"
+
+	"github.com/accessbot/accessbot/access"
+	"github.com/accessbot/accessbot/workflow"
+)
+
+// overview renders /access list: the person's access and open requests, and
+// the requests waiting for their approval.
+func (rd renderer) overview(ov workflow.Overview, cat *access.Catalog) message {
+	res := func(r *access.Request) access.Resource {
+		if cat != nil {
+			if x, err := cat.Get(r.ResourceID); err == nil {
+				return *x
+			}
+		}
+		return access.Resource{ID: r.ResourceID}
+	}
+	var mine, waiting []string
+	for _, r := range ov.Mine {
+		mine = append(mine, "• "+rd.listLine(*r, res(r)))
+	}
+	for _, r := range ov.ToApprove {
+		line := "• " + mention(r.Requester) + " asks for " + resourceLabel(*r, res(r)) + " for " + duration(*r) + " · " + requestID(*r)
+		if r.Kind == access.KindExtension {
+			line = "• " + mention(r.Requester) + " asks to extend " + resourceLabel(*r, res(r)) + " by " + access.FormatDuration(r.Duration) + " · " + requestID(*r)
+		}
+		if reason := oneLine(r.Reason); reason != "" {
+			line += " — “" + esc(reason, 150) + "”"
+		}
+		waiting = append(waiting, line+" (approve or deny from the DM)")
+	}
+	if len(mine) == 0 && len(waiting) == 0 {
+		text := "You have no active access or open requests, and nothing is waiting for your approval. Ask for access with `/access`."
+		return rd.finish(text, []slack.Block{sectionBlock(text)})
+	}
+	var blocks []slack.Block
+	if len(mine) > 0 {
+		blocks = append(blocks, sectionBlock("*Your access and open requests*"))
+		for _, chunk := range packLines(mine, maxSectionText) {
+			blocks = append(blocks, sectionBlock(chunk))
+		}
+	}
+	if len(waiting) > 0 {
+		blocks = append(blocks, sectionBlock("*Waiting for your approval*"))
+		for _, chunk := range packLines(waiting, maxSectionText) {
+			blocks = append(blocks, sectionBlock(chunk))
+		}
+	}
+	text := "Your access: " + itoa(len(mine)) + " open; waiting for your approval: " + itoa(len(waiting)) + "."
+	rd.dryRun = false // a list changes nothing
+	return rd.finish(text, blocks)
+}
+
+// listLine is one of the person's own requests or grants.
+func (rd renderer) listLine(r access.Request, res access.Resource) string {
+	label := resourceLabel(r, res)
+	id := requestID(r)
+	switch {
+	case r.Kind == access.KindExtension && r.State == access.StatePending:
+		return "⏳ Extension of " + label + " by " + access.FormatDuration(r.Duration) + " waiting for approval · " + id
+	case r.State == access.StatePending:
+		return "⏳ " + label + " (" + duration(r) + ") waiting for approval since " + when(r.CreatedAt) + " · " + id
+	case r.State == access.StateApproved:
+		return "🔄 " + label + " approved; being granted in Okta · " + id
+	case r.State == access.StateActive && r.Grant.Removal != nil:
+		return "🔄 " + label + " being removed · " + id
+	case r.State == access.StateActive && r.Grant.Standing:
+		return "ℹ️ " + label + " (you already had it) tracked until " + when(r.Grant.ExpiresAt) + " · " + id
+	case r.State == access.StateActive:
+		return "✅ " + label + " active until " + when(r.Grant.ExpiresAt) + " · " + id
+	}
+	return label + ": " + rd.outcome(r) + " · " + id
+}

@@ -1,0 +1,165 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/accessbot/accessbot/access"
+	"github.com/accessbot/accessbot/workflow"
+)
+
+// CommandBreakGlass is the slash command that is a shortcut for
+// "/access breakglass". Any other command name is treated as /access.
+const CommandBreakGlass = "/breakglass"
+
+// ephemeral is a slash command answer carried by the ack.
+type ephemeral struct {
+	ResponseType string `json:"response_type"`
+	Text         string `json:"text"`
+}
+
+func ephemeralAck(text string) ephemeral {
+	return ephemeral{ResponseType: slack.ResponseTypeEphemeral, Text: truncate(text, maxSectionText)}
+}
+
+// onSlashCommand parses the command (no I/O) and acks at once: with the
+// answer for help and typing mistakes, empty otherwise; the work then runs
+// in the background and answers through the response_url.
+func (b *Bot) onSlashCommand(ctx context.Context, envelopeID string, cmd slack.SlashCommand) {
+	ev := b.newEvent(envelopeID, cmd.UserID, cmd.ChannelID, cmd.ResponseURL, cmd.TriggerID)
+	text := unescape(cmd.Text)
+	if strings.EqualFold(cmd.Command, CommandBreakGlass) {
+		text = "breakglass " + text
+	}
+	c, err := parseCommand(text)
+	ev.log = ev.log.With().Str(FieldCommand, cmd.Command).Str(FieldAction, string(c.Kind)).Logger()
+	ev.log.Info().Msg("slash command")
+	var ue *usageError
+	switch {
+	case errors.As(err, &ue):
+		reply := "⚠️ " + esc(ue.msg, 500)
+		if ue.usage != "" {
+			reply += "\nUsage: " + ue.usage + "\nSee `/access help` for all commands."
+		} else {
+			reply += "\n" + usageText(b.workflow().Catalog())
+		}
+		b.ack(ctx, envelopeID, ephemeralAck(reply))
+		return
+	case err != nil:
+		b.ack(ctx, envelopeID, ephemeralAck(msgInternal))
+		return
+	case c.Kind == cmdHelp:
+		b.ack(ctx, envelopeID, ephemeralAck(usageText(b.workflow().Catalog())))
+		return
+	}
+	b.ack(ctx, envelopeID, nil)
+	b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.runCommand(ctx, ev, c) })
+}
+
+// runCommand does what a parsed command asks and answers the person.
+func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
+	w := b.workflow()
+	switch c.Kind {
+	case cmdOpen:
+		b.openRequestModal(ctx, ev, "")
+	case cmdList:
+		ov, err := w.List(ctx, ev.user)
+		if err != nil {
+			b.tellError(ctx, ev, err, "list")
+			return
+		}
+		b.reply(ctx, ev, b.renderer().overview(ov, w.Catalog()))
+	case cmdRequest:
+		in := workflow.RequestInput{ResourceID: c.Resource, Duration: c.Duration, Reason: c.Reason}
+		r, err := w.Submit(ctx, ev.user, in)
+		if err != nil {
+			b.tellError(ctx, ev, err, "request refused")
+			return
+		}
+		b.tell(ctx, ev, b.renderer().submitted(*r, b.resourceOf(r)))
+	case cmdCancel:
+		r, err := w.Cancel(ctx, ev.user, c.RequestID)
+		if err != nil {
+			b.tellError(ctx, ev, err, "cancel refused")
+			return
+		}
+		b.tell(ctx, ev, "🚫 Request "+requestID(*r)+" for "+resourceLabel(*r, b.resourceOf(r))+" was cancelled.")
+	case cmdRevoke:
+		r, err := w.Revoke(ctx, ev.user, c.RequestID)
+		if err != nil {
+			b.tellError(ctx, ev, err, "revoke refused")
+			return
+		}
+		b.tell(ctx, ev, revokedText(*r, b.resourceOf(r)))
+	case cmdExtend:
+		r, err := w.Extend(ctx, ev.user, c.RequestID, c.Extend)
+		if err != nil {
+			b.tellError(ctx, ev, err, "extend refused")
+			return
+		}
+		b.tell(ctx, ev, b.renderer().extendedText(*r, b.resourceOf(r)))
+	case cmdBreakGlass:
+		r, err := w.BreakGlass(ctx, ev.user, c.Resource, c.Reason)
+		if err != nil {
+			b.tellError(ctx, ev, err, "break-glass refused")
+			return
+		}
+		b.tell(ctx, ev, breakGlassText(*r, b.resourceOf(r)))
+	}
+}
+
+// resourceOf returns the configured resource of r, or a stand-in named by its id.
+func (b *Bot) resourceOf(r *access.Request) access.Resource {
+	if w := b.workflow(); w != nil && w.Catalog() != nil {
+		if res, err := w.Catalog().Get(r.ResourceID); err == nil {
+			return *res
+		}
+	}
+	return access.Resource{ID: r.ResourceID}
+}
+
+// submitted says what became of a request just filed.
+func (rd renderer) submitted(r access.Request, res access.Resource) string {
+	label := resourceLabel(r, res)
+	switch r.State {
+	case access.StatePending:
+		return "📨 Request " + requestID(r) + " for " + label + " sent to " + rd.names(r.Approvers) + "."
+	case access.StateActive:
+		return "✅ Request " + requestID(r) + " for " + label + " was auto-approved because you are on call; access is active until " + when(r.Grant.ExpiresAt) + "."
+	case access.StateApproved:
+		return "✅ Request " + requestID(r) + " for " + label + " was auto-approved because you are on call; accessbot is granting it in Okta and will DM you."
+	case access.StateFailed:
+		return "⚠️ Request " + requestID(r) + " for " + label + " was auto-approved, but accessbot could not grant it in Okta; the admins were alerted."
+	}
+	return "Request " + requestID(r) + " for " + label + ": " + rd.outcome(r)
+}
+
+// extendedText says what became of an extension: done, or sent for approval.
+func (rd renderer) extendedText(r access.Request, res access.Resource) string {
+	if r.Kind == access.KindExtension {
+		return "📨 Your request " + requestID(r) + " to extend " + resourceLabel(r, res) + " by " + access.FormatDuration(r.Duration) +
+			" was sent to " + rd.names(r.Approvers) + ". Your access stays active meanwhile."
+	}
+	return "⏩ Extended: " + resourceLabel(r, res) + " (" + requestID(r) + ") now ends " + when(r.Grant.ExpiresAt) + "."
+}
+
+func revokedText(r access.Request, res access.Resource) string {
+	if r.State == access.StateRevoked {
+		return "🛑 Access for request " + requestID(r) + " (" + resourceLabel(r, res) + ") was revoked."
+	}
+	return "🛑 Revocation of " + requestID(r) + " (" + resourceLabel(r, res) + ") is recorded; accessbot is removing the access in Okta and keeps retrying until it's gone."
+}
+
+func breakGlassText(r access.Request, res access.Resource) string {
+	label := resourceLabel(r, res)
+	switch r.State {
+	case access.StateActive:
+		return "🚨 Break-glass access to " + label + " granted until " + when(r.Grant.ExpiresAt) + " (request " + requestID(r) + "). The approvers and the audit channel were told."
+	case access.StateFailed:
+		return "⚠️ Break-glass for " + label + " was allowed, but accessbot could not grant it in Okta; the admins were alerted."
+	}
+	return "🚨 Break-glass for " + label + " was allowed (request " + requestID(r) + "); accessbot is granting it in Okta and will DM you."
+}

@@ -1,0 +1,72 @@
+package bot
+
+import (
+	"context"
+	"errors"
+
+	"github.com/rs/zerolog"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+// The words for failures that are nobody's fault in particular. Internal
+// detail (Slack, Okta or store errors, tokens) never reaches people.
+const (
+	msgUnavailable = "Okta/Slack/PagerDuty is not answering right now; try again in a minute."
+	msgInternal    = "Something went wrong; the admins can see details in the log."
+	msgNotFound    = "That request or resource does not exist."
+	msgForbidden   = "You are not allowed to do that."
+	msgConflict    = "That can't be done in the request's current state."
+	msgInvalid     = "That input is not valid."
+)
+
+// errorText is errorWords escaped for mrkdwn.
+func errorText(err error) string { return esc(errorWords(err), maxSectionText) }
+
+// errorWords turns an error into words for the person who caused it (plain
+// text). Messages of EINVALID, ENOTFOUND, ECONFLICT and EFORBIDDEN errors are
+// written for people and shown; other codes get a fixed sentence.
+func errorWords(err error) string {
+	if err == nil {
+		return ""
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return msgUnavailable
+	}
+	code := access.ErrorCode(err)
+	switch code {
+	case access.EUNAVAILABLE:
+		return msgUnavailable
+	case access.EINTERNAL, access.EUNAUTHORIZED:
+		return msgInternal
+	}
+	if m := access.ErrorMessage(err); m != "" {
+		return m
+	}
+	switch code {
+	case access.ENOTFOUND:
+		return msgNotFound
+	case access.EFORBIDDEN:
+		return msgForbidden
+	case access.ECONFLICT:
+		return msgConflict
+	case access.EINVALID:
+		return msgInvalid
+	}
+	return msgInternal
+}
+
+// logFailure logs err once, where the bot handles it: failures people cause
+// (refused, invalid, conflicts) at info, outages at warn, the rest at error.
+func logFailure(l *zerolog.Logger, err error, what string) {
+	var ev *zerolog.Event
+	switch access.ErrorCode(err) {
+	case access.EINVALID, access.ENOTFOUND, access.ECONFLICT, access.EFORBIDDEN:
+		ev = l.Info()
+	case access.EUNAVAILABLE:
+		ev = l.Warn()
+	default:
+		ev = l.Error()
+	}
+	ev.Err(err).Str("code", access.ErrorCode(err)).Msg(what)
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/accessbot/accessbot/access"
+	"github.com/accessbot/accessbot/bot"
+	"github.com/accessbot/accessbot/config"
+	"github.com/accessbot/accessbot/oncall"
+	"github.com/accessbot/accessbot/provisioner"
+	"github.com/accessbot/accessbot/store"
+	"github.com/accessbot/accessbot/workflow"
+)
+
+// runCommand is `accessbot run`: it runs the bot until a signal.
+func runCommand(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) int {
+	fs := flagSet("run", stderr)
+	path := fs.String("config", "", "config file")
+	format := fs.String("log-format", "json", "log format: json or console")
+	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	logger, err := newLogger(stderr, *format, *level)
+	if err != nil {
+		fmt.Fprintln(stderr, "accessbot:", err)
+		return exitUsage
+	}
+	p, err := configPath(*path, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "accessbot:", err)
+		return exitUsage
+	}
+	cfg, err := config.Load(p, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "accessbot: %s:\n%v\n", p, err)
+		return exitInvalid
+	}
+	m := NewMain(cfg, logger)
+	err = m.Run(ctx)
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		logger.Error().Err(err).Msg("accessbot stopped")
+		return exitFailed
+	}
+	logger.Info().Msg("accessbot stopped")
+	return exitOK
+}
+
+// newLogger builds the one logger passed down to every part.
+func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
+	if err != nil || level == "" {
+		return zerolog.Logger{}, fmt.Errorf("unknown --log-level %q: use debug, info, warn or error", level)
+	}
+	switch format {
+	case "json":
+	case "console":
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339}
+	default:
+		return zerolog.Logger{}, fmt.Errorf("unknown --log-format %q: use json or console", format)
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}
+
+// Main is the running program: the adapters, wired. The end-to-end tests
+// run the same Main as the binary, against fake servers.
+type Main struct {
+	Config *config.Config
+	Logger zerolog.Logger
+	// Now replaces the clock (tests); nil is time.Now.
+	Now func() time.Time
+
+	store    *store.Store
+	bot      *bot.Bot
+	workflow *workflow.Service
+	started  chan struct{} // closed once everything is wired
+}
+
+// NewMain returns a Main for cfg; Run starts it.
+func NewMain(cfg *config.Config, logger zerolog.Logger) *Main {
+	return &Main{Config: cfg, Logger: logger, started: make(chan struct{})}
+}
+
+// Started is closed once Run has wired everything and started the loops.
+func (m *Main) Started() <-chan struct{} { return m.started }
+
+// Run opens the store, connects the adapters and runs the Socket Mode client
+// and the expiry loop until ctx ends or one of them fails. It returns nil on
+// a clean stop.
+func (m *Main) Run(ctx context.Context) error {
+	cfg, log := m.Config, m.Logger
+	st, err := store.Open(cfg.Store.Path, store.Options{})
+	if err != nil {
+		return err
+	}
+	m.store = st
+
+	prov, err := provisioner.New(ctx, provisioner.Options{
+		OrgURL: cfg.Okta.OrgURL, Token: cfg.Okta.APIToken, AllowHTTP: cfg.Okta.AllowHTTP,
+		RequestTimeout: cfg.Okta.RequestTimeout, Logger: log.With().Str("component", "okta").Logger(),
+	})
+	if err != nil {
+		return err
+	}
+	var onCall access.OnCallSource
+	if pd := cfg.PagerDuty; pd != nil {
+		onCall = oncall.New(oncall.Options{Token: pd.APIToken, APIURL: pd.APIURL, CacheTTL: pd.CacheTTL, Now: m.Now,
+			Logger: log.With().Str("component", "pagerduty").Logger()})
+	}
+	b := bot.New(bot.Options{
+		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL,
+		AuditChannel: cfg.Slack.AuditChannel,
+	}, log.With().Str("component", "slack").Logger())
+	m.bot = b
+	m.workflow = workflow.New(workflow.Options{
+		Catalog: access.NewCatalog(cfg.Resources()), Timing: cfg.Timing(), Admins: cfg.Admins,
+		DryRun: cfg.Okta.DryRun, RemovalAlertAfter: cfg.Timings.RemovalAlertAfter, Now: m.Now, Logger: log,
+	}, st, prov, b, b, onCall)
+	b.Attach(m.workflow)
+
+	log.Info().Str("version", Version()).Str("store", cfg.Store.Path).Bool("dry_run", cfg.Okta.DryRun).
+		Bool("oncall", onCall != nil).Int("resources", len(cfg.Resources())).Msg("accessbot starting")
+	g, gctx := errgroup.WithContext(ctx)
+	close(m.started)
+	g.Go(func() error { return b.Run(gctx) })
+	g.Go(func() error { return m.workflow.Run(gctx, cfg.Timings.CheckInterval) })
+	err = g.Wait()
+	m.workflow.Wait()
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// Workflow returns the running workflow (tests); nil before Started.
+func (m *Main) Workflow() *workflow.Service { return m.workflow }
+
+// Store returns the open store (tests); nil before Started.
+func (m *Main) Store() *store.Store { return m.store }
+
+// Close releases what Run opened. Safe to call more than once.
+func (m *Main) Close() error {
+	if m.store == nil {
+		return nil
+	}
+	err := m.store.Close()
+	m.store = nil
+	if err != nil && !errors.Is(err, os.ErrClosed) {
+		return err
+	}
+	return nil
+}
