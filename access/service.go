@@ -101,4 +101,8 @@ type Messenger interface {
 	UpdateNotice(ctx context.Context, ref MessageRef, n Notice) error
 	// Announce posts a notice or an audit event to the audit channel, if there is one.
 	Announce(ctx context.Context, n Notice) error
+	// RequestChanged says r was committed in a new state, so views that show
+	// it (the App Home of its requester and approvers) can be redrawn. It must
+	// return quickly and never fail the caller.
+	RequestChanged(ctx context.Context, r Request)
 }

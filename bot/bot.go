@@ -8,6 +8,7 @@ package bot
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,8 @@ type Options struct {
 	CacheTTL time.Duration
 	// Now is the clock used in messages ("held for 3h"); default time.Now.
 	Now func() time.Time
+	// Transport carries the Web API calls (metrics wrap it); nil: Go's default.
+	Transport http.RoundTripper
 }
 
 // Workflow is what the bot needs of the workflow; *workflow.Service
@@ -143,6 +146,7 @@ func New(opts Options, logger zerolog.Logger) *Bot {
 		slack.OptionDebug(opts.Debug),
 		slack.OptionLog(slackLogger{logger.With().Str("component", "slack-go").Logger()}),
 		slack.OptionRetryConfig(retry), // honours Retry-After on 429, within the caller's context
+		slack.OptionHTTPClient(&http.Client{Transport: opts.Transport}),
 	)
 	sm := socketmode.New(api,
 		socketmode.OptionPingInterval(opts.PingInterval),

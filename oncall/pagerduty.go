@@ -50,6 +50,8 @@ type Options struct {
 	HTTPTimeout time.Duration
 	Logger      zerolog.Logger
 	Now         func() time.Time // the clock of the cache; time.Now when nil
+	// Transport carries the HTTP calls (metrics wrap it); nil: a clone of Go's default.
+	Transport http.RoundTripper
 }
 
 // PagerDuty answers on-call questions from one PagerDuty account. It is safe
@@ -92,10 +94,11 @@ func New(opts Options) *PagerDuty {
 	client := pagerduty.NewClient(opts.Token, pagerduty.WithAPIEndpoint(apiURL))
 	// Our own client: go-pagerduty's default has no timeout, and transport
 	// tells failures to connect apart from bad answers.
-	client.HTTPClient = &http.Client{
-		Timeout:   timeout,
-		Transport: &transport{next: http.DefaultTransport.(*http.Transport).Clone()},
+	next := opts.Transport
+	if next == nil {
+		next = http.DefaultTransport.(*http.Transport).Clone()
 	}
+	client.HTTPClient = &http.Client{Timeout: timeout, Transport: &transport{next: next}}
 	return &PagerDuty{
 		client:       client,
 		token:        opts.Token,

@@ -53,6 +53,8 @@ type Options struct {
 	// says how long); whole seconds, rounded up. 0: DefaultMaxBackoff.
 	MaxBackoff time.Duration
 	Logger     zerolog.Logger
+	// Transport carries the HTTP calls (metrics wrap it); nil: a clone of Go's default.
+	Transport http.RoundTripper
 }
 
 // Okta provisions access in one Okta org. It is safe for concurrent use.
@@ -92,10 +94,11 @@ func New(ctx context.Context, opts Options) (*Okta, error) {
 	if backoff <= 0 {
 		backoff = DefaultMaxBackoff
 	}
-	httpClient := &http.Client{
-		Timeout:   timeout,
-		Transport: &transport{next: http.DefaultTransport.(*http.Transport).Clone(), log: opts.Logger},
+	next := opts.Transport
+	if next == nil {
+		next = http.DefaultTransport.(*http.Transport).Clone()
 	}
+	httpClient := &http.Client{Timeout: timeout, Transport: &transport{next: next, log: opts.Logger}}
 	// Options are applied after the SDK has read its files and environment,
 	// so setting every one that matters makes ours the only configuration.
 	_, client, err := okta.NewClient(ctx,

@@ -68,7 +68,8 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 				return nil, err
 			}
 			decided = true
-			return []access.Event{access.NewEvent(access.EventDenied, actor, r, now, map[string]string{"reason": reason})}, nil
+			details := map[string]string{"reason": reason, DetailRequestedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)}
+			return []access.Event{access.NewEvent(access.EventDenied, actor, r, now, details)}, nil
 		}
 		ok, err := r.Approve(actor, res, now)
 		if err != nil {
@@ -76,6 +77,9 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 		}
 		decided = ok
 		details := map[string]string{"approvals": strconv.Itoa(len(r.Approvals())), "required": strconv.Itoa(max(res.MinApprovals, 1))}
+		if decided {
+			details[DetailRequestedAt] = r.CreatedAt.UTC().Format(time.RFC3339Nano)
+		}
 		return []access.Event{access.NewEvent(access.EventApproved, actor, r, now, details)}, nil
 	})
 	unlock()

@@ -92,7 +92,7 @@ func (s *Service) requestExtension(ctx context.Context, actor access.User, grant
 	})
 	if err == nil {
 		details := map[string]string{"by": access.FormatDuration(d), "grant": grant.ID, "held_for": access.FormatDuration(now.Sub(grant.Grant.GrantedAt))}
-		err = s.store.Create(ctx, ext, access.NewEvent(access.EventExtensionRequested, actor, ext, now, details))
+		err = s.create(ctx, ext, access.NewEvent(access.EventExtensionRequested, actor, ext, now, details))
 	}
 	unlock()
 	if err != nil {

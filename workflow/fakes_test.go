@@ -167,6 +167,8 @@ func (m *messenger) Announce(_ context.Context, n access.Notice) error {
 	return nil
 }
 
+func (m *messenger) RequestChanged(context.Context, access.Request) {}
+
 // find returns the messages of kind to a recipient ("" for any), new ones only.
 func (m *messenger) find(to, kind string) []sent {
 	m.mu.Lock()

@@ -87,7 +87,8 @@ func (s *Service) tryAutoApprove(ctx context.Context, r *access.Request, c *chec
 		if err := r.AutoApprove(*sh, now); err != nil {
 			return nil, err
 		}
-		return []access.Event{access.NewEvent(access.EventAutoApproved, r.Requester, r, now, shiftDetails(*sh, nil))}, nil
+		details := shiftDetails(*sh, map[string]string{DetailRequestedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)})
+		return []access.Event{access.NewEvent(access.EventAutoApproved, r.Requester, r, now, details)}, nil
 	})
 	unlock()
 	if err != nil {
@@ -196,7 +197,7 @@ func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason st
 	}
 	r.Due = r.NextDue(s.opts.Timing)
 	details := shiftDetails(*sh, map[string]string{"duration": access.FormatDuration(r.Duration), "reason": reason})
-	err = s.store.Create(ctx, r, access.NewEvent(access.EventBreakGlass, u, r, now, details))
+	err = s.create(ctx, r, access.NewEvent(access.EventBreakGlass, u, r, now, details))
 	unlock()
 	if err != nil {
 		return nil, err

@@ -113,7 +113,7 @@ func (s *Service) isAdmin(u access.User) bool {
 // reschedules it, so the due index always says when to look at it next.
 func (s *Service) update(ctx context.Context, id string, fn func(r *access.Request, now time.Time) ([]access.Event, error)) (*access.Request, error) {
 	now := s.now()
-	return s.store.Update(ctx, id, func(r *access.Request) ([]access.Event, error) {
+	r, err := s.store.Update(ctx, id, func(r *access.Request) ([]access.Event, error) {
 		events, err := fn(r, now)
 		if err != nil {
 			return nil, err
@@ -130,6 +130,19 @@ func (s *Service) update(ctx context.Context, id string, fn func(r *access.Reque
 		}
 		return events, nil
 	})
+	if err == nil {
+		s.msg.RequestChanged(ctx, *r)
+	}
+	return r, err
+}
+
+// create stores a new request with its first events.
+func (s *Service) create(ctx context.Context, r *access.Request, events ...access.Event) error {
+	if err := s.store.Create(ctx, r, events...); err != nil {
+		return err
+	}
+	s.msg.RequestChanged(ctx, *r)
+	return nil
 }
 
 // refuse audits an attempt the rules turned down and returns err.

@@ -189,7 +189,7 @@ func (s *Service) Submit(ctx context.Context, actorID string, in RequestInput) (
 	}
 	r.Due = r.NextDue(s.opts.Timing)
 	details := map[string]string{"duration": durationDetail(r), "reason": r.Reason, "approvers": strings.Join(r.Approvers, ",")}
-	err = s.store.Create(ctx, r, access.NewEvent(access.EventRequested, c.requester, r, now, details))
+	err = s.create(ctx, r, access.NewEvent(access.EventRequested, c.requester, r, now, details))
 	unlock()
 	if err != nil {
 		return nil, fmt.Errorf("file request: %w", err)

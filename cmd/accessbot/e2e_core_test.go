@@ -78,9 +78,9 @@ func blockIDs(v fakeslack.View) string {
 func (e *e2e) submitModal(p SandboxPerson, v fakeslack.View, resource, duration, reason string) fakeslack.Ack {
 	e.t.Helper()
 	values := map[string]map[string]any{
-		bot.BlockResource: {bot.ActionResourceSelect: fakeslack.SelectValue(resource)},
+		bot.BlockResource:                        {bot.ActionResourceSelect: fakeslack.SelectValue(resource)},
 		blockID(e.t, v, bot.BlockDurationPrefix): {bot.ActionDurationSelect: fakeslack.SelectValue(duration)},
-		bot.BlockReason: {bot.ActionReasonInput: fakeslack.TextValue(reason)},
+		bot.BlockReason:                          {bot.ActionReasonInput: fakeslack.TextValue(reason)},
 	}
 	ack, err := e.sb.Slack.SubmitView(e.ctx(), p.SlackID, v.ID, values)
 	if err != nil {

@@ -13,8 +13,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/accessbot/accessbot/access"
+	"github.com/accessbot/accessbot/audit"
 	"github.com/accessbot/accessbot/bot"
 	"github.com/accessbot/accessbot/config"
+	"github.com/accessbot/accessbot/metrics"
 	"github.com/accessbot/accessbot/oncall"
 	"github.com/accessbot/accessbot/provisioner"
 	"github.com/accessbot/accessbot/store"
@@ -83,6 +85,7 @@ type Main struct {
 	Now func() time.Time
 
 	store    *store.Store
+	metrics  *metrics.Metrics
 	bot      *bot.Bot
 	workflow *workflow.Service
 	started  chan struct{} // closed once everything is wired
@@ -96,9 +99,10 @@ func NewMain(cfg *config.Config, logger zerolog.Logger) *Main {
 // Started is closed once Run has wired everything and started the loops.
 func (m *Main) Started() <-chan struct{} { return m.started }
 
-// Run opens the store, connects the adapters and runs the Socket Mode client
-// and the expiry loop until ctx ends or one of them fails. It returns nil on
-// a clean stop.
+// Run opens the store, connects the adapters and runs the Socket Mode client,
+// the expiry loop, the audit mirror and (if configured) the health and
+// metrics endpoints until ctx ends or one of them fails. It returns nil on a
+// clean stop.
 func (m *Main) Run(ctx context.Context) error {
 	cfg, log := m.Config, m.Logger
 	st, err := store.Open(cfg.Store.Path, store.Options{})
@@ -106,10 +110,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.store = st
+	m.metrics = metrics.New()
+	mirror := audit.NewMirror(cfg.Audit.Path, st, log.With().Str("component", "audit").Logger())
+	follower := newEventFollower(st, m.metrics.ObserveEvent, log)
+	observed := observedStore{Store: st, committed: func() { mirror.Notify(); follower.Notify() }}
 
 	prov, err := provisioner.New(ctx, provisioner.Options{
 		OrgURL: cfg.Okta.OrgURL, Token: cfg.Okta.APIToken, AllowHTTP: cfg.Okta.AllowHTTP,
 		RequestTimeout: cfg.Okta.RequestTimeout, Logger: log.With().Str("component", "okta").Logger(),
+		Transport: m.metrics.Transport(metrics.ServiceOkta, nil),
 	})
 	if err != nil {
 		return err
@@ -117,31 +126,52 @@ func (m *Main) Run(ctx context.Context) error {
 	var onCall access.OnCallSource
 	if pd := cfg.PagerDuty; pd != nil {
 		onCall = oncall.New(oncall.Options{Token: pd.APIToken, APIURL: pd.APIURL, CacheTTL: pd.CacheTTL, Now: m.Now,
-			Logger: log.With().Str("component", "pagerduty").Logger()})
+			Logger: log.With().Str("component", "pagerduty").Logger(), Transport: m.metrics.Transport(metrics.ServicePagerDuty, nil)})
 	}
 	b := bot.New(bot.Options{
 		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL,
-		AuditChannel: cfg.Slack.AuditChannel,
+		AuditChannel: cfg.Slack.AuditChannel, Now: m.Now, Transport: m.metrics.Transport(metrics.ServiceSlack, nil),
 	}, log.With().Str("component", "slack").Logger())
 	m.bot = b
 	m.workflow = workflow.New(workflow.Options{
 		Catalog: access.NewCatalog(cfg.Resources()), Timing: cfg.Timing(), Admins: cfg.Admins,
 		DryRun: cfg.Okta.DryRun, RemovalAlertAfter: cfg.Timings.RemovalAlertAfter, Now: m.Now, Logger: log,
-	}, st, prov, b, b, onCall)
+	}, observed, prov, b, b, onCall)
 	b.Attach(m.workflow)
+	m.metrics.RegisterState(func(ctx context.Context) (metrics.StateCounts, error) {
+		m.metrics.SetSocketConnected(b.Connected())
+		open, err := st.ListOpen(ctx)
+		return metrics.CountState(open), err
+	})
 
 	log.Info().Str("version", Version()).Str("store", cfg.Store.Path).Bool("dry_run", cfg.Okta.DryRun).
 		Bool("oncall", onCall != nil).Int("resources", len(cfg.Resources())).Msg("accessbot starting")
 	g, gctx := errgroup.WithContext(ctx)
-	close(m.started)
 	g.Go(func() error { return b.Run(gctx) })
 	g.Go(func() error { return m.workflow.Run(gctx, cfg.Timings.CheckInterval) })
+	g.Go(func() error { return mirror.Run(gctx) })
+	g.Go(func() error { return follower.Run(gctx) })
+	if cfg.HTTP.Listen != "" {
+		h := m.metrics.Handler(m.ready)
+		g.Go(func() error {
+			return metrics.Serve(gctx, cfg.HTTP.Listen, h, log.With().Str("component", "http").Logger())
+		})
+	}
+	close(m.started)
 	err = g.Wait()
 	m.workflow.Wait()
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil
 	}
 	return err
+}
+
+// ready says whether the bot can serve people: store open and Slack connected.
+func (m *Main) ready(context.Context) error {
+	if !m.bot.Connected() {
+		return errors.New("not connected to Slack (Socket Mode)")
+	}
+	return nil
 }
 
 // Workflow returns the running workflow (tests); nil before Started.
