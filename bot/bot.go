@@ -145,8 +145,9 @@ func New(opts Options, logger zerolog.Logger) *Bot {
 		slack.OptionAPIURL(opts.APIURL),
 		slack.OptionDebug(opts.Debug),
 		slack.OptionLog(slackLogger{logger.With().Str("component", "slack-go").Logger()}),
-		slack.OptionRetryConfig(retry), // honours Retry-After on 429, within the caller's context
+		// The client first: OptionRetryConfig wraps whatever client is set before it.
 		slack.OptionHTTPClient(&http.Client{Transport: opts.Transport}),
+		slack.OptionRetryConfig(retry), // honours Retry-After on 429, within the caller's context
 	)
 	sm := socketmode.New(api,
 		socketmode.OptionPingInterval(opts.PingInterval),
