@@ -2,6 +2,8 @@ package store
 
 import (
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,4 +82,35 @@ func BenchmarkCreate(b *testing.B) {
 			b.Fatalf("Create: %v", err)
 		}
 	}
+}
+
+// BenchmarkUpdateConcurrent is many flows updating their own requests at
+// once, as under a burst of clicks: writes waiting for a commit share the
+// next one, so a write costs far less than one fsync.
+func BenchmarkUpdateConcurrent(b *testing.B) {
+	s := openTest(b, Options{})
+	const requests = 64
+	for i := range requests {
+		r := newRequest(fmt.Sprintf("r%d", i), "U1", t0, access.StateActive)
+		if err := s.Create(b.Context(), r); err != nil {
+			b.Fatalf("Create: %v", err)
+		}
+	}
+	var next atomic.Int64
+	b.SetParallelism(requests / runtime.GOMAXPROCS(0))
+	b.RunParallel(func(pb *testing.PB) {
+		id := fmt.Sprintf("r%d", next.Add(1)%requests)
+		now := t0
+		for pb.Next() {
+			now = now.Add(time.Second)
+			_, err := s.Update(b.Context(), id, func(r *access.Request) ([]access.Event, error) {
+				r.UpdatedAt = now
+				return []access.Event{access.NewEvent(access.EventReminded, access.System, r, now, nil)}, nil
+			})
+			if err != nil {
+				b.Errorf("Update: %v", err)
+				return
+			}
+		}
+	})
 }

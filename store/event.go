@@ -20,7 +20,7 @@ func (s *Store) Append(ctx context.Context, events ...access.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error { return appendEvents(tx, events) }); err != nil {
+	if err := s.w.write(func(tx *bolt.Tx) error { return appendEvents(tx, events) }); err != nil {
 		return fmt.Errorf("store: append events: %w", err)
 	}
 	return nil

@@ -76,6 +76,7 @@ func fullRequest() *access.Request {
 		},
 		ApproverMessages: []access.MessageRef{{UserID: "U2", Channel: "D2", TS: "1700000000.000100"}},
 		RequesterMessage: access.MessageRef{UserID: "U1", Channel: "D1", TS: "1700000000.000200"},
+		Routed:           true,
 		Due:              t0.Add(50 * time.Minute),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -23,7 +24,7 @@ func (s *Store) Create(ctx context.Context, r *access.Request, events ...access.
 	if err := checkKeys(r); err != nil {
 		return fmt.Errorf("store: create request: %w", err)
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error { return create(tx, r, events) }); err != nil {
+	if err := s.w.write(func(tx *bolt.Tx) error { return create(tx, r, events) }); err != nil {
 		return fmt.Errorf("store: create request %s: %w", r.ID, err)
 	}
 	return nil
@@ -43,14 +44,16 @@ func checkKeys(r *access.Request) error {
 	return nil
 }
 
+// create writes a new request; an error before anything is written (the id
+// is taken) comes wrapped in unwritten.
 func create(tx *bolt.Tx, r *access.Request, events []access.Event) error {
 	b := tx.Bucket(bucketRequests)
 	if b.Get([]byte(r.ID)) != nil {
-		return access.Errorf(access.ECONFLICT, "Request %s exists already.", r.ID)
+		return unwritten{access.Errorf(access.ECONFLICT, "Request %s exists already.", r.ID)}
 	}
 	data, err := json.Marshal(r)
 	if err != nil {
-		return fmt.Errorf("encode: %w", err)
+		return unwritten{fmt.Errorf("encode: %w", err)}
 	}
 	if err := b.Put([]byte(r.ID), data); err != nil {
 		return err
@@ -66,7 +69,9 @@ func create(tx *bolt.Tx, r *access.Request, events []access.Event) error {
 // order), all in one transaction. fn's error is returned unchanged and
 // nothing is written; a missing id is ENOTFOUND. fn runs while the store is
 // locked for writing, so it must be quick and do no I/O. It may not change
-// the request's id. The result is a fresh copy of what was stored.
+// the request's id, and it may be called more than once (on a fresh copy),
+// when the commit it shared with other writes failed. The result is a fresh
+// copy of what was stored.
 func (s *Store) Update(ctx context.Context, id string, fn func(r *access.Request) ([]access.Event, error)) (*access.Request, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store: update request %s: %w", id, err)
@@ -75,25 +80,26 @@ func (s *Store) Update(ctx context.Context, id string, fn func(r *access.Request
 		stored []byte // owned by us, unlike bytes bbolt hands out
 		fnErr  error
 	)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.w.write(func(tx *bolt.Tx) error {
+		stored, fnErr = nil, nil // this may be a second run
 		r, err := getRequest(tx, id)
 		if err != nil {
-			return err
+			return unwritten{err}
 		}
 		old := entriesOf(r) // before fn changes r
 		events, err := fn(r)
 		if err != nil {
 			fnErr = err
-			return err
+			return unwritten{err}
 		}
 		if err := checkKeys(r); err != nil {
-			return err
+			return unwritten{err}
 		}
 		if r.ID != id {
-			return fmt.Errorf("update changed the request id to %s", r.ID)
+			return unwritten{fmt.Errorf("update changed the request id to %s", r.ID)}
 		}
 		if stored, err = json.Marshal(r); err != nil {
-			return fmt.Errorf("encode: %w", err)
+			return unwritten{fmt.Errorf("encode: %w", err)}
 		}
 		if err := tx.Bucket(bucketRequests).Put([]byte(id), stored); err != nil {
 			return err
@@ -230,6 +236,35 @@ func (s *Store) ListDue(ctx context.Context, now time.Time, limit int) ([]*acces
 		return nil, fmt.Errorf("store: list due requests: %w", err)
 	}
 	return out, nil
+}
+
+// NextDue returns the earliest Due later than after, or the zero time when
+// none is, reading one due index entry: the expiry loop sleeps until then
+// instead of until its next tick.
+func (s *Store) NextDue(ctx context.Context, after time.Time) (time.Time, error) {
+	if err := ctx.Err(); err != nil {
+		return time.Time{}, fmt.Errorf("store: next due: %w", err)
+	}
+	from := timeKey(after)
+	if from == math.MaxInt64 {
+		return time.Time{}, nil
+	}
+	var next time.Time
+	err := s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketDue).Cursor().Seek(binary.BigEndian.AppendUint64(nil, from+1))
+		if k == nil {
+			return nil
+		}
+		if len(k) <= 8 {
+			return fmt.Errorf("due index: malformed key %q", k)
+		}
+		next = time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC()
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: next due: %w", err)
+	}
+	return next, nil
 }
 
 // getRequest decodes request id inside tx, or returns ENOTFOUND. The result

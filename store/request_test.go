@@ -424,3 +424,29 @@ func TestConcurrentUpdates(t *testing.T) {
 		t.Errorf("%d events, want %d", len(evs), 1+workers*each)
 	}
 }
+
+func TestNextDue(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, Options{})
+	if next, err := s.NextDue(ctx, t0); err != nil || !next.IsZero() {
+		t.Fatalf("NextDue of an empty store = %v, %v; want zero", next, err)
+	}
+	for i, due := range []time.Time{t0, t0.Add(time.Minute), t0.Add(time.Hour)} {
+		r := newRequest(fmt.Sprintf("r%d", i), "U1", t0, access.StateActive)
+		r.Due = due
+		if err := s.Create(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ after, want time.Time }{
+		{t0.Add(-time.Second), t0},
+		{t0, t0.Add(time.Minute)}, // strictly later
+		{t0.Add(30 * time.Second), t0.Add(time.Minute)},
+		{t0.Add(time.Hour), time.Time{}},
+	} {
+		got, err := s.NextDue(ctx, tc.after)
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("NextDue(after %s) = %v, %v; want %v", tc.after.Format(time.TimeOnly), got, err, tc.want)
+		}
+	}
+}

@@ -45,10 +45,12 @@ type Options struct {
 }
 
 // Store is the bbolt implementation of access.Store. It is safe for
-// concurrent use; bbolt runs one writing transaction at a time.
+// concurrent use; bbolt runs one writing transaction at a time, and writes
+// that arrive while one commits share the next commit (commit.go).
 type Store struct {
 	db   *bolt.DB
 	path string
+	w    *committer // every write goes through it (commit.go)
 }
 
 // Open opens the store file at path, creating it with mode 0600 if needed and
@@ -75,7 +77,7 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close() // the schema error is the one worth reporting
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, path: path, w: &committer{db: db}}, nil
 }
 
 // openPrivate opens the file like os.OpenFile and makes sure only its owner
