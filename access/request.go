@@ -113,6 +113,10 @@ type Request struct {
 	// Messages to update when the request changes.
 	ApproverMessages []MessageRef
 	RequesterMessage MessageRef
+	// Routed is set once the approvers were sent the request (or tried: it
+	// is set even when none could be reached). A pending request without it
+	// was filed by a bot that stopped before telling anyone; see NeedsRouting.
+	Routed bool `json:",omitempty"`
 	// Due is when the bot must next act on the request (time-out, provisioning
 	// retry, reminder, expiry, removal retry); zero once final. The store
 	// indexes it so a sweep seeks to now instead of scanning.
@@ -383,6 +387,13 @@ func (r *Request) reminderApplies(lead time.Duration) bool {
 	return true
 }
 
+// NeedsRouting reports whether r is a pending request whose approvers were
+// never sent it: the bot stopped between filing it and routing it. Requests
+// stored before Routed existed count as routed once they have messages.
+func (r *Request) NeedsRouting() bool {
+	return r.State == StatePending && !r.Routed && len(r.ApproverMessages) == 0 && r.RequesterMessage.TS == ""
+}
+
 // Timing is the part of config that decides when the bot acts on its own.
 type Timing struct {
 	PendingTTL time.Duration
@@ -393,6 +404,9 @@ type Timing struct {
 func (r *Request) NextDue(t Timing) time.Time {
 	switch r.State {
 	case StatePending:
+		if r.NeedsRouting() {
+			return r.CreatedAt // route it now (a bot that filed it and stopped never did)
+		}
 		if t.PendingTTL <= 0 {
 			return time.Time{}
 		}

@@ -262,7 +262,9 @@ func TestReminders(t *testing.T) {
 
 func TestNextDueByState(t *testing.T) {
 	timing := access.Timing{PendingTTL: 24 * time.Hour}
-	if due := pending(alice).NextDue(timing); !due.Equal(t0.Add(24 * time.Hour)) {
+	routed := pending(alice)
+	routed.Routed = true
+	if due := routed.NextDue(timing); !due.Equal(t0.Add(24 * time.Hour)) {
 		t.Fatalf("pending due %v", due)
 	}
 	for _, s := range []access.State{access.StateDenied, access.StateExpired, access.StateRevoked, access.StateCancelled, access.StateTimedOut, access.StateFailed} {

@@ -75,6 +75,11 @@ const (
 	NoticeBreakGlass      NoticeKind = "break_glass"      // loud, to approvers and the audit channel (Revoke)
 	NoticeRemovalFailing  NoticeKind = "removal_failing"  // loud, to the audit channel: removal keeps failing
 	NoticeOnCallFallback  NoticeKind = "oncall_fallback"  // to the requester: on-call could not be checked
+
+	// NoticeBreakGlassRefused tells the audit channel of a refused break-glass
+	// attempt; Request holds only who, the resource id and the reason given,
+	// and Detail says why it was refused.
+	NoticeBreakGlassRefused NoticeKind = "break_glass_refused"
 )
 
 // Notice is what a message says, before the messenger renders it.

@@ -120,6 +120,26 @@ func (m *Mirror) Run(ctx context.Context) error {
 	}
 }
 
+// Sync brings the file up to date with the source once and returns. Call it
+// after Run has returned, when nothing else writes the file: a stopping bot
+// records events after Run saw its context end (work it lets finish), and
+// the file should hold them before the process exits.
+func (m *Mirror) Sync(ctx context.Context) error {
+	f, err := openPrivate(m.path)
+	if err != nil {
+		return fmt.Errorf("audit: open mirror %s: %w", m.path, err)
+	}
+	defer f.Close()
+	w, err := m.resume(ctx, f)
+	if err != nil {
+		return fmt.Errorf("audit: resume mirror %s: %w", m.path, err)
+	}
+	if err := m.catchUp(ctx, w); err != nil {
+		return fmt.Errorf("audit: sync mirror %s: %w", m.path, err)
+	}
+	return nil
+}
+
 // mirrorFile is the open file and what is known to be safely in it.
 type mirrorFile struct {
 	f     *os.File

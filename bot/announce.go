@@ -8,71 +8,156 @@ import (
 	"github.com/accessbot/accessbot/access"
 )
 
-// announcement renders a notice for the audit channel: one readable line per
-// kind, except break-glass and failing removals, which are loud.
+// maxAnnouncedNames bounds the approvers named in one audit line.
+const maxAnnouncedNames = 10
+
+// announcement renders a notice for the audit channel as one readable line:
+// what happened (in bold), to whom, by whom, the resource, the request id and
+// the reasons, so the channel reads as a log that needs no clicking. A
+// break-glass line keeps a Revoke button while the grant is active.
 func (rd renderer) announcement(n access.Notice) message {
 	rd.dryRun = rd.dryRun || n.DryRun
-	switch n.Kind {
-	case access.NoticeBreakGlass:
-		return rd.breakGlass(n)
-	case access.NoticeRemovalFailing:
-		return rd.removalFailing(n)
-	}
 	r, res := n.Request, n.Resource
 	label := resourceLabel(r, res)
 	who := mention(r.Requester)
+	req := "request " + requestID(r)
+	reason := quoted("reason", r.Reason)
+	actor := n.Actor
 	var line string
+	var actions slack.Block
 	switch n.Kind {
-	case access.NoticeSubmitted:
-		line = "📨 " + who + " asked for " + label + " (" + duration(r) + "), request " + requestID(r) + "."
 	case access.NoticeGranted:
-		line = "✅ " + who + " was granted " + label + " until " + when(r.Grant.ExpiresAt) + ", request " + requestID(r) + ". " + rd.approvedBy(r) + "."
+		line = joinParts("✅ *Granted*: "+who+" has "+label+" until "+when(r.Grant.ExpiresAt), req, rd.decision(r), reason)
 	case access.NoticeStanding:
-		line = "ℹ️ " + who + " already had " + label + "; request " + requestID(r) + " changed nothing in Okta."
+		line = joinParts("ℹ️ *Approved, nothing granted*: "+who+" already had "+label+" by other means; accessbot will not remove it", req, rd.decision(r), reason)
 	case access.NoticeDenied:
-		line = "❌ " + mention(n.Actor) + " denied " + who + "'s request " + requestID(r) + " for " + label + withReason(n.Detail)
+		line = joinParts("❌ *Denied*: "+mention(actor)+" denied "+who+"'s request for "+label+" ("+duration(r)+")", req,
+			quoted("denial reason", n.Detail), reason)
 	case access.NoticeExtensionDenied:
-		line = "❌ " + mention(n.Actor) + " denied " + who + "'s extension of " + label + " (" + requestID(r) + ")" + withReason(n.Detail)
-	case access.NoticeCancelled:
-		line = "🚫 " + who + "'s request " + requestID(r) + " for " + label + " was cancelled."
-	case access.NoticeTimedOut:
-		line = "⌛ " + who + "'s request " + requestID(r) + " for " + label + " timed out."
-	case access.NoticeFailed:
-		line = "⚠️ accessbot could not grant " + who + " " + label + " (" + requestID(r) + ")."
-		if n.Detail != "" {
-			line += " " + esc(n.Detail, 1500)
-		}
-	case access.NoticeReminder:
-		line = "⏰ " + who + " was reminded that " + label + " ends " + when(r.Grant.ExpiresAt) + "."
+		line = joinParts("❌ *Extension denied*: "+mention(actor)+" denied extending "+who+"'s access to "+label+" by "+access.FormatDuration(r.Duration), req,
+			quoted("denial reason", n.Detail))
 	case access.NoticeExtended:
-		line = "⏩ " + who + "'s access to " + label + " (" + requestID(r) + ") was extended until " + when(r.Grant.ExpiresAt) + "."
-	case access.NoticeExpired:
-		line = "⌛ " + who + "'s access to " + label + " (" + requestID(r) + ") expired."
-	case access.NoticeRevoked:
-		by := n.Actor
-		if by.Display() == "" && r.Grant.Removal != nil {
-			by = r.Grant.Removal.By
+		by := "approved by " + mention(actor)
+		if actor == (access.User{}) || actor.Is(r.Requester) {
+			by = "extended by the holder; no approval was needed"
 		}
-		line = "🛑 " + mention(by) + " revoked " + who + "'s access to " + label + " (" + requestID(r) + ")."
+		line = joinParts("⏩ *Extended*: "+who+"'s access to "+label+" now ends "+when(r.Grant.ExpiresAt), req, by)
+	case access.NoticeRevoked:
+		by, why := actor, ""
+		if rm := r.Grant.Removal; rm != nil {
+			if by == (access.User{}) {
+				by = rm.By
+			}
+			why = rm.Reason
+		}
+		line = joinParts("🛑 *Revoked*: "+mention(by)+" revoked "+who+"'s access to "+label, req, quoted("why", why), standingNote(r))
+	case access.NoticeExpired:
+		line = joinParts("⌛ *Expired*: "+who+"'s access to "+label+" ended", req, standingNote(r))
+	case access.NoticeBreakGlass:
+		by := actor
+		if by == (access.User{}) {
+			by = r.Requester
+		}
+		until := "not granted yet"
+		if !r.Grant.ExpiresAt.IsZero() {
+			until = when(r.Grant.ExpiresAt)
+		}
+		line = joinParts("🚨 *Break-glass*: "+mention(by)+" took "+label+" until "+until+" as on call"+shiftText(r.OnCall), req, reason)
+		if revocable(r) {
+			actions = actionsBlock(blockNoticeActions+string(access.NoticeBreakGlass), button(ActionRevoke, "Revoke", r.ID, slack.StyleDanger))
+		} else if r.State != access.StateActive {
+			line = joinParts(line, "now: "+rd.outcome(r))
+		}
+	case access.NoticeBreakGlassRefused:
+		by := actor
+		if by == (access.User{}) {
+			by = r.Requester
+		}
+		line = joinParts("🚫 *Break-glass refused*: "+mention(by)+" tried break-glass for "+label, quoted("why refused", n.Detail), reason)
+	case access.NoticeFailed:
+		line = joinParts("⚠️ *Grant failed*: accessbot could not grant "+who+" "+label, req, detail(n.Detail), rd.decision(r),
+			"the requester was told")
+	case access.NoticeRemovalFailing:
+		line = joinParts("🔥 *Removal failing*: accessbot cannot remove "+who+"'s access to "+label, req, detail(n.Detail),
+			"it keeps retrying; check Okta, an admin may need to remove it by hand")
 	case access.NoticeAutoApproved:
-		line = "ℹ️ " + who + " was auto-approved for " + label + " (" + duration(r) + ") as on call" + shiftText(r.OnCall) + ", request " + requestID(r) + "."
+		line = joinParts("ℹ️ *Auto-approved*: "+who+" is on call"+shiftText(r.OnCall)+" and was approved for "+label+" ("+duration(r)+")", req, reason)
+	case access.NoticeSubmitted:
+		line = joinParts("📨 *Requested*: "+who+" asked for "+label+" ("+duration(r)+")", req, reason)
+	case access.NoticeCancelled:
+		line = joinParts("🚫 *Cancelled*: "+who+"'s request for "+label+" was cancelled", req, detail(n.Detail))
+	case access.NoticeTimedOut:
+		line = joinParts("⌛ *Timed out*: nobody decided "+who+"'s request for "+label+" in time", req)
+	case access.NoticeReminder:
+		line = joinParts("⏰ *Reminded*: "+who+"'s access to "+label+" ends "+when(r.Grant.ExpiresAt), req)
 	case access.NoticeOnCallFallback:
-		line = "ℹ️ PagerDuty could not be asked about " + who + "; request " + requestID(r) + " for " + label + " went to the approvers."
+		line = joinParts("ℹ️ *On-call unknown*: PagerDuty could not be asked about "+who+", so the request for "+label+" went to the approvers", req)
 	default:
-		line = "Request " + requestID(r) + " (" + who + ", " + label + "): " + esc(string(n.Kind), 50) + "."
+		line = joinParts("*"+esc(strings.ReplaceAll(string(n.Kind), "_", " "), 50)+"*: "+who+", "+label, req, detail(n.Detail))
 	}
-	blocks := []slack.Block{}
+	var blocks []slack.Block
 	if rd.dryRun {
 		blocks = append(blocks, contextBlock("🧪 "+DryRunBanner))
 	}
 	blocks = append(blocks, sectionBlock(line))
+	if actions != nil {
+		blocks = append(blocks, actions)
+	}
 	return rd.finish(line, blocks)
 }
 
-func withReason(reason string) string {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return "."
+// decision says how r was approved, for an audit line: by whom, or on
+// what on-call evidence; "" when nobody decided.
+func (rd renderer) decision(r access.Request) string {
+	var names []string
+	approvals := r.Approvals()
+	for i, d := range approvals {
+		if i == maxAnnouncedNames {
+			names = append(names, "and "+itoa(len(approvals)-i)+" more")
+			break
+		}
+		names = append(names, mention(d.By))
 	}
-	return ": " + esc(oneLine(reason), 1500)
+	switch {
+	case len(names) > 0:
+		return "approved by " + strings.Join(names, ", ")
+	case r.Kind == access.KindBreakGlass:
+		return "break-glass by the on-call responder" + shiftText(r.OnCall)
+	case r.OnCall != nil:
+		return "auto-approved: on call" + shiftText(r.OnCall)
+	}
+	return ""
+}
+
+// standingNote says that access held before accessbot was left alone.
+func standingNote(r access.Request) string {
+	if r.Grant.Standing {
+		return "access they already had was left in place"
+	}
+	return ""
+}
+
+// quoted is `label: “text”` on one line, or "" for no text.
+func quoted(label, text string) string {
+	text = oneLine(text)
+	if text == "" {
+		return ""
+	}
+	return label + ": “" + esc(text, 500) + "”"
+}
+
+// detail is a notice's detail on one line, or "".
+func detail(text string) string {
+	return esc(oneLine(text), 1000)
+}
+
+// joinParts joins the non-empty parts of an audit line with " · ".
+func joinParts(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " · ")
 }

@@ -38,8 +38,15 @@ type Options struct {
 	// Debug turns on slack-go's own debug logging (at debug level), which
 	// includes payloads with tokens redacted: for troubleshooting only.
 	Debug bool
-	// EventTimeout bounds the work done for one Slack event (default 30s).
+	// EventTimeout bounds the work done for one Slack event (default 30s),
+	// and how long an event may wait for a free handler.
 	EventTimeout time.Duration
+	// MaxHandlers bounds the Slack events worked on at once (default 8);
+	// more wait for a free handler, up to MaxQueuedEvents (default 1000),
+	// beyond which the person is told to try again. Envelopes are acked
+	// before they wait, so a burst never delays an ack.
+	MaxHandlers     int
+	MaxQueuedEvents int
 	// PingInterval is how long Socket Mode may go without a PING from Slack
 	// before it reconnects (default 30s, slack-go's default).
 	PingInterval time.Duration
@@ -103,8 +110,10 @@ type Bot struct {
 	users    *userCache
 	dms      sync.Map // Slack user id -> DM channel id
 	recent   *recentEnvelopes
+	home     *homeState // Home tab viewers and redraws (home.go)
 	choices  viewChoices
 	handlers sync.WaitGroup
+	slots    *handlerSlots // bounds handlers (handlers.go)
 
 	connected atomic.Bool
 	fatal     chan error // a Web API call found the bot token refused
@@ -125,6 +134,12 @@ func New(opts Options, logger zerolog.Logger) *Bot {
 	}
 	if opts.PingInterval <= 0 {
 		opts.PingInterval = 30 * time.Second
+	}
+	if opts.MaxHandlers <= 0 {
+		opts.MaxHandlers = defaultMaxHandlers
+	}
+	if opts.MaxQueuedEvents <= 0 {
+		opts.MaxQueuedEvents = defaultMaxQueuedEvents
 	}
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = opts.EventTimeout
@@ -161,6 +176,8 @@ func New(opts Options, logger zerolog.Logger) *Bot {
 		sm:     sm,
 		users:  newUserCache(opts.CacheTTL, 10000),
 		recent: newRecentEnvelopes(1024),
+		slots:  newHandlerSlots(opts.MaxHandlers, opts.MaxQueuedEvents),
+		home:   newHomeState(maxHomeViewers),
 		fatal:  make(chan error, 1),
 	}
 }

@@ -59,10 +59,15 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 	if id != "" {
 		ev.log = ev.log.With().Str(FieldRequestID, truncate(id, 64)).Logger()
 	}
-	switch a.ActionID {
+	action := a.ActionID
+	if isExtendAction(action) {
+		action = ActionExtend
+	}
+	switch action {
 	case ActionApprove:
 		if _, err := w.Approve(ctx, ev.user, id); err != nil {
 			b.tellError(ctx, ev, err, "approve refused")
+			b.redrawStaleApproval(ctx, ev, cb, a, id, err)
 			return
 		}
 		ev.log.Info().Msg("approval recorded")
@@ -71,6 +76,7 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 		// An outsider hears no at once, without a modal.
 		if err := w.CheckDecider(ctx, ev.user, id); err != nil {
 			b.tellError(ctx, ev, err, "deny refused")
+			b.redrawStaleApproval(ctx, ev, cb, a, id, err)
 			return
 		}
 		r, err := w.Get(ctx, id)
@@ -188,5 +194,32 @@ func (b *Bot) redraw(ctx context.Context, ev *event, cb slack.InteractionCallbac
 	}
 	if err := b.update(ctx, channel, ts, m); err != nil {
 		logFailure(&ev.log, err, "redraw clicked message")
+	}
+}
+
+// redrawStaleApproval redraws the approval DM a refused Approve or Deny came
+// from when the request was decided already and the DM still offered the
+// buttons: a copy the bot sent again after a restart, which the workflow
+// does not track (it redraws the ones it does). Only ECONFLICT qualifies:
+// the clicker is then an approver of the resource, entitled to its outcome.
+func (b *Bot) redrawStaleApproval(ctx context.Context, ev *event, cb slack.InteractionCallback, a slack.BlockAction, id string, err error) {
+	if access.ErrorCode(err) != access.ECONFLICT || a.BlockID != BlockApprovalActions {
+		return
+	}
+	channel, ts := messageOf(cb)
+	if channel == "" || ts == "" {
+		return
+	}
+	r, gerr := b.workflow().Get(ctx, id)
+	if gerr != nil || r.State == access.StatePending {
+		return
+	}
+	for _, ref := range r.ApproverMessages {
+		if ref.Channel == channel && ref.TS == ts {
+			return
+		}
+	}
+	if uerr := b.update(ctx, channel, ts, b.renderer().approval(*r, b.resourceOf(r))); uerr != nil {
+		logFailure(&ev.log, uerr, "redraw stale approval")
 	}
 }

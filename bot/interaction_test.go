@@ -277,7 +277,7 @@ func TestReminderButtons(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg, _ := h.srv.MessageAt(ref.Channel, ref.TS)
-	if _, err := h.srv.ClickButtonValue(h.ctx, "U0ALICE", msg, ActionExtend, "abcd2345|1h"); err != nil {
+	if _, err := h.srv.ClickButtonValue(h.ctx, "U0ALICE", msg, ExtendActionID("1h"), "abcd2345|1h"); err != nil {
 		t.Fatal(err)
 	}
 	if c := h.wf.waitCall(h.ctx, t, "Extend", 1); c.ID != "abcd2345" || c.Extend != time.Hour || c.Actor != "U0ALICE" {

@@ -66,11 +66,22 @@ func (rd renderer) listLine(r access.Request, res access.Resource) string {
 	case r.State == access.StateApproved:
 		return "🔄 " + label + " approved; being granted in Okta · " + id
 	case r.State == access.StateActive && r.Grant.Removal != nil:
-		return "🔄 " + label + " being removed · " + id
+		return removalPendingLine(r, label) + " · " + id
 	case r.State == access.StateActive && r.Grant.Standing:
 		return "ℹ️ " + label + " (you already had it) tracked until " + when(r.Grant.ExpiresAt) + " · " + id
 	case r.State == access.StateActive:
 		return "✅ " + label + " active until " + when(r.Grant.ExpiresAt) + " · " + id
 	}
 	return label + ": " + rd.outcome(r) + " · " + id
+}
+
+// removalPendingLine says that a grant's access is being taken away but Okta
+// has not confirmed it yet: the access is still held. After failed attempts
+// it says so, so nobody mistakes a stuck removal for a finished one.
+func removalPendingLine(r access.Request, label string) string {
+	rm := r.Grant.Removal
+	if rm == nil || rm.Retry.Attempts == 0 {
+		return "🔄 " + label + ": removal pending in Okta"
+	}
+	return "⚠️ " + label + ": removal pending — Okta refused it " + itoa(rm.Retry.Attempts) + " time(s); accessbot keeps retrying, and the access is still held until Okta confirms"
 }

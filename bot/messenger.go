@@ -118,7 +118,3 @@ type constError string
 func (e constError) Error() string { return string(e) }
 
 const errNoChannel = constError("slack conversations.open: no channel in the answer")
-
-// RequestChanged implements access.Messenger. The App Home is drawn when it
-// is opened; redrawing it on every change is not wired yet.
-func (b *Bot) RequestChanged(ctx context.Context, r access.Request) {}

@@ -103,7 +103,7 @@ func (rd renderer) notice(n access.Notice) message {
 				break
 			}
 			v := access.FormatDuration(d)
-			btns = append(btns, button(ActionExtend, "Extend "+v, r.ID+"|"+v, slack.StylePrimary))
+			btns = append(btns, button(ExtendActionID(v), "Extend "+v, r.ID+"|"+v, slack.StylePrimary))
 		}
 		if len(n.Extend) == 0 {
 			add(contextBlock("It can't be extended any more; request it again with `/access` if you still need it."))

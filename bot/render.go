@@ -18,7 +18,7 @@ const (
 	ActionDeny           = "deny"            // value: request id; opens the deny modal
 	ActionCancel         = "cancel_request"  // value: request id
 	ActionRevoke         = "revoke"          // value: request id
-	ActionExtend         = "extend"          // value: "<request id>|<duration>", e.g. "abcd1234|1h"
+	ActionExtend         = "extend"          // value: "<request id>|<duration>", e.g. "abcd1234|1h"; see ExtendActionID
 	ActionLetExpire      = "let_expire"      // value: request id
 	ActionResourceSelect = "resource_select" // the modal's resource select (dispatches)
 	ActionDurationSelect = "duration_select"
@@ -26,6 +26,16 @@ const (
 	ActionApprovers      = "approvers_select"
 	ActionHomeRequest    = "home_request" // Home tab: open the request modal
 )
+
+// ExtendActionID is the action_id of the button that extends by d ("1h"):
+// ActionExtend + "_" + d. Slack refuses a block whose elements share an
+// action_id, and a reminder offers several extensions side by side.
+func ExtendActionID(d string) string { return ActionExtend + "_" + d }
+
+// isExtendAction reports whether id is an Extend button's action_id.
+func isExtendAction(id string) bool {
+	return id == ActionExtend || strings.HasPrefix(id, ActionExtend+"_")
+}
 
 // Block ids of actions blocks. A notice's actions block id names the notice
 // kind ("notice_actions:granted"), so a clicked message can be redrawn.

@@ -208,7 +208,7 @@ func TestNoticeButtons(t *testing.T) {
 		{"granted", access.Notice{Kind: access.NoticeGranted, Request: active}, []string{"revoke=abcd2345"}},
 		{"granted then revoked", access.Notice{Kind: access.NoticeGranted, Request: testRequest(access.StateRevoked)}, nil},
 		{"reminder", access.Notice{Kind: access.NoticeReminder, Request: active, Extend: []time.Duration{time.Hour, 4 * time.Hour}},
-			[]string{"extend=abcd2345|1h", "extend=abcd2345|4h", "let_expire=abcd2345", "revoke=abcd2345"}},
+			[]string{"extend_1h=abcd2345|1h", "extend_4h=abcd2345|4h", "let_expire=abcd2345", "revoke=abcd2345"}},
 		{"reminder without extensions", access.Notice{Kind: access.NoticeReminder, Request: active}, []string{"let_expire=abcd2345", "revoke=abcd2345"}},
 		{"break-glass", access.Notice{Kind: access.NoticeBreakGlass, Request: active}, []string{"revoke=abcd2345"}},
 		{"auto-approved", access.Notice{Kind: access.NoticeAutoApproved, Request: active}, nil},

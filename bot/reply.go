@@ -13,6 +13,12 @@ func (b *Bot) tell(ctx context.Context, ev *event, text string) {
 	b.reply(ctx, ev, message{text: truncate(text, maxSectionText)})
 }
 
+// tellDone answers with what a command did. In dry run it carries the
+// dry-run mark, as every message about a change does.
+func (b *Bot) tellDone(ctx context.Context, ev *event, text string) {
+	b.reply(ctx, ev, b.renderer().finish(truncate(text, maxSectionText), nil))
+}
+
 // tellError answers with the words for err, and logs err once.
 func (b *Bot) tellError(ctx context.Context, ev *event, err error, what string) {
 	logFailure(&ev.log, err, what)

@@ -79,35 +79,35 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 			b.tellError(ctx, ev, err, "request refused")
 			return
 		}
-		b.tell(ctx, ev, b.renderer().submitted(*r, b.resourceOf(r)))
+		b.tellDone(ctx, ev, b.renderer().submitted(*r, b.resourceOf(r)))
 	case cmdCancel:
 		r, err := w.Cancel(ctx, ev.user, c.RequestID)
 		if err != nil {
 			b.tellError(ctx, ev, err, "cancel refused")
 			return
 		}
-		b.tell(ctx, ev, "🚫 Request "+requestID(*r)+" for "+resourceLabel(*r, b.resourceOf(r))+" was cancelled.")
+		b.tellDone(ctx, ev, "🚫 Request "+requestID(*r)+" for "+resourceLabel(*r, b.resourceOf(r))+" was cancelled.")
 	case cmdRevoke:
 		r, err := w.Revoke(ctx, ev.user, c.RequestID)
 		if err != nil {
 			b.tellError(ctx, ev, err, "revoke refused")
 			return
 		}
-		b.tell(ctx, ev, revokedText(*r, b.resourceOf(r)))
+		b.tellDone(ctx, ev, revokedText(*r, b.resourceOf(r)))
 	case cmdExtend:
 		r, err := w.Extend(ctx, ev.user, c.RequestID, c.Extend)
 		if err != nil {
 			b.tellError(ctx, ev, err, "extend refused")
 			return
 		}
-		b.tell(ctx, ev, b.renderer().extendedText(*r, b.resourceOf(r)))
+		b.tellDone(ctx, ev, b.renderer().extendedText(*r, b.resourceOf(r)))
 	case cmdBreakGlass:
 		r, err := w.BreakGlass(ctx, ev.user, c.Resource, c.Reason)
 		if err != nil {
 			b.tellError(ctx, ev, err, "break-glass refused")
 			return
 		}
-		b.tell(ctx, ev, breakGlassText(*r, b.resourceOf(r)))
+		b.tellDone(ctx, ev, breakGlassText(*r, b.resourceOf(r)))
 	}
 }
 

@@ -48,9 +48,12 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer cancel()
 	smDone := make(chan error, 1)
 	go func() { smDone <- b.sm.RunContext(runCtx) }()
+	homeDone := make(chan struct{})
+	go func() { defer close(homeDone); b.runHome(runCtx) }()
 
 	stopped, err := b.loop(runCtx, smDone)
 	cancel()
+	<-homeDone // stops with runCtx; a publish in flight is cancelled
 	b.connected.Store(false)
 	if !stopped {
 		select {
@@ -71,6 +74,10 @@ func (b *Bot) loop(ctx context.Context, smDone <-chan error) (stopped bool, err 
 		case <-ctx.Done():
 			return false, nil
 		case err := <-b.fatal:
+			var app appTokenRefused
+			if errors.As(err, &app) {
+				return false, app.error
+			}
 			return false, fmt.Errorf("slack refused the bot token; check slack.bot_token: %w", err)
 		case err := <-smDone:
 			if ctx.Err() != nil {
@@ -82,6 +89,10 @@ func (b *Bot) loop(ctx context.Context, smDone <-chan error) (stopped bool, err 
 		}
 	}
 }
+
+// appTokenRefused marks a fatal error about the app-level token sent to
+// b.fatal, which otherwise carries refusals of the bot token.
+type appTokenRefused struct{ error }
 
 // socketError explains why the Socket Mode client gave up.
 func socketError(err error) error {
@@ -174,6 +185,13 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 	case socketmode.EventTypeConnectionError:
 		b.connected.Store(false)
 		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+			if ce.ErrorObj != nil && fatalSlackErrors[ce.ErrorObj.Error()] {
+				// A refused token reported as a retryable connection error
+				// (slack-go's client does so for token_expired) would be
+				// retried for ever: stop instead.
+				b.stop(appTokenRefused{socketError(ce.ErrorObj)})
+				return
+			}
 			b.log.Warn().Err(ce.ErrorObj).Int("attempt", ce.Attempt).Dur("backoff", ce.Backoff).Msg("slack connection failed; retrying")
 		}
 		return
@@ -269,11 +287,30 @@ func (b *Bot) ackEvent(ctx context.Context, ev *event, payload any) {
 // with the event's logger in the context. A panic is logged and the person
 // told that something went wrong; it never takes the process down. The work
 // survives the end of ctx (Run waits for it, bounded), so a shutdown does
-// not cut a flow in half.
+// not cut a flow in half. At most Options.MaxHandlers run at once; the
+// others wait their turn (at most EventTimeout, and not past the end of
+// ctx), or are refused when Options.MaxQueuedEvents already wait.
 func (b *Bot) spawn(ctx context.Context, ev *event, fn func(ctx context.Context, ev *event)) {
+	if !b.slots.admit() {
+		b.refuse(ctx, ev)
+		return
+	}
 	b.handlers.Add(1)
 	go func() {
 		defer b.handlers.Done()
+		defer b.slots.leave()
+		if !b.slots.start(ctx, b.opts.EventTimeout) {
+			// Nothing was done yet: stopping, or stuck behind a burst.
+			ev.log.Warn().Msg("no free handler for this Slack event; the person is told to try again")
+			tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
+			defer cancel()
+			if ev.pendingAck {
+				b.ackEvent(tctx, ev, nil)
+			}
+			b.tell(tctx, ev, msgBusy)
+			return
+		}
+		defer b.slots.done()
 		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.opts.EventTimeout)
 		defer cancel()
 		hctx = ev.log.WithContext(hctx)

@@ -11,7 +11,7 @@ import (
 	"github.com/accessbot/accessbot/fake/fakeslack"
 )
 
-// harness runs the real slack-go Socket Mode client, through the Bot,
+// harness runs slack-go's Socket Mode client, through the Bot,
 // against fakeslack, with a hand-written fake workflow.
 type harness struct {
 	t    *testing.T

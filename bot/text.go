@@ -61,11 +61,18 @@ func clean(s string) string {
 		if r == '\n' || r == '\t' {
 			return r
 		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || isBidiControl(r) {
 			return -1
 		}
 		return r
 	}, s)
+}
+
+// isBidiControl reports whether r is a bidirectional embedding, override or
+// isolate control: in a reason or name they can make an approver read text
+// in another order than it was written ("Trojan Source").
+func isBidiControl(r rune) bool {
+	return r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
 }
 
 // truncate cuts s to at most max characters, ending in "…" when it cut. It

@@ -20,10 +20,27 @@ const shutdownTimeout = 5 * time.Second
 // once when the address cannot be bound, and when the server fails. The
 // server's timeouts keep slow or idle clients from holding connections.
 func Serve(ctx context.Context, listen string, h http.Handler, logger zerolog.Logger) error {
+	ln, err := Listen(listen)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, ln, h, logger)
+}
+
+// Listen binds the TCP address listen (":9090", "127.0.0.1:0") for
+// ServeListener, so the caller learns the bound address (ln.Addr(), with the
+// port chosen for ":0") before serving, and a taken address fails at once.
+func Listen(listen string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return fmt.Errorf("metrics: listen on %s: %w", listen, err)
+		return nil, fmt.Errorf("metrics: listen on %s: %w", listen, err)
 	}
+	return ln, nil
+}
+
+// ServeListener is Serve on a listener from Listen; it closes ln when it
+// returns.
+func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, logger zerolog.Logger) error {
 	return serve(ctx, ln, h, logger)
 }
 

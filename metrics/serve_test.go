@@ -80,3 +80,29 @@ func TestServeBindError(t *testing.T) {
 		t.Fatalf("Serve on a taken address: %v, want a listen error naming it", err)
 	}
 }
+
+func TestListenReportsTheBoundAddress(t *testing.T) {
+	ln, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if strings.HasSuffix(addr, ":0") {
+		t.Fatalf("Listen bound %s, want a real port", addr)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- ServeListener(ctx, ln, New().Handler(nil), zerolog.Nop()) }()
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("GET /healthz on %s: %v", addr, err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /healthz = %d", resp.StatusCode)
+	}
+	cancel()
+	if err := result(t, done); err != nil {
+		t.Fatalf("ServeListener: %v, want nil", err)
+	}
+}

@@ -26,8 +26,10 @@ func (s *Service) Deny(ctx context.Context, actorID, requestID, reason string) (
 	return s.decide(ctx, actorID, requestID, false, reason)
 }
 
-// CheckDecider reports, without changing anything, whether actorID may decide
-// request requestID now (for instance before opening a "deny reason" modal).
+// CheckDecider reports, without changing the request, whether actorID may
+// deny request requestID now (before opening a "deny reason" modal). A
+// refusal is an attempt to deny that the rules turned down, so it is
+// audited like one.
 func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) error {
 	actor, err := s.actor(ctx, actorID)
 	if err != nil {
@@ -41,7 +43,10 @@ func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) e
 	if err != nil {
 		return err
 	}
-	return r.CheckDecider(actor, res)
+	if err := r.CheckDecider(actor, res); err != nil {
+		return s.refuse(ctx, actor, r, "deny", err)
+	}
+	return nil
 }
 
 func (s *Service) decide(ctx context.Context, actorID, requestID string, approve bool, reason string) (*access.Request, error) {
@@ -90,6 +95,11 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 				action = "approve"
 			}
 			stored, _ := s.store.Get(ctx, requestID)
+			if code == access.ECONFLICT && stored != nil && stored.State != access.StatePending {
+				// A click on a decided request means the approver's DM still
+				// shows buttons: the bot stopped before redrawing it. Redraw.
+				s.refreshApprovals(ctx, requestID)
+			}
 			return nil, s.refuse(ctx, actor, stored, action, err)
 		}
 		return nil, err
@@ -126,6 +136,11 @@ func (s *Service) provision(ctx context.Context, id string) (*access.Request, er
 		return nil, err
 	}
 	if r.State != access.StateApproved || r.Kind == access.KindExtension {
+		return r, nil
+	}
+	if next := r.Grant.Provision.NextAt; !next.IsZero() && s.now().Before(next) {
+		// A sweep that queued this request while another attempt was failing:
+		// the backoff that attempt recorded stands.
 		return r, nil
 	}
 	ctx = s.withRequest(ctx, r)
@@ -172,7 +187,13 @@ func (s *Service) provision(ctx context.Context, id string) (*access.Request, er
 	if r.Grant.Standing {
 		kind = access.NoticeStanding
 	}
-	s.notify(ctx, r.Requester, access.Notice{Kind: kind, Request: *r, Resource: *res})
+	n := access.Notice{Kind: kind, Request: *r, Resource: *res}
+	s.notify(ctx, r.Requester, n)
+	if r.Kind != access.KindBreakGlass { // BreakGlass announces its own grant, loudly
+		// Every approval, by people or on call, reaches the audit channel
+		// once the access is real; a grant that fails is announced as failed.
+		s.announce(ctx, n)
+	}
 	s.refreshApprovalsLocked(ctx, r, res)
 	return r, nil
 }

@@ -65,7 +65,9 @@ func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d
 		return nil, s.refuse(ctx, actor, r, "extend", err)
 	}
 	s.logger(ctx).Info().Time("expires_at", r.Grant.ExpiresAt).Msg("grant extended")
-	s.notify(ctx, r.Requester, access.Notice{Kind: access.NoticeExtended, Request: *r, Resource: *res, Actor: actor})
+	n := access.Notice{Kind: access.NoticeExtended, Request: *r, Resource: *res, Actor: actor}
+	s.notify(ctx, r.Requester, n)
+	s.announce(ctx, n)
 	s.refreshApprovalsLocked(ctx, r, res)
 	return r, nil
 }
@@ -79,6 +81,8 @@ func (s *Service) requestExtension(ctx context.Context, actor access.User, grant
 		Grant: access.Grant{GrantedAt: grant.Grant.GrantedAt, ExpiresAt: grant.Grant.ExpiresAt, Extensions: grant.Grant.Extensions},
 	}
 	ext.Due = ext.NextDue(s.opts.Timing)
+	s.routing.add(ext.ID) // see Submit
+	defer s.routing.remove(ext.ID)
 	unlock := s.requests.lock(grant.ID)
 	_, err := s.update(ctx, grant.ID, func(g *access.Request, now time.Time) ([]access.Event, error) {
 		if g.Grant.PendingExtension != "" {
@@ -142,7 +146,9 @@ func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Req
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, grant.Requester, access.Notice{Kind: access.NoticeExtended, Request: *grant, Resource: *res, Actor: approver.By})
+	n := access.Notice{Kind: access.NoticeExtended, Request: *grant, Resource: *res, Actor: approver.By}
+	s.notify(ctx, grant.Requester, n)
+	s.announce(ctx, n)
 	return grant, nil
 }
 

@@ -134,14 +134,34 @@ type messenger struct {
 	mu   sync.Mutex
 	msgs []sent
 	n    int
+	// onSend, when set, runs after each new message (not updates) is
+	// recorded, outside the lock: tests use it to act while a flow is midway.
+	onSend func(sent)
 }
 
 func (m *messenger) record(s sent) access.MessageRef {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.n++
 	m.msgs = append(m.msgs, s)
-	return access.MessageRef{UserID: s.To, Channel: "D" + s.To, TS: fmt.Sprint(m.n)}
+	ref := access.MessageRef{UserID: s.To, Channel: "D" + s.To, TS: fmt.Sprint(m.n)}
+	hook := m.onSend
+	m.mu.Unlock()
+	if hook != nil && !s.Update {
+		hook(s)
+	}
+	return ref
+}
+
+// lastTo returns the newest message of kind, sent or updated, to a recipient.
+func (m *messenger) lastTo(to, kind string) (sent, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := len(m.msgs) - 1; i >= 0; i-- {
+		if s := m.msgs[i]; s.To == to && s.Kind == kind {
+			return s, true
+		}
+	}
+	return sent{}, false
 }
 
 func (m *messenger) SendApproval(_ context.Context, to access.User, r access.Request, _ access.Resource) (access.MessageRef, error) {
@@ -216,7 +236,7 @@ func resources() []access.Resource {
 		{ID: "aws-prod", Name: "AWS Production", Target: group, Approvers: []string{"alice@acme.com", "bob@acme.com", "carol@acme.com"},
 			Durations: []time.Duration{time.Hour, 4 * time.Hour}, MaxDuration: 8 * time.Hour, MinApprovals: 1,
 			Extension: access.ExtensionPolicy{MaxExtensions: 2, RequiresApproval: true},
-			OnCall: &access.OnCallPolicy{Schedules: []string{"PSCHED1"}, MaxEscalationLevel: 1, AutoApprove: true, BreakGlass: true, BreakGlassDuration: time.Hour}},
+			OnCall:    &access.OnCallPolicy{Schedules: []string{"PSCHED1"}, MaxEscalationLevel: 1, AutoApprove: true, BreakGlass: true, BreakGlassDuration: time.Hour}},
 		{ID: "grafana", Name: "Grafana admin", Target: app, Approvers: []string{"bob@acme.com", "carol@acme.com"},
 			Durations: []time.Duration{time.Hour, 4 * time.Hour}, MaxDuration: 8 * time.Hour, MinApprovals: 2,
 			Extension: access.ExtensionPolicy{MaxExtensions: 1, RequiresApproval: false}},

@@ -61,6 +61,15 @@ func (s *Service) refreshApprovals(ctx context.Context, id string) {
 	}
 }
 
+// changedSince reports whether now differs from was in anything the messages
+// about a request show (state, decisions, end, removal), so messages drawn
+// from was, and recorded only after a concurrent change had redrawn the
+// others, need redrawing too.
+func changedSince(was, now *access.Request) bool {
+	return was.State != now.State || len(was.Decisions) != len(now.Decisions) ||
+		!was.Grant.ExpiresAt.Equal(now.Grant.ExpiresAt) || (was.Grant.Removal == nil) != (now.Grant.Removal == nil)
+}
+
 // expiresDetail is the audit detail of a grant's end.
 func expiresDetail(r *access.Request) map[string]string {
 	return map[string]string{"expires_at": r.Grant.ExpiresAt.UTC().Format(time.RFC3339)}

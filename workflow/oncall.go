@@ -119,11 +119,17 @@ func (s *Service) tellApprovers(ctx context.Context, r *access.Request, res *acc
 	if len(refs) == 0 {
 		return
 	}
-	if _, err := s.update(ctx, r.ID, func(r *access.Request, _ time.Time) ([]access.Event, error) {
+	told, err := s.update(ctx, r.ID, func(r *access.Request, _ time.Time) ([]access.Event, error) {
 		r.ApproverMessages = append(r.ApproverMessages, refs...)
 		return nil, nil
-	}); err != nil {
+	})
+	if err != nil {
 		s.logger(ctx).Error().Err(err).Msg("record approver messages")
+		return
+	}
+	if changedSince(r, told) {
+		// Revoked (say) while the messages were on their way: redraw them.
+		s.refreshApprovals(ctx, told.ID)
 	}
 }
 
@@ -140,7 +146,12 @@ func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason st
 	reason = strings.TrimSpace(reason)
 	res, err := s.opts.Catalog.Get(strings.TrimSpace(resourceID))
 	refused := func(err error) (*access.Request, error) {
-		ev := &access.Request{Requester: u, ResourceID: resourceID}
+		ev := &access.Request{Requester: u, ResourceID: resourceID, Reason: reason}
+		if access.ErrorCode(err) == access.EFORBIDDEN && res != nil {
+			// An emergency attempt the rules turned down is worth a look;
+			// a typo (unknown resource, no reason) is not.
+			s.announce(ctx, access.Notice{Kind: access.NoticeBreakGlassRefused, Request: *ev, Resource: *res, Actor: u, Detail: access.ErrorMessage(err)})
+		}
 		return nil, s.refuse(ctx, u, ev, "break_glass", err)
 	}
 	switch {

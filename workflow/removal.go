@@ -90,6 +90,9 @@ func (s *Service) remove(ctx context.Context, id string) (*access.Request, error
 	if r.State != access.StateActive || r.Grant.Removal == nil {
 		return r, nil
 	}
+	if next := r.Grant.Removal.Retry.NextAt; !next.IsZero() && s.now().Before(next) {
+		return r, nil // a failed attempt set when to try again; see provision
+	}
 	ctx = s.withRequest(ctx, r)
 	res, err := s.resource(r)
 	if err != nil {
@@ -156,11 +159,13 @@ func (s *Service) removalFailed(ctx context.Context, r *access.Request, res *acc
 	if err != nil {
 		return nil, err
 	}
-	ev := s.logger(ctx).Warn()
 	if alert {
-		ev = s.logger(ctx).Error()
+		// Loud, once: the access is still held, and a person may have to act.
+		s.logger(ctx).Error().Err(cause).Int("attempt", attempt).Time("next_attempt", next).
+			Msg("removal keeps failing: the access is still held in Okta; accessbot keeps retrying and told the audit channel")
+	} else {
+		s.logger(ctx).Warn().Err(cause).Int("attempt", attempt).Time("next_attempt", next).Msg("removal failed; will retry")
 	}
-	ev.Err(cause).Int("attempt", attempt).Time("next_attempt", next).Msg("removal failed; will retry")
 	if alert {
 		var resource access.Resource
 		if res != nil {

@@ -30,6 +30,10 @@ type Options struct {
 	ProvisionAttempts int
 	// MaxBackoff caps the wait between attempts at Okta (default 5m).
 	MaxBackoff time.Duration
+	// ProvisionerCalls bounds the calls to the identity provider in flight at
+	// once, across every flow and the sweep (default 8), so that a burst of
+	// approvals or expiries cannot exhaust Okta's rate limits.
+	ProvisionerCalls int
 	// Workers bounds how many requests a sweep advances at once (default 8).
 	Workers int
 	Now     func() time.Time // default time.Now
@@ -49,6 +53,7 @@ type Service struct {
 
 	requests keyedMutex // one flow at a time per request id
 	users    keyedMutex // one submission at a time per requester
+	routing  idSet      // pending requests this process is sending to approvers
 	kick     chan struct{}
 	wg       sync.WaitGroup // work started in the background
 }
@@ -67,6 +72,9 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 	if opts.Workers <= 0 {
 		opts.Workers = 8
 	}
+	if opts.ProvisionerCalls <= 0 {
+		opts.ProvisionerCalls = defaultProvisionerCalls
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -74,7 +82,7 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 		opts.Catalog = access.NewCatalog(nil)
 	}
 	return &Service{
-		opts: opts, store: store, prov: prov, dir: dir, msg: msg, oncall: oncall,
+		opts: opts, store: store, prov: limitProvisioner(prov, opts.ProvisionerCalls), dir: dir, msg: msg, oncall: oncall,
 		log: opts.Logger, kick: make(chan struct{}, 1),
 	}
 }
@@ -120,14 +128,7 @@ func (s *Service) update(ctx context.Context, id string, fn func(r *access.Reque
 		}
 		r.UpdatedAt = now
 		r.Due = r.NextDue(s.opts.Timing)
-		if s.opts.DryRun {
-			for i := range events {
-				if events[i].Details == nil {
-					events[i].Details = map[string]string{}
-				}
-				events[i].Details["dry_run"] = "true"
-			}
-		}
+		s.markDryRun(events)
 		return events, nil
 	})
 	if err == nil {
@@ -136,8 +137,23 @@ func (s *Service) update(ctx context.Context, id string, fn func(r *access.Reque
 	return r, err
 }
 
+// markDryRun adds dry_run=true to every event in dry run, so the audit
+// trail says which grants and removals were never made.
+func (s *Service) markDryRun(events []access.Event) {
+	if !s.opts.DryRun {
+		return
+	}
+	for i := range events {
+		if events[i].Details == nil {
+			events[i].Details = map[string]string{}
+		}
+		events[i].Details["dry_run"] = "true"
+	}
+}
+
 // create stores a new request with its first events.
 func (s *Service) create(ctx context.Context, r *access.Request, events ...access.Event) error {
+	s.markDryRun(events)
 	if err := s.store.Create(ctx, r, events...); err != nil {
 		return err
 	}
@@ -151,6 +167,9 @@ func (s *Service) refuse(ctx context.Context, actor access.User, r *access.Reque
 		Details: map[string]string{"action": action, "why": access.ErrorMessage(err), "code": access.ErrorCode(err)}}
 	if r != nil {
 		ev.Subject, ev.ResourceID, ev.RequestID = r.Requester, r.ResourceID, r.ID
+	}
+	if s.opts.DryRun {
+		ev.Details["dry_run"] = "true"
 	}
 	if aerr := s.store.Append(ctx, ev); aerr != nil {
 		s.logger(ctx).Error().Err(aerr).Msg("audit refused attempt")

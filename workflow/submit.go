@@ -18,7 +18,7 @@ const MaxReasonLength = 3000
 // RequestInput is what a person filled in, in the modal or after /access request.
 type RequestInput struct {
 	ResourceID string
-	Duration   string   // "4h", "1d", or DurationUntilShiftEnd
+	Duration   string // "4h", "1d", or DurationUntilShiftEnd
 	Reason     string
 	Approvers  []string // emails; empty: every eligible approver
 }
@@ -189,6 +189,10 @@ func (s *Service) Submit(ctx context.Context, actorID string, in RequestInput) (
 	}
 	r.Due = r.NextDue(s.opts.Timing)
 	details := map[string]string{"duration": durationDetail(r), "reason": r.Reason, "approvers": strings.Join(r.Approvers, ",")}
+	// Until route has run, the sweep must leave the request to us; if this
+	// process dies first, the next one's sweep routes it (resumeRoute).
+	s.routing.add(r.ID)
+	defer s.routing.remove(r.ID)
 	err = s.create(ctx, r, access.NewEvent(access.EventRequested, c.requester, r, now, details))
 	unlock()
 	if err != nil {
@@ -237,11 +241,18 @@ func (s *Service) route(ctx context.Context, r *access.Request, res *access.Reso
 	if err != nil {
 		s.logger(ctx).Error().Err(err).Msg("confirm request to requester")
 	}
-	return s.update(ctx, r.ID, func(r *access.Request, _ time.Time) ([]access.Event, error) {
+	routed, err := s.update(ctx, r.ID, func(r *access.Request, _ time.Time) ([]access.Event, error) {
+		r.Routed = true
 		r.ApproverMessages = append(r.ApproverMessages, refs...)
 		if mine.TS != "" {
 			r.RequesterMessage = mine
 		}
 		return nil, nil
 	})
+	if err == nil && changedSince(r, routed) {
+		// Someone decided or cancelled while the messages were on their way;
+		// that change's redraw could not know of them yet.
+		s.refreshApprovals(ctx, routed.ID)
+	}
+	return routed, err
 }

@@ -19,21 +19,61 @@ const sweepBatch = 256
 const workTimeout = 60 * time.Second
 
 // Run sweeps at once (so a bot that was down catches up at start-up), then
-// every interval, until ctx ends. Errors of one sweep are logged; the loop goes on.
+// every interval, until ctx ends; and when the store can tell when the next
+// request falls due (store.Store can), also at that moment, so that access
+// is removed on time rather than up to an interval late. Errors of one sweep
+// are logged; the loop goes on.
 func (s *Service) Run(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
+		swept := s.now()
 		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error().Err(err).Msg("sweep")
 		}
+		wake := s.nextDue(ctx, swept, interval)
 		select {
 		case <-ctx.Done():
+			wake.Stop()
 			return nil
 		case <-t.C:
 		case <-s.kick:
+		case <-wake.C:
 		}
+		wake.Stop()
 	}
+}
+
+// dueIndex is what a store offers to tell when the next request falls due.
+type dueIndex interface {
+	// NextDue returns the earliest Due later than after; zero when none is.
+	NextDue(ctx context.Context, after time.Time) (time.Time, error)
+}
+
+// minWake keeps a clock that stands still (tests) from waking Run in a
+// tight loop for a request due a moment later.
+const minWake = 10 * time.Millisecond
+
+// nextDue returns a timer that fires when the first request due after
+// swept falls due, if that is sooner than interval; otherwise a timer that
+// never fires. Requests due at or before swept are left to the ticker: the
+// sweep from swept found them and could not advance them.
+func (s *Service) nextDue(ctx context.Context, swept time.Time, interval time.Duration) *time.Timer {
+	never := time.NewTimer(time.Hour)
+	never.Stop()
+	idx, ok := s.store.(dueIndex)
+	if !ok {
+		return never
+	}
+	next, err := idx.NextDue(ctx, swept)
+	if err != nil || next.IsZero() {
+		return never
+	}
+	wait := next.Sub(s.now())
+	if wait >= interval {
+		return never
+	}
+	return time.NewTimer(max(wait, minWake))
 }
 
 // Kick asks Run to sweep now rather than at the next tick.
@@ -101,6 +141,9 @@ func (s *Service) advanceAll(ctx context.Context, work []*access.Request, now ti
 func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time) error {
 	switch r.State {
 	case access.StatePending:
+		if r.NeedsRouting() {
+			return s.resumeRoute(ctx, r.ID)
+		}
 		return s.timeOut(ctx, r.ID)
 	case access.StateApproved:
 		if r.Kind == access.KindExtension {

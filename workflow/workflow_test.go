@@ -505,3 +505,63 @@ func TestRestartCatchesUpOverdueGrants(t *testing.T) {
 	cancel()
 	<-done
 }
+
+func TestCheckDeciderRefusalsAudited(t *testing.T) {
+	h := newHarness(t)
+	r := h.submit(alice, "aws-prod", "1h", "debug")
+	for _, tc := range []struct {
+		name string
+		who  access.User
+		code string
+	}{
+		{"requester", alice, access.EFORBIDDEN},
+		{"outsider", eve, access.EFORBIDDEN},
+		{"approver", bob, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantCode(t, h.svc.CheckDecider(ctx, tc.who.SlackID, r.ID), tc.code)
+		})
+	}
+	wantState(t, h.get(r.ID), access.StatePending)
+	wantEvents(t, h.events(r.ID), access.EventRequested, access.EventRefused, access.EventRefused)
+}
+
+// A decision that lands while the approval messages are still being sent
+// cannot redraw the ones not recorded yet; routing must redraw them after.
+func TestChangeWhileRoutingRedrawsEveryMessage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		act  func(h *harness, id string) error
+		want access.State
+	}{
+		{"approved", func(h *harness, id string) error { _, err := h.svc.Approve(ctx, bob.SlackID, id); return err }, access.StateActive},
+		{"denied", func(h *harness, id string) error { _, err := h.svc.Deny(ctx, bob.SlackID, id, "no"); return err }, access.StateDenied},
+		{"cancelled", func(h *harness, id string) error { _, err := h.svc.Cancel(ctx, alice.SlackID, id); return err }, access.StateCancelled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			var once sync.Once
+			var actErr error
+			h.msg.mu.Lock()
+			h.msg.onSend = func(s sent) {
+				if s.Kind == "approval" && s.To == bob.SlackID {
+					once.Do(func() { actErr = tc.act(h, s.Request.ID) })
+				}
+			}
+			h.msg.mu.Unlock()
+			r := h.submit(alice, "aws-prod", "1h", "debug")
+			if actErr != nil {
+				t.Fatal(actErr)
+			}
+			wantState(t, h.get(r.ID), tc.want)
+			for _, to := range []string{bob.SlackID, carol.SlackID} {
+				if last, _ := h.msg.lastTo(to, "approval"); last.Request.State != tc.want {
+					t.Errorf("%s's approval message shows %s, want %s", to, last.Request.State, tc.want)
+				}
+			}
+			if last, _ := h.msg.lastTo(alice.SlackID, string(access.NoticeSubmitted)); last.Request.State != tc.want {
+				t.Errorf("the requester's confirmation shows %s, want %s", last.Request.State, tc.want)
+			}
+		})
+	}
+}

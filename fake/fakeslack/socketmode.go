@@ -109,10 +109,18 @@ func (c *wsConn) close() {
 }
 
 func (c *wsConn) write(frame []byte) error {
+	_, err := c.writeAt(frame)
+	return err
+}
+
+// writeAt writes frame and returns when the write began: after waiting for
+// other writers, so that an ack's latency counts only the app's time.
+func (c *wsConn) writeAt(frame []byte) (time.Time, error) {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
-	_ = c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	return c.ws.WriteMessage(websocket.TextMessage, frame)
+	at := time.Now()
+	_ = c.ws.SetWriteDeadline(at.Add(5 * time.Second))
+	return at, c.ws.WriteMessage(websocket.TextMessage, frame)
 }
 
 var upgrader = websocket.Upgrader{
@@ -226,39 +234,59 @@ func (s *Server) pingLoop(c *wsConn) {
 	}
 }
 
+// readLoop reads the app's frames. Each ack is timestamped as it is read
+// and recorded by a second goroutine, in order, so that a busy server (its
+// lock held by Web API calls) does not delay reading the acks behind it and
+// inflate their latency.
 func (s *Server) readLoop(c *wsConn) {
+	type read struct {
+		data []byte
+		at   time.Time
+	}
+	frames := make(chan read, 1024)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		for f := range frames {
+			s.recordAck(f.data, f.at)
+		}
+	}()
+	defer func() { close(frames); <-recorded }()
 	for {
 		mt, data, err := c.ws.ReadMessage()
 		if err != nil {
 			return
 		}
-		if mt != websocket.TextMessage {
-			continue
+		if mt == websocket.TextMessage {
+			frames <- read{data, time.Now()}
 		}
-		var frame struct {
-			EnvelopeID string          `json:"envelope_id"`
-			Payload    json.RawMessage `json:"payload"`
-		}
-		if err := json.Unmarshal(data, &frame); err != nil || frame.EnvelopeID == "" {
-			s.logf("unexpected frame from app: %s", data)
-			continue
-		}
-		now := time.Now()
-		s.mu.Lock()
-		rec := AckRecord{EnvelopeID: frame.EnvelopeID, Payload: frame.Payload, Time: now}
-		if ws := s.waiters[frame.EnvelopeID]; len(ws) > 0 {
-			ws[0] <- ackFrame{payload: frame.Payload, at: now}
-			s.waiters[frame.EnvelopeID] = ws[1:]
-			if len(ws) == 1 {
-				delete(s.waiters, frame.EnvelopeID)
-			}
-			rec.Expected = true
-		}
-		s.acks = append(s.acks, rec)
-		s.notifyLocked()
-		s.mu.Unlock()
-		s.logf("ack %s %s", frame.EnvelopeID, frame.Payload)
 	}
+}
+
+// recordAck hands an ack read at now to whoever waits for it and records it.
+func (s *Server) recordAck(data []byte, now time.Time) {
+	var frame struct {
+		EnvelopeID string          `json:"envelope_id"`
+		Payload    json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal(data, &frame); err != nil || frame.EnvelopeID == "" {
+		s.logf("unexpected frame from app: %s", data)
+		return
+	}
+	s.mu.Lock()
+	rec := AckRecord{EnvelopeID: frame.EnvelopeID, Payload: frame.Payload, Time: now}
+	if ws := s.waiters[frame.EnvelopeID]; len(ws) > 0 {
+		ws[0] <- ackFrame{payload: frame.Payload, at: now}
+		s.waiters[frame.EnvelopeID] = ws[1:]
+		if len(ws) == 1 {
+			delete(s.waiters, frame.EnvelopeID)
+		}
+		rec.Expected = true
+	}
+	s.acks = append(s.acks, rec)
+	s.notifyLocked()
+	s.mu.Unlock()
+	s.logf("ack %s %s", frame.EnvelopeID, frame.Payload)
 }
 
 func (s *Server) removeConn(c *wsConn) {
@@ -374,8 +402,7 @@ func (s *Server) Send(ctx context.Context, env Envelope) (Ack, error) {
 			continue
 		}
 		c := conns[len(conns)-1]
-		sentAt = time.Now()
-		if err := c.write(frame); err != nil {
+		if sentAt, err = c.writeAt(frame); err != nil {
 			c.close()
 			s.removeConn(c)
 			continue

@@ -1,0 +1,146 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/accessbot/accessbot/fake/fakeslack"
+	"github.com/accessbot/accessbot/workflow"
+)
+
+// slowList is the fake workflow with a List that waits for release.
+type slowList struct {
+	*fakeWorkflow
+	entered chan string
+	release chan struct{}
+}
+
+func (w *slowList) List(ctx context.Context, actorID string) (workflow.Overview, error) {
+	w.entered <- actorID
+	<-w.release
+	return w.fakeWorkflow.List(ctx, actorID)
+}
+
+// startWith runs a Bot with opts (tokens and URL filled in) and wf against
+// a fresh fake Slack.
+func startWith(t *testing.T, opts Options, wf Workflow) *fakeslack.Server {
+	t.Helper()
+	srv := fakeslack.New(fakeslack.Options{})
+	for _, u := range []fakeslack.User{
+		{ID: "U0ALICE", Name: "alice", RealName: "Alice", Email: "alice@example.com"},
+		{ID: "U0BOB", Name: "bob", RealName: "Bob", Email: "bob@example.com"},
+		{ID: "U0EVE", Name: "eve", RealName: "Eve", Email: "eve@example.com"},
+	} {
+		srv.AddUser(u)
+	}
+	opts.BotToken, opts.AppToken, opts.APIURL = srv.BotToken(), srv.AppToken(), srv.APIURL()
+	b := New(opts, testLogger(t))
+	b.Attach(wf)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		srv.Close()
+	})
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := srv.WaitConnected(wctx); err != nil {
+		t.Fatalf("bot did not connect: %v", err)
+	}
+	return srv
+}
+
+func TestBurstBeyondTheHandlersIsQueuedThenRefused(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	wf := &slowList{fakeWorkflow: newFakeWorkflow(), entered: make(chan string, 3), release: make(chan struct{})}
+	srv := startWith(t, Options{MaxHandlers: 1, MaxQueuedEvents: 1, EventTimeout: 10 * time.Second}, wf)
+
+	// Every envelope is acked at once, whatever happens to its work.
+	for _, user := range []string{"U0ALICE", "U0BOB", "U0EVE"} {
+		if _, err := srv.SlashCommand(ctx, user, "/access", "list", "C0GENERAL"); err != nil {
+			t.Fatalf("/access list by %s: %v", user, err)
+		}
+		if user == "U0ALICE" {
+			if got := <-wf.entered; got != "U0ALICE" {
+				t.Fatalf("first handler listed for %s", got)
+			}
+		}
+	}
+	// Alice's handler holds the only slot, Bob's waits for it, Eve's had
+	// no room: she is told so, and nothing is done for her.
+	if _, err := srv.WaitEphemeral(ctx, func(m fakeslack.Message) bool {
+		return m.User == "U0EVE" && strings.Contains(m.Text(), "burst of requests")
+	}); err != nil {
+		t.Fatalf("Eve was not told the bot is busy: %v", err)
+	}
+	select {
+	case who := <-wf.entered:
+		t.Fatalf("a second handler (%s) ran while the only slot was taken", who)
+	default:
+	}
+	close(wf.release)
+	if got := <-wf.entered; got != "U0BOB" {
+		t.Errorf("after Alice's handler, %s's ran; want Bob's", got)
+	}
+	wf.waitCall(ctx, t, "List", 2)
+	wf.mu.Lock()
+	defer wf.mu.Unlock()
+	for _, c := range wf.calls {
+		if c.Actor == "U0EVE" {
+			t.Error("the refused event was worked on")
+		}
+	}
+}
+
+func TestAcksEachEnvelopeOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	wf := newFakeWorkflow()
+	srv := startWith(t, Options{}, wf)
+	for _, text := range []string{"list", "help", "nonsense"} {
+		if _, err := srv.SlashCommand(ctx, "U0ALICE", "/access", text, "C0GENERAL"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	payload, _ := json.Marshal(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": "U0BOB"}, "trigger_id": srv.IssueTrigger("U0BOB"),
+		"actions": []any{map[string]any{"type": "button", "action_id": ActionApprove, "block_id": BlockApprovalActions, "value": "abcd2345"}},
+	})
+	ack, err := srv.Send(ctx, fakeslack.Envelope{Type: "interactive", Payload: payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	click := ack.Envelope
+	wf.waitCall(ctx, t, "Approve", 1)
+	if _, err := srv.Redeliver(ctx, click); err != nil {
+		t.Fatal(err)
+	}
+	// Every envelope is acked once, before any work; a redelivery is acked
+	// again, and not acted on.
+	counts := map[string]int{}
+	for _, a := range srv.Acks() {
+		if !a.Expected {
+			t.Errorf("unexpected ack of %s: %s", a.EnvelopeID, a.Payload)
+		}
+		counts[a.EnvelopeID]++
+	}
+	for id, n := range counts {
+		if want := map[bool]int{true: 2, false: 1}[id == click.EnvelopeID]; n != want {
+			t.Errorf("envelope %s acked %d times, want %d", id, n, want)
+		}
+	}
+	if len(counts) != 4 {
+		t.Errorf("%d envelopes acked, want 4", len(counts))
+	}
+	if n := wf.count("Approve"); n != 1 {
+		t.Errorf("Approve called %d times for a click and its redelivery, want 1", n)
+	}
+}
