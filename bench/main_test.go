@@ -1,0 +1,102 @@
+package bench
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// sizes are how big each measurement is. The full sizes are those of the
+// targets; the quick ones only prove that the harness works.
+type sizes struct {
+	full            bool
+	BenchTime       time.Duration // for each Go benchmark TestLoad runs
+	Settle          time.Duration // the big-store bot runs this long before its memory is read
+	AckEnvelopes    int           // Socket Mode envelopes in the burst
+	ClickSamples    int           // approve clicks timed one at a time
+	Flows           int           // request → approve → provisioned
+	FlowConcurrency int           // flows in flight at once
+	Expiring        int           // grants expiring in the same second
+	Historical      int           // final requests in the store for the memory and start-up row
+	SweepSmall      int           // stored grants for the small sweep
+	SweepLarge      int           // stored grants for the large sweep
+}
+
+var (
+	quickSizes = sizes{BenchTime: 100 * time.Millisecond, AckEnvelopes: 100, ClickSamples: 10, Flows: 40, FlowConcurrency: 8,
+		Expiring: 30, Historical: 2_000, SweepSmall: 1_000, SweepLarge: 5_000}
+	fullSizes = sizes{full: true, BenchTime: 2 * time.Second, Settle: 2500 * time.Millisecond,
+		AckEnvelopes: 1_000, ClickSamples: 200, Flows: 2_000, FlowConcurrency: 64, Expiring: 1_000,
+		Historical: 1_000_000, SweepSmall: 1_000, SweepLarge: 1_000_000}
+)
+
+// benchSizes returns the full sizes when ACCESSBOT_BENCH=full.
+func benchSizes() sizes {
+	if os.Getenv("ACCESSBOT_BENCH") == "full" {
+		return fullSizes
+	}
+	return quickSizes
+}
+
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// accessbotBinary builds cmd/accessbot once per test process and returns its
+// path. Under the race detector the binary gets it too, which reuses the
+// packages the test build compiled. ACCESSBOT_BENCH_BINARY names a binary
+// to measure instead (another version, to compare).
+func accessbotBinary(tb testing.TB) string {
+	tb.Helper()
+	if bin := os.Getenv("ACCESSBOT_BENCH_BINARY"); bin != "" {
+		return bin
+	}
+	binOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "accessbot-bench-")
+		if binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "accessbot")
+		args := []string{"build", "-o", binPath}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		args = append(args, "github.com/accessbot/accessbot/cmd/accessbot")
+		out, err := exec.Command(goTool(), args...).CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		tb.Fatalf("build accessbot: %v", binErr)
+	}
+	return binPath
+}
+
+// goTool is the go command: go test puts its own GOROOT/bin first in PATH.
+func goTool() string { return "go" }
+
+// benchmark runs f as testing.Benchmark does, for about d.
+func benchmark(d time.Duration, f func(b *testing.B)) testing.BenchmarkResult {
+	bt := flag.Lookup("test.benchtime")
+	old := bt.Value.String()
+	_ = bt.Value.Set(d.String())
+	defer func() { _ = bt.Value.Set(old) }()
+	return testing.Benchmark(f)
+}
