@@ -34,8 +34,12 @@ func main() {
 const usage = `accessbot — just-in-time access to Okta groups and apps, approved in Slack.
 
 Usage:
-  accessbot run      --config FILE [--log-format json|console] [--log-level info]
+  accessbot run      --config FILE [--log-format json|console] [--log-level info] [--skip-checks]
   accessbot validate --config FILE
+  accessbot check    --config FILE      (tokens, approvers, groups and apps, live)
+  accessbot init     PATH               (write a commented example config)
+  accessbot demo     [--verbose]        (every story against local stand-ins; no credentials)
+  accessbot audit export --config FILE [--since T] [--until T] [--user EMAIL] [--resource ID] [--format jsonl|csv]
   accessbot version
 
 The config path may also come from ACCESSBOT_CONFIG.
@@ -52,6 +56,14 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return runCommand(ctx, args[1:], stderr, getenv)
 	case "validate":
 		return validateCommand(args[1:], stdout, stderr, getenv)
+	case "check":
+		return checkCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "init":
+		return initCommand(args[1:], stdout, stderr)
+	case "demo":
+		return demoCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "audit":
+		return auditCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "accessbot", Version())
 		return exitOK

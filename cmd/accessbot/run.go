@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -29,6 +31,7 @@ func runCommand(ctx context.Context, args []string, stderr io.Writer, getenv fun
 	path := fs.String("config", "", "config file")
 	format := fs.String("log-format", "json", "log format: json or console")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	skipChecks := fs.Bool("skip-checks", false, "start even when the start-up checks find fatal problems")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -48,6 +51,7 @@ func runCommand(ctx context.Context, args []string, stderr io.Writer, getenv fun
 		return exitInvalid
 	}
 	m := NewMain(cfg, logger)
+	m.SkipChecks = *skipChecks
 	err = m.Run(ctx)
 	if cerr := m.Close(); err == nil {
 		err = cerr
@@ -83,12 +87,16 @@ type Main struct {
 	Logger zerolog.Logger
 	// Now replaces the clock (tests); nil is time.Now.
 	Now func() time.Time
+	// SkipChecks starts without the start-up checks (check.go) of tokens,
+	// approvers, groups and apps; with them, a fatal problem stops Run.
+	SkipChecks bool
 
 	store    *store.Store
 	metrics  *metrics.Metrics
 	bot      *bot.Bot
 	workflow *workflow.Service
 	started  chan struct{} // closed once everything is wired
+	httpAddr string        // where the health and metrics endpoints listen
 }
 
 // NewMain returns a Main for cfg; Run starts it.
@@ -105,6 +113,11 @@ func (m *Main) Started() <-chan struct{} { return m.started }
 // clean stop.
 func (m *Main) Run(ctx context.Context) error {
 	cfg, log := m.Config, m.Logger
+	if !m.SkipChecks {
+		if err := m.startupChecks(ctx); err != nil {
+			return err
+		}
+	}
 	st, err := store.Open(cfg.Store.Path, store.Options{})
 	if err != nil {
 		return err
@@ -126,11 +139,11 @@ func (m *Main) Run(ctx context.Context) error {
 	var onCall access.OnCallSource
 	if pd := cfg.PagerDuty; pd != nil {
 		onCall = oncall.New(oncall.Options{Token: pd.APIToken, APIURL: pd.APIURL, CacheTTL: pd.CacheTTL, Now: m.Now,
-			Logger: log.With().Str("component", "pagerduty").Logger(), Transport: m.metrics.Transport(metrics.ServicePagerDuty, nil)})
+			Logger: log.With().Str("component", "pagerduty").Logger(), Transport: m.metrics.Transport(metrics.ServicePagerDuty, apiTransport())})
 	}
 	b := bot.New(bot.Options{
 		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL,
-		AuditChannel: cfg.Slack.AuditChannel, Now: m.Now, Transport: m.metrics.Transport(metrics.ServiceSlack, nil),
+		AuditChannel: cfg.Slack.AuditChannel, Now: m.Now, Transport: m.metrics.Transport(metrics.ServiceSlack, apiTransport()),
 	}, log.With().Str("component", "slack").Logger())
 	m.bot = b
 	m.workflow = workflow.New(workflow.Options{
@@ -146,24 +159,50 @@ func (m *Main) Run(ctx context.Context) error {
 
 	log.Info().Str("version", Version()).Str("store", cfg.Store.Path).Bool("dry_run", cfg.Okta.DryRun).
 		Bool("oncall", onCall != nil).Int("resources", len(cfg.Resources())).Msg("accessbot starting")
+	var httpLn net.Listener
+	if cfg.HTTP.Listen != "" {
+		// Bound before anything starts, so a taken address fails at once and
+		// HTTPAddr knows the port chosen for ":0".
+		if httpLn, err = metrics.Listen(cfg.HTTP.Listen); err != nil {
+			return err
+		}
+		m.httpAddr = httpLn.Addr().String()
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.Run(gctx) })
 	g.Go(func() error { return m.workflow.Run(gctx, cfg.Timings.CheckInterval) })
 	g.Go(func() error { return mirror.Run(gctx) })
 	g.Go(func() error { return follower.Run(gctx) })
-	if cfg.HTTP.Listen != "" {
+	if httpLn != nil {
 		h := m.metrics.Handler(m.ready)
 		g.Go(func() error {
-			return metrics.Serve(gctx, cfg.HTTP.Listen, h, log.With().Str("component", "http").Logger())
+			return metrics.ServeListener(gctx, httpLn, h, log.With().Str("component", "http").Logger())
 		})
 	}
 	close(m.started)
 	err = g.Wait()
 	m.workflow.Wait()
+	// Work let finish after the stop recorded events the mirror, stopped
+	// with the rest, has not written: write them before the store closes.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	if serr := mirror.Sync(sctx); serr != nil {
+		log.Error().Err(serr).Msg("final audit mirror sync")
+	}
+	cancel()
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil
 	}
 	return err
+}
+
+// apiTransport is a transport for one external service's API: Go's
+// default, except that it keeps enough idle connections for the calls the
+// bot makes at once (Go's default keeps 2 per host), so that a burst reuses
+// connections instead of opening (and leaving in TIME_WAIT) new ones.
+func apiTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
 }
 
 // ready says whether the bot can serve people: store open and Slack connected.
@@ -179,6 +218,10 @@ func (m *Main) Workflow() *workflow.Service { return m.workflow }
 
 // Store returns the open store (tests); nil before Started.
 func (m *Main) Store() *store.Store { return m.store }
+
+// HTTPAddr returns the address the health and metrics endpoints listen on,
+// with the port bound for ":0"; "" when http.listen is off or before Started.
+func (m *Main) HTTPAddr() string { return m.httpAddr }
 
 // Close releases what Run opened. Safe to call more than once.
 func (m *Main) Close() error {
