@@ -74,15 +74,9 @@ func auditExport(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		fmt.Fprintln(stderr, "accessbot:", err)
 		return exitUsage
 	}
-	p, err := configPath(*path, getenv)
-	if err != nil {
-		fmt.Fprintln(stderr, "accessbot:", err)
-		return exitUsage
-	}
-	cfg, err := config.Load(p, getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "accessbot: %s:\n%v\n", p, err)
-		return exitInvalid
+	cfg, code := loadConfig(*path, stderr, getenv)
+	if cfg == nil {
+		return code
 	}
 	events, err := readAuditEvents(ctx, cfg, filter, stderr)
 	if err != nil {

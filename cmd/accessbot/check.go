@@ -518,15 +518,9 @@ func checkCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	p, err := configPath(*path, getenv)
-	if err != nil {
-		fmt.Fprintln(stderr, "accessbot:", err)
-		return exitUsage
-	}
-	cfg, err := config.Load(p, getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "accessbot: %s:\n%v\n", p, err)
-		return exitInvalid
+	cfg, code := loadConfig(*path, stderr, getenv)
+	if cfg == nil {
+		return code
 	}
 	c, err := newChecker(ctx, cfg, true)
 	if err != nil {

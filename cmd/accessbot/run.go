@@ -40,15 +40,9 @@ func runCommand(ctx context.Context, args []string, stderr io.Writer, getenv fun
 		fmt.Fprintln(stderr, "accessbot:", err)
 		return exitUsage
 	}
-	p, err := configPath(*path, getenv)
-	if err != nil {
-		fmt.Fprintln(stderr, "accessbot:", err)
-		return exitUsage
-	}
-	cfg, err := config.Load(p, getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "accessbot: %s:\n%v\n", p, err)
-		return exitInvalid
+	cfg, code := loadConfig(*path, stderr, getenv)
+	if cfg == nil {
+		return code
 	}
 	m := NewMain(cfg, logger)
 	m.SkipChecks = *skipChecks

@@ -1,0 +1,43 @@
+package access
+
+import "time"
+
+// Timing is the part of config that decides when the bot acts on its own.
+type Timing struct {
+	PendingTTL time.Duration
+	Reminders  []time.Duration // lead times before expiry
+}
+
+// NextDue returns when the bot must next act on r; zero when never.
+func (r *Request) NextDue(t Timing) time.Time {
+	switch r.State {
+	case StatePending:
+		if r.NeedsRouting() {
+			return r.CreatedAt // route it now (a bot that filed it and stopped never did)
+		}
+		if t.PendingTTL <= 0 {
+			return time.Time{}
+		}
+		return r.CreatedAt.Add(t.PendingTTL)
+	case StateApproved:
+		if r.Grant.Provision.NextAt.IsZero() {
+			return r.DecidedAt
+		}
+		return r.Grant.Provision.NextAt
+	case StateActive:
+		if rm := r.Grant.Removal; rm != nil {
+			if rm.Retry.NextAt.IsZero() {
+				return rm.RequestedAt
+			}
+			return rm.Retry.NextAt
+		}
+		due := r.Grant.ExpiresAt
+		for _, lead := range t.Reminders {
+			if at := r.Grant.ExpiresAt.Add(-lead); r.reminderApplies(lead) && at.Before(due) {
+				due = at
+			}
+		}
+		return due
+	}
+	return time.Time{}
+}
