@@ -6,6 +6,7 @@
 package metrics
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,7 +30,8 @@ type Metrics struct {
 	auditEvents   *prometheus.CounterVec
 	externalCalls *prometheus.CounterVec
 	externalTime  *prometheus.HistogramVec
-	socket        prometheus.Gauge
+	socket        prometheus.GaugeFunc
+	socketUp      atomic.Pointer[func() bool] // read at scrape time
 	state         *stateCollector
 }
 
@@ -81,12 +83,17 @@ func New() *Metrics {
 			Help:    "Time until the response headers of HTTP calls to Slack, Okta and PagerDuty.",
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"service"}),
-		socket: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "accessbot_socket_connected",
-			Help: "1 while the Slack Socket Mode connection is up, else 0.",
-		}),
 		state: newStateCollector(),
 	}
+	m.socket = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "accessbot_socket_connected",
+		Help: "1 while the Slack Socket Mode connection is up, else 0.",
+	}, func() float64 {
+		if up := m.socketUp.Load(); up != nil && (*up)() {
+			return 1
+		}
+		return 0
+	})
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -131,9 +138,11 @@ func (m *Metrics) ObserveEvent(e access.Event) {
 
 // SetSocketConnected records whether the Slack Socket Mode connection is up.
 func (m *Metrics) SetSocketConnected(up bool) {
-	if up {
-		m.socket.Set(1)
-	} else {
-		m.socket.Set(0)
-	}
+	m.WatchSocket(func() bool { return up })
+}
+
+// WatchSocket makes accessbot_socket_connected ask connected at every
+// scrape, so the gauge is never a scrape behind the connection.
+func (m *Metrics) WatchSocket(connected func() bool) {
+	m.socketUp.Store(&connected)
 }

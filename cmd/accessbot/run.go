@@ -145,8 +145,8 @@ func (m *Main) Run(ctx context.Context) error {
 		DryRun: cfg.Okta.DryRun, RemovalAlertAfter: cfg.Timings.RemovalAlertAfter, Now: m.Now, Logger: log,
 	}, observed, prov, b, b, onCall)
 	b.Attach(m.workflow)
+	m.metrics.WatchSocket(b.Connected)
 	m.metrics.RegisterState(func(ctx context.Context) (metrics.StateCounts, error) {
-		m.metrics.SetSocketConnected(b.Connected())
 		open, err := st.ListOpen(ctx)
 		return metrics.CountState(open), err
 	})
