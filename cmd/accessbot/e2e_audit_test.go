@@ -22,16 +22,6 @@ import (
 	"github.com/accessbot/accessbot/workflow"
 )
 
-// audAsk runs `/access request <resource> <duration> <reason>` as p and
-// returns the request id and the approval DM approver got.
-func (e *e2e) audAsk(p SandboxPerson, resource, duration, reason string, approver SandboxPerson) (string, fakeslack.Message) {
-	e.t.Helper()
-	mark := e.sb.Slack.Mark()
-	e.slash(p, "/access", "request "+resource+" "+duration+" "+reason)
-	msg, id := e.approvalDM(mark, approver)
-	return id, msg
-}
-
 // audWant is what one audit event must say; actor nil is the bot itself.
 type audWant struct {
 	typ     access.EventType
@@ -109,7 +99,7 @@ func (e *e2e) audGapless() []access.Event {
 func TestAuditTrailApproveProvisionExpire(t *testing.T) {
 	e := startE2E(t)
 	mark := e.sb.Slack.Mark()
-	id, bobDM := e.audAsk(Alice, "db-prod", "4h", "INC-42 disk full", Bob)
+	id, bobDM := e.ask(Alice, "db-prod 4h INC-42 disk full", Bob)
 	start := e.sb.Clock.Now()
 	e.advance(90 * time.Second)
 	e.click(Bob, bobDM, bot.ActionApprove)
@@ -145,7 +135,7 @@ func TestAuditTrailApproveProvisionExpire(t *testing.T) {
 func TestAuditTrailRefusalAndDenial(t *testing.T) {
 	e := startE2E(t)
 	mark := e.sb.Slack.Mark()
-	id, bobDM := e.audAsk(Alice, "db-prod", "1h", "schema migration", Bob)
+	id, bobDM := e.ask(Alice, "db-prod 1h schema migration", Bob)
 	carolDM, _ := e.approvalDM(mark, Carol)
 
 	// Mallory approves nothing: the click is refused and audited.
@@ -220,7 +210,7 @@ func (e *e2e) audMirrorEqualsStore() int {
 
 func TestAuditMirrorCatchesUpAfterACrash(t *testing.T) {
 	e := startE2E(t)
-	id, bobDM := e.audAsk(Alice, "db-prod", "4h", "INC-7", Bob)
+	id, bobDM := e.ask(Alice, "db-prod 4h INC-7", Bob)
 	e.click(Bob, bobDM, bot.ActionApprove)
 	e.waitState(id, access.StateActive)
 	n := e.audMirrorEqualsStore()

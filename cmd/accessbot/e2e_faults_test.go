@@ -16,16 +16,6 @@ import (
 // Each is retried with capped, jittered backoff (driven here with the
 // sandbox clock) and nothing is lost.
 
-// faultAsk files "/access request text" as p and returns the request id and
-// approver's approval DM.
-func (e *e2e) faultAsk(p SandboxPerson, text string, approver SandboxPerson) (string, fakeslack.Message) {
-	e.t.Helper()
-	mark := e.sb.Slack.Mark()
-	e.slash(p, "/access", "request "+text)
-	msg, id := e.approvalDM(mark, approver)
-	return id, msg
-}
-
 // retryUntil advances the sandbox clock to each next attempt that next
 // reports (zero: no attempt pending) and waits for the bot to make it, until
 // done holds. It returns the waits the bot chose, in order.
@@ -82,7 +72,7 @@ func TestOktaSlowerThanTheClientTimeout(t *testing.T) {
 	// Okta holds the grant longer than the client waits: the attempt fails
 	// (Okta never applies it: the client went away), and is retried.
 	okta.FailNext("PUT", "/api/v1/groups/", fakeokta.Fault{Delay: 3 * time.Second})
-	id, bobDM := e.faultAsk(Alice, "db-prod 1h INC-12 slow queries", Bob)
+	id, bobDM := e.ask(Alice, "db-prod 1h INC-12 slow queries", Bob)
 	mark := e.sb.Slack.Mark()
 	e.click(Bob, bobDM, bot.ActionApprove)
 	evs := e.wantTrail(id, access.EventRequested, access.EventApproved, access.EventProvisionFailed)
@@ -117,7 +107,7 @@ func TestOktaSlowerThanTheClientTimeout(t *testing.T) {
 func TestOktaDownGrantAndRemovalRetriedAndAlerted(t *testing.T) {
 	e := startE2E(t) // timing.removal_alert_after: 3
 	okta := e.sb.Okta
-	id, bobDM := e.faultAsk(Alice, "db-prod 1h INC-13 replica lag", Bob)
+	id, bobDM := e.ask(Alice, "db-prod 1h INC-13 replica lag", Bob)
 	okta.Down(true) // connection refused
 	mark := e.sb.Slack.Mark()
 	e.click(Bob, bobDM, bot.ActionApprove)
@@ -199,7 +189,7 @@ func TestSlackRateLimitIsWaitedOut(t *testing.T) {
 	// Bob's approval DM is answered 429 Retry-After: 1; slack-go waits and
 	// sends it again.
 	e.sb.Slack.FailNext("chat.postMessage", fakeslack.Fault{Status: 429, RetryAfter: time.Second})
-	id, bobDM := e.faultAsk(Alice, "db-prod 1h INC-14 lock contention", Bob)
+	id, bobDM := e.ask(Alice, "db-prod 1h INC-14 lock contention", Bob)
 	var limited, sent *fakeslack.Call
 	for _, c := range e.sb.Slack.Calls("chat.postMessage") {
 		if c.Status == 429 && limited == nil {
@@ -286,7 +276,7 @@ func pagerDutyURL(cfg string) string {
 func TestOktaRateLimitOnRemoval(t *testing.T) {
 	e := startE2E(t)
 	okta := e.sb.Okta
-	id, bobDM := e.faultAsk(Alice, "db-prod 1h INC-17 slow disk", Bob)
+	id, bobDM := e.ask(Alice, "db-prod 1h INC-17 slow disk", Bob)
 	e.click(Bob, bobDM, bot.ActionApprove)
 	e.waitState(id, access.StateActive)
 	// First a 429 whose X-Rate-Limit-Reset has passed, three times: the SDK

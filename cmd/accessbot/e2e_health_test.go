@@ -99,7 +99,7 @@ func TestReadyzFollowsTheSlackConnection(t *testing.T) {
 
 func TestMetricsAfterAFlow(t *testing.T) {
 	e := startE2E(t, withHTTP)
-	id, bobDM := e.audAsk(Alice, "db-prod", "4h", "INC-3 metrics", Bob)
+	id, bobDM := e.ask(Alice, "db-prod 4h INC-3 metrics", Bob)
 	e.advance(90 * time.Second)
 	e.click(Bob, bobDM, bot.ActionApprove)
 	e.waitState(id, access.StateActive)

@@ -71,7 +71,7 @@ func TestAppHomeFollowsRequests(t *testing.T) {
 
 	// Alice asks: her Home shows the pending request with Cancel; Bob's
 	// shows it waiting for his approval with Approve and Deny.
-	id, _ := e.audAsk(Alice, "db-prod", "4h", "INC-9 replication lag", Bob)
+	id, _ := e.ask(Alice, "db-prod 4h INC-9 replication lag", Bob)
 	e.home(Alice, "pending request with Cancel", func(v fakeslack.View) bool {
 		return homeButton(v, bot.ActionCancel, id) && containsAll(homeSection(v, bot.BlockHomePending), "Production database", id) &&
 			containsAll(homeSection(v, bot.BlockHomeGrants), "no access")
@@ -97,7 +97,7 @@ func TestAppHomeFollowsRequests(t *testing.T) {
 	})
 
 	// Alice asks for Grafana too and cancels from her Home.
-	other, _ := e.audAsk(Alice, "grafana-admin", "1h", "dashboards", Carol)
+	other, _ := e.ask(Alice, "grafana-admin 1h dashboards", Carol)
 	e.home(Alice, "second request pending", func(v fakeslack.View) bool { return homeButton(v, bot.ActionCancel, other) })
 	if _, err := e.sb.Slack.ClickHomeButton(e.ctx(), Alice.SlackID, bot.ActionCancel, other); err != nil {
 		t.Fatal(err)

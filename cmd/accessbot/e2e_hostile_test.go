@@ -51,8 +51,8 @@ func TestForgedClickOnAnotherRequest(t *testing.T) {
 	// Alice approves aws-prod-read and legitimately holds a DM for Bob's
 	// request; she edits the button to name Dave's db-prod request, which
 	// only Bob and Carol approve.
-	mine, aliceDM := e.faultAsk(Bob, "aws-prod-read 1h INC-30 check the ELB", Alice)
-	theirs, _ := e.faultAsk(Dave, "db-prod 1h INC-31 vacuum", Bob) // Bob gets no DM about his own request
+	mine, aliceDM := e.ask(Bob, "aws-prod-read 1h INC-30 check the ELB", Alice)
+	theirs, _ := e.ask(Dave, "db-prod 1h INC-31 vacuum", Bob) // Bob gets no DM about his own request
 	for _, action := range []string{bot.ActionApprove, bot.ActionDeny} {
 		mark := e.sb.Slack.Mark()
 		if _, err := e.sb.Slack.ClickButtonValue(e.ctx(), Alice.SlackID, forgedCopy(t, aliceDM, mine, theirs), action, theirs); err != nil {
@@ -83,7 +83,7 @@ func TestForgedClickOnAnotherRequest(t *testing.T) {
 func TestClickOnADecidedRequest(t *testing.T) {
 	e := startE2E(t)
 	mark := e.sb.Slack.Mark()
-	id, bobDM := e.faultAsk(Alice, "db-prod 1h INC-32 reindex", Bob)
+	id, bobDM := e.ask(Alice, "db-prod 1h INC-32 reindex", Bob)
 	carolDM, _ := e.approvalDM(mark, Carol)
 	// Carol denies (deny modal, no reason).
 	e.click(Carol, carolDM, bot.ActionDeny)

@@ -17,13 +17,12 @@ import (
 	"github.com/accessbot/accessbot/fake/fakeslack"
 )
 
-// askInline runs `/access request <text>` as p and returns the id of the
-// request filed, read from the approval DM that approver got.
+// askInline is ask, and also waits until the requester was told and the
+// request's routing was recorded.
 func (e *e2e) askInline(p SandboxPerson, text string, approver SandboxPerson) (string, fakeslack.Message) {
 	e.t.Helper()
 	mark := e.sb.Slack.Mark()
-	e.slash(p, "/access", "request "+text)
-	msg, id := e.approvalDM(mark, approver)
+	id, msg := e.ask(p, text, approver)
 	e.reply(mark, p, id, "sent to")
 	e.waitRouted(id)
 	return id, msg

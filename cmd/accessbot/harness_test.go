@@ -268,3 +268,13 @@ func (e *e2e) noRejections() {
 		e.t.Fatalf("Slack rejected %d calls, first: %+v", len(rs), rs[0])
 	}
 }
+
+// ask runs `/access request <text>` as p and returns the id of the request
+// filed, read from the approval DM that approver got.
+func (e *e2e) ask(p SandboxPerson, text string, approver SandboxPerson) (string, fakeslack.Message) {
+	e.t.Helper()
+	mark := e.sb.Slack.Mark()
+	e.slash(p, "/access", "request "+text)
+	msg, id := e.approvalDM(mark, approver)
+	return id, msg
+}
