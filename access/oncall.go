@@ -7,11 +7,11 @@ import (
 
 // Shift is one current on-call entry of a person.
 type Shift struct {
-	ScheduleID         string // "" when the entry comes from an escalation policy only
-	EscalationPolicyID string
-	Level              int       // escalation level, 1 = primary
-	Start              time.Time // zero: unknown
-	End                time.Time // zero: open-ended (permanent on-call)
+	ScheduleID         string    `json:"schedule_id"` // "" when the entry comes from an escalation policy only
+	EscalationPolicyID string    `json:"escalation_policy_id"`
+	Level              int       `json:"level"` // escalation level, 1 = primary
+	Start              time.Time `json:"start"` // zero: unknown
+	End                time.Time `json:"end"`   // zero: open-ended (permanent on-call)
 }
 
 // OnCallSource answers who is on call.

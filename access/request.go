@@ -42,35 +42,35 @@ const (
 
 // Decision is one approver's answer.
 type Decision struct {
-	By      User
-	At      time.Time
-	Approve bool
-	Reason  string
+	By      User      `json:"by"`
+	At      time.Time `json:"at"`
+	Approve bool      `json:"approve"`
+	Reason  string    `json:"reason"`
 }
 
 // MessageRef says where a Slack message about a request landed, so it can be updated.
 type MessageRef struct {
-	UserID  string // the recipient
-	Channel string
-	TS      string
+	UserID  string `json:"user_id"` // the recipient
+	Channel string `json:"channel"`
+	TS      string `json:"ts"`
 }
 
 // Retry tracks the attempts at a call to the identity provider.
 type Retry struct {
-	Attempts  int
-	NextAt    time.Time // zero: attempt now
-	LastError string
+	Attempts  int       `json:"attempts"`
+	NextAt    time.Time `json:"next_at"` // zero: attempt now
+	LastError string    `json:"last_error"`
 }
 
 // Removal is the pending or finished removal of a grant's access. It is
 // recorded before the first attempt, and only Okta's confirmation ends it.
 type Removal struct {
-	Outcome     State // StateExpired or StateRevoked
-	By          User  // who revoked; System at expiry
-	Reason      string
-	RequestedAt time.Time
-	Retry       Retry
-	Alerted     bool // admins were told that removal keeps failing
+	Outcome     State     `json:"outcome"` // StateExpired or StateRevoked
+	By          User      `json:"by"`      // who revoked; System at expiry
+	Reason      string    `json:"reason"`
+	RequestedAt time.Time `json:"requested_at"`
+	Retry       Retry     `json:"retry"`
+	Alerted     bool      `json:"alerted"` // admins were told that removal keeps failing
 }
 
 // Grant is the access a request became once provisioned.
@@ -78,49 +78,49 @@ type Grant struct {
 	// Checked is set once the identity provider was asked whether the user
 	// already holds the access; Standing is its answer. Standing access was not
 	// granted by accessbot and is never removed by it.
-	Checked       bool
-	Standing      bool
-	GrantedAt     time.Time
-	ExpiresAt     time.Time
-	Extensions    int
-	RemindersSent []time.Duration // lead times already reminded, since the last extension
-	Provision     Retry
-	Removal       *Removal
-	EndedAt       time.Time
+	Checked       bool            `json:"checked"`
+	Standing      bool            `json:"standing"`
+	GrantedAt     time.Time       `json:"granted_at"`
+	ExpiresAt     time.Time       `json:"expires_at"`
+	Extensions    int             `json:"extensions"`
+	RemindersSent []time.Duration `json:"reminders_sent,omitempty"` // lead times already reminded, since the last extension
+	Provision     Retry           `json:"provision"`
+	Removal       *Removal        `json:"removal,omitempty"`
+	EndedAt       time.Time       `json:"ended_at"`
 	// PendingExtension is the id of an extension request waiting for approval.
-	PendingExtension string
+	PendingExtension string `json:"pending_extension"`
 }
 
 // Request is a request for access and, once approved, the grant it became.
 type Request struct {
-	ID            string
-	Kind          Kind
-	ParentID      string // KindExtension: the request whose grant is extended
-	Requester     User
-	ResourceID    string
-	Duration      time.Duration // asked for; for an extension, the time added
-	UntilShiftEnd bool          // the grant ends with the requester's on-call shift
-	ShiftEnd      time.Time     // with UntilShiftEnd: when that shift ends (zero: open-ended)
-	Reason        string
-	Approvers     []string // emails the request was sent to, lower case
-	State         State
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Decisions     []Decision
-	DecidedAt     time.Time
-	OnCall        *Shift // the shift that auto-approved or allowed break-glass
-	Grant         Grant
+	ID            string        `json:"id"`
+	Kind          Kind          `json:"kind"`
+	ParentID      string        `json:"parent_id"` // KindExtension: the request whose grant is extended
+	Requester     User          `json:"requester"`
+	ResourceID    string        `json:"resource_id"`
+	Duration      time.Duration `json:"duration"`        // asked for; for an extension, the time added
+	UntilShiftEnd bool          `json:"until_shift_end"` // the grant ends with the requester's on-call shift
+	ShiftEnd      time.Time     `json:"shift_end"`       // with UntilShiftEnd: when that shift ends (zero: open-ended)
+	Reason        string        `json:"reason"`
+	Approvers     []string      `json:"approvers,omitempty"` // emails the request was sent to, lower case
+	State         State         `json:"state"`
+	CreatedAt     time.Time     `json:"created_at"`
+	UpdatedAt     time.Time     `json:"updated_at"`
+	Decisions     []Decision    `json:"decisions,omitempty"`
+	DecidedAt     time.Time     `json:"decided_at"`
+	OnCall        *Shift        `json:"on_call,omitempty"` // the shift that auto-approved or allowed break-glass
+	Grant         Grant         `json:"grant"`
 	// Messages to update when the request changes.
-	ApproverMessages []MessageRef
-	RequesterMessage MessageRef
+	ApproverMessages []MessageRef `json:"approver_messages,omitempty"`
+	RequesterMessage MessageRef   `json:"requester_message"`
 	// Routed is set once the approvers were sent the request (or tried: it
 	// is set even when none could be reached). A pending request without it
 	// was filed by a bot that stopped before telling anyone; see NeedsRouting.
-	Routed bool `json:",omitempty"`
+	Routed bool `json:"routed,omitempty"`
 	// Due is when the bot must next act on the request (time-out, provisioning
 	// retry, reminder, expiry, removal retry); zero once final. The store
 	// indexes it so a sweep seeks to now instead of scanning.
-	Due time.Time
+	Due time.Time `json:"due"`
 }
 
 // Approvals returns the approving decisions.
