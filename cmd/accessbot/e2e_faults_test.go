@@ -294,12 +294,7 @@ func TestOktaRateLimitOnRemoval(t *testing.T) {
 		t.Errorf("removal_failed error = %q", why)
 	}
 	checkBackoff(t, e.retryUntil(id, removalNext, func(r *access.Request) bool { return r.State == access.StateExpired }))
-	var deletes []fakeokta.Call
-	for _, c := range okta.Writes() {
-		if c.Method == "DELETE" {
-			deletes = append(deletes, c)
-		}
-	}
+	deletes := oktaWrites(okta, "DELETE")
 	if len(deletes) != 5 || deletes[4].Status != 204 || deletes[4].RetryCount != "1" {
 		t.Fatalf("DELETEs = %+v", deletes)
 	}

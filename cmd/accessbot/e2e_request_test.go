@@ -552,8 +552,8 @@ func TestOktaFailuresRetriedUntilGranted(t *testing.T) {
 				t.Fatalf("grant lasts %v; its clock must start when Okta confirmed", got)
 			}
 			failed := 0
-			for _, c := range okta.Writes() {
-				if c.Method == "PUT" && c.Status == tc.fault.Status {
+			for _, c := range oktaWrites(okta, "PUT") {
+				if c.Status == tc.fault.Status {
 					failed++
 				}
 			}
@@ -620,12 +620,7 @@ func TestOktaRateLimitWaitsForReset(t *testing.T) {
 	e.click(Bob, bobDM, bot.ActionApprove)
 	e.waitState(id, access.StateActive)
 	e.waitMsg(mark, dm(Alice), "Access granted")
-	var puts []fakeokta.Call
-	for _, c := range okta.Writes() {
-		if c.Method == "PUT" {
-			puts = append(puts, c)
-		}
-	}
+	puts := oktaWrites(okta, "PUT")
 	if len(puts) != 2 || puts[0].Status != 429 || puts[1].RetryCount != "1" {
 		t.Fatalf("PUTs = %+v", puts)
 	}
@@ -637,13 +632,11 @@ func TestOktaRateLimitWaitsForReset(t *testing.T) {
 }
 
 func lastOktaPut(okta *fakeokta.Server) fakeokta.Call {
-	var last fakeokta.Call
-	for _, c := range okta.Writes() {
-		if c.Method == "PUT" {
-			last = c
-		}
+	puts := oktaWrites(okta, "PUT")
+	if len(puts) == 0 {
+		return fakeokta.Call{}
 	}
-	return last
+	return puts[len(puts)-1]
 }
 
 func TestBadInputGetsSpecificAnswers(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/accessbot/accessbot/access"
 	"github.com/accessbot/accessbot/config"
+	"github.com/accessbot/accessbot/fake/fakeokta"
 	"github.com/accessbot/accessbot/fake/fakeslack"
 )
 
@@ -277,4 +278,16 @@ func (e *e2e) ask(p SandboxPerson, text string, approver SandboxPerson) (string,
 	e.slash(p, "/access", "request "+text)
 	msg, id := e.approvalDM(mark, approver)
 	return id, msg
+}
+
+// oktaWrites returns the write calls (PUT, POST, DELETE) with method that
+// the fake Okta received, in order.
+func oktaWrites(okta *fakeokta.Server, method string) []fakeokta.Call {
+	var out []fakeokta.Call
+	for _, c := range okta.Writes() {
+		if c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
 }
