@@ -75,14 +75,6 @@ func resourceLabel(r access.Request, res access.Resource) string {
 	return "*" + esc(res.Name, 200) + "* (`" + esc(id, 200) + "`)"
 }
 
-// resourceName is the resource's name for plain text.
-func resourceName(r access.Request, res access.Resource) string {
-	if res.Name != "" {
-		return esc(res.Name, 200)
-	}
-	return esc(r.ResourceID, 200)
-}
-
 func requestID(r access.Request) string { return "`" + esc(r.ID, 100) + "`" }
 
 // reasonSection shows a reason as a quote.
