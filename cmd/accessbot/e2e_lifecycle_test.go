@@ -275,6 +275,7 @@ func TestPendingExtensionDiesWithItsGrant(t *testing.T) {
 	e.slash(Alice, "/access", "extend "+id+" 1h")
 	bobDM, extID := e.approvalDM(mark, Bob)
 	e.reply(mark, Alice, extID, "sent to")
+	e.waitRouted(extID)
 
 	e.advance(time.Hour) // nobody decided before the grant ended
 	e.waitState(id, access.StateExpired)

@@ -137,6 +137,7 @@ func TestEscalationLevelLimitsAutoApproval(t *testing.T) {
 				bobDM, id := e.approvalDM(mark, Bob)
 				e.approvalDM(mark, Alice)
 				e.reply(mark, Dave, id, "sent to")
+				e.waitRouted(id)
 				e.wantTrail(id, access.EventRequested)
 				if r := e.request(id); r.State != access.StatePending || r.OnCall != nil {
 					t.Fatalf("level-2 request = %s, on call %+v", r.State, r.OnCall)
@@ -179,6 +180,7 @@ func TestPagerDutyErrorsFallBackToApprovers(t *testing.T) {
 			e.approvalDM(mark, Carol)
 			e.waitMsg(mark, dm(Alice), "PagerDuty could not be asked whether you are on call", "went to the approvers")
 			e.reply(mark, Alice, id, "sent to")
+			e.waitRouted(id)
 			r := e.request(id)
 			if r.State != access.StatePending || r.OnCall != nil {
 				t.Fatalf("request = %s, on call %+v", r.State, r.OnCall)

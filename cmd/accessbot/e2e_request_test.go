@@ -380,6 +380,9 @@ func TestRedeliveredEnvelopesChangeNothing(t *testing.T) {
 	bobDM, id := e.approvalDM(mark, Bob)
 	carolDM, _ := e.approvalDM(mark, Carol)
 	e.reply(mark, Alice, id, "sent to")
+	// Until the DMs are recorded, a decision is redrawn by the routing step,
+	// which could land after the snapshot below.
+	e.waitRouted(id)
 	clickAck, err := e.sb.Slack.ClickButton(ctx, Bob.SlackID, bobDM, bot.ActionApprove)
 	if err != nil {
 		t.Fatal(err)
