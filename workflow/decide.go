@@ -105,6 +105,9 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 		return nil, err
 	}
 	s.logger(ctx).Info().Bool("approve", approve).Bool("decided", decided).Str("approver", actor.SlackID).Msg("decision recorded")
+	if decided && approve && r.Kind != access.KindExtension {
+		return s.provisionApproved(ctx, r.ID)
+	}
 	s.refreshApprovals(ctx, r.ID)
 	if !decided {
 		return r, nil
@@ -123,6 +126,46 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 		return s.applyExtension(ctx, r.ID)
 	}
 	return s.provision(ctx, r.ID)
+}
+
+// provisionApproved provisions a request that was just approved and redraws
+// its messages once, with the outcome: approvers see "granted until …"
+// instead of "granting…" and then, a moment later, the same message again.
+// When Okta is slow to answer, they get the "granting…" redraw after
+// interimRedraw meanwhile, so nobody looks at Approve buttons of a request
+// that is already approved.
+func (s *Service) provisionApproved(ctx context.Context, id string) (*access.Request, error) {
+	stop := s.redrawAfter(ctx, id, interimRedraw)
+	r, err := s.provision(ctx, id)
+	stop()
+	if err != nil || r.State == access.StateApproved {
+		// Not granted yet (an attempt failed and will be retried, or another
+		// flow holds it): provision drew nothing, so show the approval.
+		s.refreshApprovals(ctx, id)
+	}
+	return r, err
+}
+
+// interimRedraw is how long approvers may look at a request's old message
+// while its grant is on its way to Okta.
+const interimRedraw = 750 * time.Millisecond
+
+// redrawAfter redraws the messages of request id if stop is not called
+// within d. stop waits for a redraw already under way, so the caller's own
+// redraw comes after it (redraws of one request are serialised, and each
+// draws the state stored when it starts).
+func (s *Service) redrawAfter(ctx context.Context, id string, d time.Duration) (stop func()) {
+	ctx = context.WithoutCancel(ctx)
+	ran := make(chan struct{})
+	t := time.AfterFunc(d, func() {
+		defer close(ran)
+		s.refreshApprovals(ctx, id)
+	})
+	return func() {
+		if !t.Stop() {
+			<-ran
+		}
+	}
 }
 
 // provision grants an approved request in the identity provider and starts

@@ -27,8 +27,12 @@ func (s *Service) announce(ctx context.Context, n access.Notice) {
 }
 
 // refreshApprovals redraws every approver message of request id and the
-// requester's confirmation, from the stored state.
+// requester's confirmation, from the stored state. Redraws of one request
+// run one at a time, each reading the state when it starts, so the last
+// redraw Slack receives shows the latest state.
 func (s *Service) refreshApprovals(ctx context.Context, id string) {
+	unlock := s.redraws.lock(id)
+	defer unlock()
 	r, err := s.store.Get(ctx, id)
 	if err != nil {
 		s.logger(ctx).Error().Err(err).Msg("reload request to refresh messages")

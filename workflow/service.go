@@ -53,6 +53,7 @@ type Service struct {
 
 	requests keyedMutex // one flow at a time per request id
 	users    keyedMutex // one submission at a time per requester
+	redraws  keyedMutex // one redraw of a request's messages at a time
 	routing  idSet      // pending requests this process is sending to approvers
 	kick     chan struct{}
 	wg       sync.WaitGroup // work started in the background
