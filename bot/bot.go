@@ -150,6 +150,10 @@ func New(opts Options, logger zerolog.Logger) *Bot {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	transport := opts.Transport
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = 3
 	retry.RetryAfterDuration = 5 * time.Second // when a 429 carries no Retry-After
@@ -161,7 +165,7 @@ func New(opts Options, logger zerolog.Logger) *Bot {
 		slack.OptionDebug(opts.Debug),
 		slack.OptionLog(slackLogger{logger.With().Str("component", "slack-go").Logger()}),
 		// The client first: OptionRetryConfig wraps whatever client is set before it.
-		slack.OptionHTTPClient(&http.Client{Transport: opts.Transport}),
+		slack.OptionHTTPClient(&http.Client{Transport: echoTrimmer{next: transport}}),
 		slack.OptionRetryConfig(retry), // honours Retry-After on 429, within the caller's context
 	)
 	sm := socketmode.New(api,
