@@ -36,6 +36,8 @@ type provisioner struct {
 	revokes  []string
 	errs     map[string][]error // "grant", "revoke", "has"
 	standing map[string]bool
+	// grantGate, when set, holds every Grant until it is closed: Okta is slow.
+	grantGate chan struct{}
 }
 
 func newProvisioner() *provisioner {
@@ -68,6 +70,9 @@ func (p *provisioner) HasAccess(_ context.Context, email string, t access.Target
 }
 
 func (p *provisioner) Grant(_ context.Context, email string, t access.Target) error {
+	if p.grantGate != nil {
+		<-p.grantGate
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.next("grant"); err != nil {
@@ -188,6 +193,19 @@ func (m *messenger) Announce(_ context.Context, n access.Notice) error {
 }
 
 func (m *messenger) RequestChanged(context.Context, access.Request) {}
+
+// redrawsTo returns the updates of messages of kind to a recipient, oldest first.
+func (m *messenger) redrawsTo(to, kind string) []sent {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []sent
+	for _, s := range m.msgs {
+		if s.To == to && s.Kind == kind && s.Update {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // find returns the messages of kind to a recipient ("" for any), new ones only.
 func (m *messenger) find(to, kind string) []sent {

@@ -1,0 +1,78 @@
+package workflow_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+// An approval that Okta grants at once redraws each approver's message
+// once, showing the grant: not "granting…" first and the grant a moment later.
+func TestApprovalRedrawsEachMessageOnce(t *testing.T) {
+	h := newHarness(t)
+	r := h.submit(alice, "aws-prod", "1h", "debug")
+	if _, err := h.svc.Approve(ctx, bob.SlackID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []access.User{bob, carol} {
+		ups := h.msg.redrawsTo(p.SlackID, "approval")
+		if len(ups) != 1 || ups[0].Request.State != access.StateActive {
+			t.Errorf("%s's approval DM was redrawn %d times (%v), want once, showing the grant", p.Name, len(ups), states(ups))
+		}
+	}
+	if ups := h.msg.redrawsTo(alice.SlackID, "submitted"); len(ups) != 1 || ups[0].Request.State != access.StateActive {
+		t.Errorf("the requester's confirmation was redrawn as %v, want once, active", states(ups))
+	}
+}
+
+// A grant that fails and will be retried still takes the buttons away:
+// the approvers see the approval.
+func TestApprovalRedrawnWhenGrantWillBeRetried(t *testing.T) {
+	h := newHarness(t)
+	h.prov.fail("grant", access.Wrap(access.EUNAVAILABLE, errors.New("okta 500")))
+	r := h.submit(alice, "aws-prod", "1h", "debug")
+	if _, err := h.svc.Approve(ctx, bob.SlackID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ups := h.msg.redrawsTo(carol.SlackID, "approval"); len(ups) != 1 || ups[0].Request.State != access.StateApproved {
+		t.Fatalf("carol's approval DM was redrawn as %v, want once, approved", states(ups))
+	}
+}
+
+// While Okta is slow, the approvers see "approved, granting…" meanwhile,
+// and the grant once Okta answers, in that order.
+func TestSlowGrantRedrawnMeanwhile(t *testing.T) {
+	h := newHarness(t)
+	h.prov.grantGate = make(chan struct{})
+	r := h.submit(alice, "aws-prod", "1h", "debug")
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.svc.Approve(ctx, bob.SlackID, r.ID)
+		done <- err
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(h.msg.redrawsTo(carol.SlackID, "approval")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("approvers still see buttons 30 s into a grant Okta has not answered")
+		}
+		time.Sleep(5 * time.Millisecond) // polling the recorded messages, with a deadline
+	}
+	close(h.prov.grantGate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	ups := h.msg.redrawsTo(carol.SlackID, "approval")
+	if got := states(ups); len(got) != 2 || got[0] != access.StateApproved || got[1] != access.StateActive {
+		t.Fatalf("carol's approval DM was redrawn as %v, want approved, then active", got)
+	}
+}
+
+func states(ss []sent) []access.State {
+	var out []access.State
+	for _, s := range ss {
+		out = append(out, s.Request.State)
+	}
+	return out
+}
