@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -346,5 +347,37 @@ func TestPanicsAreContained(t *testing.T) {
 	// Still serving.
 	if _, err := h.srv.SlashCommand(h.ctx, "U0ALICE", "/access", "help", "C0GENERAL"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A request filed with /access is acknowledged at once, in the ack; when the
+// confirmation DM landed, that is all the channel gets (no response_url
+// post repeating the DM). When it did not land, the channel is told instead.
+func TestRequestCommandAckedAndConfirmedByDM(t *testing.T) {
+	for _, dmLanded := range []bool{true, false} {
+		t.Run(fmt.Sprintf("dm_landed=%v", dmLanded), func(t *testing.T) {
+			h := start(t)
+			if dmLanded {
+				h.wf.req.RequesterMessage = access.MessageRef{UserID: "U0ALICE", Channel: "DU0ALICE", TS: "1.000001"}
+			}
+			ack, err := h.srv.SlashCommand(h.ctx, "U0ALICE", "/access", "request aws-prod-read 4h debugging", "C0GENERAL")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(ack.Payload), "Filing your request for `aws-prod-read` (4h)") {
+				t.Errorf("ack payload = %s", ack.Payload)
+			}
+			h.wf.waitCall(h.ctx, t, "Submit", 1)
+			h.shutdown() // waits for the handler
+			posts := 0
+			for _, m := range h.srv.MessageLog() {
+				if m.Kind == fakeslack.KindResponseURL {
+					posts++
+				}
+			}
+			if want := map[bool]int{true: 0, false: 1}[dmLanded]; posts != want {
+				t.Errorf("%d response_url posts, want %d", posts, want)
+			}
+		})
 	}
 }

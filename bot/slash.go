@@ -26,8 +26,8 @@ func ephemeralAck(text string) ephemeral {
 }
 
 // onSlashCommand parses the command (no I/O) and acks at once: with the
-// answer for help and typing mistakes, empty otherwise; the work then runs
-// in the background and answers through the response_url.
+// answer for help and typing mistakes, with commandAck otherwise; the work
+// then runs in the background and answers through the response_url.
 func (b *Bot) onSlashCommand(ctx context.Context, envelopeID string, cmd slack.SlashCommand) {
 	ev := b.newEvent(envelopeID, cmd.UserID, cmd.ChannelID, cmd.ResponseURL, cmd.TriggerID)
 	text := unescape(cmd.Text)
@@ -55,8 +55,23 @@ func (b *Bot) onSlashCommand(ctx context.Context, envelopeID string, cmd slack.S
 		b.ack(ctx, envelopeID, ephemeralAck(usageText(b.workflow().Catalog())))
 		return
 	}
-	b.ack(ctx, envelopeID, nil)
+	b.ack(ctx, envelopeID, commandAck(c, b.dryRun()))
 	b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.runCommand(ctx, ev, c) })
+}
+
+// commandAck is what the ack of a well-formed command shows, before any
+// work: nil, except for a request, whose confirmation (with its Cancel
+// button) is a DM. Saying so at once spares a response_url call per request.
+func commandAck(c command, dryRun bool) any {
+	if c.Kind != cmdRequest {
+		return nil
+	}
+	text := "📨 Filing your request for `" + esc(c.Resource, 100) + "` (" + esc(c.Duration, 40) +
+		")… accessbot will DM you the confirmation; if anything is wrong, you'll see it here."
+	if dryRun {
+		text = "[" + DryRunBanner + "] " + text
+	}
+	return ephemeralAck(text)
 }
 
 // runCommand does what a parsed command asks and answers the person.
@@ -78,6 +93,9 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 		if err != nil {
 			b.tellError(ctx, ev, err, "request refused")
 			return
+		}
+		if r.State == access.StatePending && r.RequesterMessage.TS != "" {
+			return // the confirmation DM landed, as the ack said it would
 		}
 		b.tellDone(ctx, ev, b.renderer().submitted(*r, b.resourceOf(r)))
 	case cmdCancel:
