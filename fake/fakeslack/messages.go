@@ -328,14 +328,21 @@ func (s *Server) parseContentLocked(method string, r *apiRequest) (messageConten
 		return c, &res
 	}
 	var raw json.RawMessage
+	var src string
 	if b := r.form.Get("blocks"); b != "" {
-		raw = json.RawMessage(b)
+		raw, src = json.RawMessage(b), b
 	} else if b, present := r.json["blocks"]; present && b != nil {
-		raw, _ = json.Marshal(b)
+		// Re-encoded (as json.Marshal would) and decoded afresh, so that
+		// assigning ids leaves the recorded request as it was.
+		var err error
+		if raw, err = appendTree(nil, b); err != nil {
+			raw = nil
+		}
+		src = string(raw)
 	}
 	if raw != nil {
-		var blocks []any
-		if err := json.Unmarshal(raw, &blocks); err != nil {
+		blocks, err := unmarshalBlocks(src)
+		if err != nil {
 			res := s.rejectLocked(method, "invalid_blocks_format", []string{"[ERROR] blocks must be a JSON array [json-pointer:/blocks]"})
 			return c, &res
 		}
@@ -349,6 +356,19 @@ func (s *Server) parseContentLocked(method string, r *apiRequest) (messageConten
 		c.hasBlocks = true
 	}
 	return c, nil
+}
+
+// unmarshalBlocks decodes a blocks array exactly as json.Unmarshal into a
+// []any does.
+func unmarshalBlocks(src string) ([]any, error) {
+	if v, ok := decodeTree(src); ok {
+		if blocks, isArray := v.([]any); isArray {
+			return blocks, nil
+		}
+	}
+	var blocks []any
+	err := json.Unmarshal([]byte(src), &blocks)
+	return blocks, err
 }
 
 func toMaps(blocks []any) []map[string]any {
@@ -499,8 +519,7 @@ func (s *Server) chatPostEphemeral(r *apiRequest) apiResult {
 func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/response/")
 	raw, _ := io.ReadAll(r.Body)
-	req := &apiRequest{method: "response_url", raw: raw}
-	_ = json.Unmarshal(raw, &req.json)
+	req := &apiRequest{method: "response_url", raw: raw, json: decodeObject(raw)}
 	call := Call{Method: "response_url", Time: time.Now(), ContentType: r.Header.Get("Content-Type"),
 		Authorization: r.Header.Get("Authorization"), Body: raw, JSON: req.json}
 

@@ -211,17 +211,21 @@ func (s *Server) viewObjectLocked(method string, r *apiRequest, wantType string)
 	switch x := r.json["view"].(type) {
 	case map[string]any:
 		obj = x
-		raw, _ = json.Marshal(x)
+		var err error
+		if raw, err = appendTree(nil, x); err != nil { // as json.Marshal
+			raw = nil
+		}
 	case string:
 		raw = json.RawMessage(x)
-		if err := json.Unmarshal(raw, &obj); err != nil {
+		var err error
+		if obj, err = unmarshalObject(x); err != nil {
 			res := fail("invalid_arguments")
 			return nil, nil, &res
 		}
 	default:
 		if v := r.form.Get("view"); v != "" {
 			raw = json.RawMessage(v)
-			_ = json.Unmarshal(raw, &obj)
+			obj, _ = unmarshalObject(v)
 		}
 	}
 	if obj == nil {

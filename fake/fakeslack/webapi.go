@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -121,7 +122,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasPrefix(call.ContentType, "application/json") {
 		if len(bytes.TrimSpace(raw)) > 0 {
-			_ = json.Unmarshal(raw, &req.json)
+			req.json = decodeObject(raw)
 		}
 		call.JSON = req.json
 	} else if len(raw) > 0 {
@@ -146,6 +147,25 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 
 	s.logf("%s -> %d %v", method, res.status, res.body["error"])
 	writeJSON(w, res)
+}
+
+// decodeObject decodes a JSON request body the way json.Unmarshal into a
+// map[string]any does, errors ignored.
+func decodeObject(raw []byte) map[string]any {
+	m, _ := unmarshalObject(string(raw))
+	return m
+}
+
+// unmarshalObject is json.Unmarshal of src into a map[string]any.
+func unmarshalObject(src string) (map[string]any, error) {
+	if v, ok := decodeTree(src); ok {
+		if m, isObject := v.(map[string]any); isObject {
+			return m, nil
+		}
+	}
+	var m map[string]any
+	err := json.Unmarshal([]byte(src), &m)
+	return m, err
 }
 
 func (s *Server) serveAPI(r *http.Request, req *apiRequest) apiResult {
@@ -177,15 +197,30 @@ func (s *Server) serveAPI(r *http.Request, req *apiRequest) apiResult {
 	return h(s, req)
 }
 
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
+// answerBuffers recycles the buffers answers are encoded in.
+var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
 func writeJSON(w http.ResponseWriter, res apiResult) {
 	for k, vs := range res.header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
 		}
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = jsonContentType
+	bp := answerBuffers.Get().(*[]byte)
+	defer answerBuffers.Put(bp)
+	buf, err := appendTree((*bp)[:0], res.body)
 	w.WriteHeader(res.status)
-	_ = json.NewEncoder(w).Encode(res.body)
+	if err != nil {
+		return // json.Encoder wrote nothing either; bodies are built to encode
+	}
+	buf = append(buf, '\n') // as json.Encoder ends it
+	_, _ = w.Write(buf)
+	if cap(buf) <= 1<<16 {
+		*bp = buf
+	}
 }
 
 func (s *Server) authTest(r *apiRequest) apiResult {
