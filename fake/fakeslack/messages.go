@@ -3,12 +3,12 @@ package fakeslack
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MessageKind tells how a Message came to be.
@@ -171,6 +171,10 @@ type storedMessage struct {
 	versions []Message
 }
 
+// latest is the current version, without the copy of History that
+// current makes.
+func (st *storedMessage) latest() *Message { return &st.versions[len(st.versions)-1] }
+
 func (st *storedMessage) current() Message {
 	m := st.versions[len(st.versions)-1]
 	m.History = append([]Message(nil), st.versions[:len(st.versions)-1]...)
@@ -207,9 +211,8 @@ func (s *Server) Messages(channel string) []Message {
 	defer s.mu.Unlock()
 	var out []Message
 	for _, st := range s.msgOrder {
-		m := st.current()
-		if m.Channel == channel && !m.Deleted {
-			out = append(out, m)
+		if m := st.latest(); m.Channel == channel && !m.Deleted {
+			out = append(out, st.current())
 		}
 	}
 	return out
@@ -317,15 +320,23 @@ type messageContent struct {
 	hasBlocks  bool
 }
 
+// parsedContent is a post's content with the verdict of Slack's checks:
+// rejection is the error code to answer ("" if the content is fine).
+type parsedContent struct {
+	messageContent
+	rejection string
+	messages  []string
+}
+
 // parseContent reads text and blocks (a JSON string in forms, an array in
-// JSON bodies) and applies Slack's checks. A non-nil *apiResult is the
-// rejection to answer.
-func (s *Server) parseContentLocked(method string, r *apiRequest) (messageContent, *apiResult) {
-	var c messageContent
-	c.text = r.str("text")
-	if len([]rune(c.text)) > maxMessageText {
-		res := s.rejectLocked(method, "msg_too_long", nil)
-		return c, &res
+// JSON bodies) and applies Slack's checks. It touches no server state, so
+// it runs before s.mu is taken; parseContentLocked records the verdict.
+func parseContent(r *apiRequest) *parsedContent {
+	p := &parsedContent{}
+	p.text = r.str("text")
+	if utf8.RuneCountInString(p.text) > maxMessageText {
+		p.rejection = "msg_too_long"
+		return p
 	}
 	var raw json.RawMessage
 	var src string
@@ -343,19 +354,19 @@ func (s *Server) parseContentLocked(method string, r *apiRequest) (messageConten
 	if raw != nil {
 		blocks, err := unmarshalBlocks(src)
 		if err != nil {
-			res := s.rejectLocked(method, "invalid_blocks_format", []string{"[ERROR] blocks must be a JSON array [json-pointer:/blocks]"})
-			return c, &res
+			p.rejection, p.messages = "invalid_blocks_format", []string{"[ERROR] blocks must be a JSON array [json-pointer:/blocks]"}
+			return p
 		}
 		if errs := validateMessageBlocks(blocks); len(errs) > 0 {
-			res := s.rejectLocked(method, "invalid_blocks", errs)
-			return c, &res
+			p.rejection, p.messages = "invalid_blocks", errs
+			return p
 		}
 		assignIDs(blocks)
-		c.blocksJSON = raw
-		c.blocks = toMaps(blocks)
-		c.hasBlocks = true
+		p.blocksJSON = raw
+		p.blocks = toMaps(blocks)
+		p.hasBlocks = true
 	}
-	return c, nil
+	return p
 }
 
 // unmarshalBlocks decodes a blocks array exactly as json.Unmarshal into a
@@ -369,6 +380,21 @@ func unmarshalBlocks(src string) ([]any, error) {
 	var blocks []any
 	err := json.Unmarshal([]byte(src), &blocks)
 	return blocks, err
+}
+
+// parseContentLocked is the content of r (parsed already if r.content is
+// set) after Slack's checks. A non-nil *apiResult is the rejection to
+// answer; it is recorded in s.rejections.
+func (s *Server) parseContentLocked(method string, r *apiRequest) (messageContent, *apiResult) {
+	p := r.content
+	if p == nil {
+		p = parseContent(r)
+	}
+	if p.rejection != "" {
+		res := s.rejectLocked(method, p.rejection, p.messages)
+		return p.messageContent, &res
+	}
+	return p.messageContent, nil
 }
 
 func toMaps(blocks []any) []map[string]any {
@@ -440,7 +466,7 @@ func (s *Server) chatPostMessage(r *apiRequest) apiResult {
 func (s *Server) chatUpdate(r *apiRequest) apiResult {
 	channel := resolveChannel(r.str("channel"))
 	st, found := s.msgs[msgKey(channel, r.str("ts"))]
-	if !found || st.current().Deleted {
+	if !found || st.latest().Deleted {
 		return fail("message_not_found")
 	}
 	c, rej := s.parseContentLocked(r.method, r)
@@ -466,7 +492,7 @@ func (s *Server) chatUpdate(r *apiRequest) apiResult {
 func (s *Server) chatDelete(r *apiRequest) apiResult {
 	channel := resolveChannel(r.str("channel"))
 	st, found := s.msgs[msgKey(channel, r.str("ts"))]
-	if !found || st.current().Deleted {
+	if !found || st.latest().Deleted {
 		return fail("message_not_found")
 	}
 	s.deleteLocked(st, KindDeleted)
@@ -518,10 +544,13 @@ func (s *Server) chatPostEphemeral(r *apiRequest) apiResult {
 // ephemerally to the user.
 func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/response/")
-	raw, _ := io.ReadAll(r.Body)
+	raw := readBody(r)
 	req := &apiRequest{method: "response_url", raw: raw, json: decodeObject(raw)}
 	call := Call{Method: "response_url", Time: time.Now(), ContentType: r.Header.Get("Content-Type"),
 		Authorization: r.Header.Get("Authorization"), Body: raw, JSON: req.json}
+	if req.json != nil {
+		req.content = parseContent(req) // before taking s.mu; used unless the post deletes
+	}
 
 	res, faulted := s.applyFault(r.Context(), "response_url")
 	s.mu.Lock()
@@ -565,7 +594,7 @@ func (s *Server) serveResponseURLLocked(id string, req *apiRequest) apiResult {
 	}
 	original := s.msgs[msgKey(origin.channel, origin.ts)]
 	if m.DeleteOriginal {
-		if original != nil && !original.current().Deleted {
+		if original != nil && !original.latest().Deleted {
 			s.deleteLocked(original, KindResponseURL)
 		}
 		return ok(nil)

@@ -49,6 +49,9 @@ type apiRequest struct {
 	form   url.Values     // form fields (form-encoded bodies and query)
 	json   map[string]any // decoded JSON body
 	raw    []byte
+	// content is the text and blocks, parsed before taking s.mu for the
+	// methods that post messages (nil otherwise).
+	content *parsedContent
 }
 
 // str returns a parameter from the form or the JSON body.
@@ -108,7 +111,7 @@ var methods = map[string]methodHandler{
 
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
-	raw, _ := io.ReadAll(r.Body)
+	raw := readBody(r)
 	call := Call{
 		Method:        method,
 		Time:          time.Now(),
@@ -116,10 +119,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		Authorization: r.Header.Get("Authorization"),
 		Body:          raw,
 	}
-	req := &apiRequest{method: method, raw: raw, form: url.Values{}}
-	for k, v := range r.URL.Query() {
-		req.form[k] = v
-	}
+	req := &apiRequest{method: method, raw: raw, form: r.URL.Query()}
 	if strings.HasPrefix(call.ContentType, "application/json") {
 		if len(bytes.TrimSpace(raw)) > 0 {
 			req.json = decodeObject(raw)
@@ -127,26 +127,33 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		call.JSON = req.json
 	} else if len(raw) > 0 {
 		if f, err := url.ParseQuery(string(raw)); err == nil {
-			for k, v := range f {
-				req.form[k] = v
+			if len(req.form) == 0 {
+				req.form = f
+			} else {
+				for k, v := range f {
+					req.form[k] = v
+				}
 			}
 			call.Form = f
 		}
 	}
 
-	res := s.serveAPI(r, req)
-
-	s.mu.Lock()
-	call.Status = res.status
-	if e, _ := res.body["error"].(string); e != "" {
-		call.Error = e
+	res := s.serveAPI(r, req, &call)
+	if s.opts.Logf != nil {
+		s.logf("%s -> %d %v", method, res.status, res.body["error"])
 	}
-	s.calls = append(s.calls, call)
-	s.notifyLocked()
-	s.mu.Unlock()
-
-	s.logf("%s -> %d %v", method, res.status, res.body["error"])
 	writeJSON(w, res)
+}
+
+// readBody reads a request body in one allocation when its length is known.
+func readBody(r *http.Request) []byte {
+	if r.ContentLength <= 0 || r.ContentLength > 1<<20 {
+		raw, _ := io.ReadAll(r.Body)
+		return raw
+	}
+	raw := make([]byte, r.ContentLength)
+	n, _ := io.ReadFull(r.Body, raw)
+	return raw[:n]
 }
 
 // decodeObject decodes a JSON request body the way json.Unmarshal into a
@@ -168,13 +175,41 @@ func unmarshalObject(src string) (map[string]any, error) {
 	return m, err
 }
 
-func (s *Server) serveAPI(r *http.Request, req *apiRequest) apiResult {
+// serveAPI answers a request and records it in s.calls, in the same
+// critical section as the method's change of state, so a waiter that sees
+// the change also sees the call.
+func (s *Server) serveAPI(r *http.Request, req *apiRequest, call *Call) apiResult {
+	res, handler := s.checkAPI(r, req)
+	if handler != nil {
+		// Checking content needs no state: do it before taking the lock.
+		switch req.method {
+		case "chat.postMessage", "chat.update", "chat.postEphemeral": // the handlers that call parseContentLocked
+			req.content = parseContent(req)
+		}
+		s.mu.Lock()
+		res = handler(s, req)
+	} else {
+		s.mu.Lock()
+	}
+	call.Status = res.status
+	if e, _ := res.body["error"].(string); e != "" {
+		call.Error = e
+	}
+	s.calls = append(s.calls, *call)
+	s.notifyLocked()
+	s.mu.Unlock()
+	return res
+}
+
+// checkAPI applies faults, the method name and the token. It returns the
+// method's handler, or the answer if the request goes no further.
+func (s *Server) checkAPI(r *http.Request, req *apiRequest) (apiResult, methodHandler) {
 	if res, faulted := s.applyFault(r.Context(), req.method); faulted {
-		return res
+		return res, nil
 	}
 	h, known := methods[req.method]
 	if !known {
-		return fail("unknown_method")
+		return fail("unknown_method"), nil
 	}
 	want := s.opts.BotToken
 	if req.method == "apps.connections.open" {
@@ -187,14 +222,12 @@ func (s *Server) serveAPI(r *http.Request, req *apiRequest) apiResult {
 		got = req.form.Get("token")
 	}
 	if got == "" {
-		return fail("not_authed")
+		return fail("not_authed"), nil
 	}
 	if got != want {
-		return fail("invalid_auth")
+		return fail("invalid_auth"), nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return h(s, req)
+	return apiResult{}, h
 }
 
 var jsonContentType = []string{"application/json; charset=utf-8"}
