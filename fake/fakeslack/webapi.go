@@ -128,7 +128,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	} else if len(raw) > 0 {
 		if f, err := url.ParseQuery(string(raw)); err == nil {
 			if len(req.form) == 0 {
-				req.form = f
+				req.form = f // shared with call.Form: handlers only read it
 			} else {
 				for k, v := range f {
 					req.form[k] = v
