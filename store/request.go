@@ -70,18 +70,18 @@ func create(tx *bolt.Tx, r *access.Request, events []access.Event) error {
 // nothing is written; a missing id is ENOTFOUND. fn runs while the store is
 // locked for writing, so it must be quick and do no I/O. It may not change
 // the request's id, and it may be called more than once (on a fresh copy),
-// when the commit it shared with other writes failed. The result is a fresh
-// copy of what was stored.
+// when the commit it shared with other writes failed. The result is the
+// copy fn changed, as stored: fn must not keep it.
 func (s *Store) Update(ctx context.Context, id string, fn func(r *access.Request) ([]access.Event, error)) (*access.Request, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store: update request %s: %w", id, err)
 	}
 	var (
-		stored []byte // owned by us, unlike bytes bbolt hands out
-		fnErr  error
+		updated *access.Request
+		fnErr   error
 	)
 	err := s.w.write(func(tx *bolt.Tx) error {
-		stored, fnErr = nil, nil // this may be a second run
+		updated, fnErr = nil, nil // this may be a second run
 		r, err := getRequest(tx, id)
 		if err != nil {
 			return unwritten{err}
@@ -98,7 +98,8 @@ func (s *Store) Update(ctx context.Context, id string, fn func(r *access.Request
 		if r.ID != id {
 			return unwritten{fmt.Errorf("update changed the request id to %s", r.ID)}
 		}
-		if stored, err = json.Marshal(r); err != nil {
+		stored, err := json.Marshal(r)
+		if err != nil {
 			return unwritten{fmt.Errorf("encode: %w", err)}
 		}
 		if err := tx.Bucket(bucketRequests).Put([]byte(id), stored); err != nil {
@@ -107,7 +108,13 @@ func (s *Store) Update(ctx context.Context, id string, fn func(r *access.Request
 		if err := old.update(tx, entriesOf(r)); err != nil {
 			return err
 		}
-		return appendEvents(tx, events)
+		if err := appendEvents(tx, events); err != nil {
+			return err
+		}
+		// r was decoded for this call alone, so nobody else holds it: the
+		// caller can have it without decoding what was written again.
+		updated = r
+		return nil
 	})
 	if fnErr != nil {
 		return nil, fnErr
@@ -115,13 +122,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(r *access.Request
 	if err != nil {
 		return nil, fmt.Errorf("store: update request %s: %w", id, err)
 	}
-	// Decoding what was written, rather than returning fn's r, gives callers
-	// a value nobody else holds and shows them exactly what a Get would.
-	out := new(access.Request)
-	if err := json.Unmarshal(stored, out); err != nil {
-		return nil, fmt.Errorf("store: update request %s: decode: %w", id, err)
-	}
-	return out, nil
+	return updated, nil
 }
 
 // Get returns request id, or ENOTFOUND.
