@@ -125,7 +125,7 @@ func (m *Main) Run(ctx context.Context) error {
 	prov, err := provisioner.New(ctx, provisioner.Options{
 		OrgURL: cfg.Okta.OrgURL, Token: cfg.Okta.APIToken, AllowHTTP: cfg.Okta.AllowHTTP,
 		RequestTimeout: cfg.Okta.RequestTimeout, Logger: log.With().Str("component", "okta").Logger(),
-		Transport: m.metrics.Transport(metrics.ServiceOkta, nil),
+		Transport: m.metrics.Transport(metrics.ServiceOkta, apiTransport()),
 	})
 	if err != nil {
 		return err
