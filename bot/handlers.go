@@ -6,14 +6,15 @@ import (
 )
 
 // Defaults of the handler bounds (Options.MaxHandlers, Options.MaxQueuedEvents).
-// Handlers mostly wait: for Slack, for Okta (whose calls have their own,
-// lower bound, workflow.Options.ProvisionerCalls) and for the store's
-// fsync. On two CPUs, 16 at once carry about a third more flows a second
-// than 8; 32 carry a little more again but take the CPU the socket reader
-// needs to ack on time (ack p99 past 10 ms; bench/ measures both). A
-// waiting event costs a goroutine and its decoded payload, some kilobytes.
+// Handlers mostly wait: for Slack, for Okta (whose calls have their own
+// bound, workflow.Options.ProvisionerCalls) and for the store's fsync. On
+// two CPUs, 16 at once carry about a fifth more flows a second than 8, but
+// they take the CPU the socket reader needs to ack on time: the ack p99 of
+// bench/ went past 10 ms in most runs, against about one run in four with
+// 8. Acks matter more (Slack drops what is not acked in 3 s). A waiting
+// event costs a goroutine and its decoded payload, some kilobytes.
 const (
-	defaultMaxHandlers     = 16
+	defaultMaxHandlers     = 8
 	defaultMaxQueuedEvents = 1000
 	// maxBusyReplies bounds the "busy" answers being sent at once when even
 	// the queue is full; past it a refused event is only logged.

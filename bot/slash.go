@@ -29,14 +29,25 @@ func ephemeralAck(text string) ephemeral {
 // answer for help and typing mistakes, with commandAck otherwise; the work
 // then runs in the background and answers through the response_url.
 func (b *Bot) onSlashCommand(ctx context.Context, envelopeID string, cmd slack.SlashCommand) {
-	ev := b.newEvent(envelopeID, cmd.UserID, cmd.ChannelID, cmd.ResponseURL, cmd.TriggerID)
 	text := unescape(cmd.Text)
 	if strings.EqualFold(cmd.Command, CommandBreakGlass) {
 		text = "breakglass " + text
 	}
 	c, err := parseCommand(text)
+	payload, work := b.slashAck(c, err)
+	b.ack(ctx, envelopeID, payload) // before anything else, the log line included
+	ev := b.newEvent(envelopeID, cmd.UserID, cmd.ChannelID, cmd.ResponseURL, cmd.TriggerID)
 	ev.log = ev.log.With().Str(FieldCommand, cmd.Command).Str(FieldAction, string(c.Kind)).Logger()
 	ev.log.Info().Msg("slash command")
+	if work {
+		b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.runCommand(ctx, ev, c) })
+	}
+}
+
+// slashAck returns what the ack of a parsed command carries, and whether
+// the command has work left to do after it: help and typing mistakes are
+// answered in the ack, and that is all.
+func (b *Bot) slashAck(c command, err error) (payload any, work bool) {
 	var ue *usageError
 	switch {
 	case errors.As(err, &ue):
@@ -46,17 +57,13 @@ func (b *Bot) onSlashCommand(ctx context.Context, envelopeID string, cmd slack.S
 		} else {
 			reply += "\n" + usageText(b.workflow().Catalog())
 		}
-		b.ack(ctx, envelopeID, ephemeralAck(reply))
-		return
+		return ephemeralAck(reply), false
 	case err != nil:
-		b.ack(ctx, envelopeID, ephemeralAck(msgInternal))
-		return
+		return ephemeralAck(msgInternal), false
 	case c.Kind == cmdHelp:
-		b.ack(ctx, envelopeID, ephemeralAck(usageText(b.workflow().Catalog())))
-		return
+		return ephemeralAck(usageText(b.workflow().Catalog())), false
 	}
-	b.ack(ctx, envelopeID, commandAck(c, b.dryRun()))
-	b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.runCommand(ctx, ev, c) })
+	return commandAck(c, b.dryRun()), true
 }
 
 // commandAck is what the ack of a well-formed command shows, before any
