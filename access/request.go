@@ -169,6 +169,12 @@ func (r *Request) CheckDecider(by User, res *Resource) error {
 	return nil
 }
 
+// Completes reports whether by's approval, were it given now, would approve
+// the request: by may decide, and theirs is the last approval needed.
+func (r *Request) Completes(by User, res *Resource) bool {
+	return r.CheckDecider(by, res) == nil && len(r.Approvals())+1 >= max(res.MinApprovals, 1)
+}
+
 // Approve records by's approval. It reports whether the request became
 // approved (MinApprovals distinct approvers reached).
 func (r *Request) Approve(by User, res *Resource, now time.Time) (bool, error) {

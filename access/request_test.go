@@ -56,6 +56,9 @@ func TestApproveRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.req.Completes(tt.by, resource(tt.min)); got != tt.wantDecide {
+				t.Errorf("Completes = %v before the approval, want %v", got, tt.wantDecide)
+			}
 			decided, err := tt.req.Approve(tt.by, resource(tt.min), t0)
 			if got := access.ErrorCode(err); got != tt.wantCode {
 				t.Fatalf("error code = %q (%v), want %q", got, err, tt.wantCode)

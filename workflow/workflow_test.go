@@ -205,7 +205,8 @@ func TestProvisionRetriedUntilOktaConfirms(t *testing.T) {
 
 func TestPermanentProvisionFailure(t *testing.T) {
 	h := newHarness(t)
-	h.prov.fail("has", access.Errorf(access.ENOTFOUND, "no Okta user"))
+	noUser := access.Errorf(access.ENOTFOUND, "no Okta user")
+	h.prov.fail("has", noUser, noUser) // asked with the approval, and again before the grant
 	r := h.submit(alice, "aws-prod", "1h", "debug")
 	r, err := h.svc.Approve(ctx, bob.SlackID, r.ID)
 	if err != nil {
