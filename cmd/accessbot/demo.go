@@ -260,10 +260,11 @@ func (d *demo) storyRequest(ctx context.Context) error {
 		return fmt.Errorf("the form was refused: %v", ack.Errors())
 	}
 	bobDM, carolDM := &d.approvals[0], &d.approvals[1]
+	var confirmation fakeslack.Message
 	if err := d.expect(ctx,
 		d.dmWith(Bob, "an approval request with Approve and Deny", bobDM, demoHasButtons(bot.ActionApprove, bot.ActionDeny)),
 		d.dmWith(Carol, "an approval request with Approve and Deny", carolDM, demoHasButtons(bot.ActionApprove, bot.ActionDeny)),
-		d.dmWith(Dave, "a confirmation that the request was sent", nil, demoHasWords("sent to")),
+		d.dmWith(Dave, "a confirmation that the request was sent", &confirmation, demoHasWords("sent to")),
 	); err != nil {
 		return err
 	}
@@ -275,6 +276,9 @@ func (d *demo) storyRequest(ctx context.Context) error {
 		d.dmWith(Dave, "a DM that access is granted, with Revoke now", nil, demoHasButtons(bot.ActionRevoke)),
 		d.updateOf(*bobDM, "bob's approval request to show the access active, with Revoke instead of Approve", demoActiveApproval),
 		d.updateOf(*carolDM, "carol's approval request to show bob approved, with Revoke instead of Approve", demoActiveApproval),
+		d.updateOf(confirmation, "dave's confirmation to show the access active, without Cancel", func(m fakeslack.Message) bool {
+			return !demoHasButton(m, bot.ActionCancel) && demoHasWords("active")(m)
+		}),
 		d.audited("the grant", "granted", "db-prod"),
 	)
 }
