@@ -73,3 +73,34 @@ func TestCompletingApprovalRecordsTheStandingCheck(t *testing.T) {
 		})
 	}
 }
+
+// A slow Okta does not keep an approval unrecorded: the approval waits for
+// the standing-access answer only briefly, and the question is asked again
+// before the grant.
+func TestSlowStandingCheckDoesNotHoldTheApproval(t *testing.T) {
+	h := newHarness(t)
+	h.prov.hasGate = make(chan struct{})
+	r := h.submit(alice, "aws-prod", "1h", "debug")
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.svc.Approve(ctx, bob.SlackID, r.ID)
+		done <- err
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for h.get(r.ID).State != access.StateApproved {
+		if time.Now().After(deadline) {
+			t.Fatal("the approval is still unrecorded 30 s into a standing-access question Okta has not answered")
+		}
+		time.Sleep(5 * time.Millisecond) // polling the store, with a deadline
+	}
+	if h.get(r.ID).Grant.Checked {
+		t.Fatal("recorded a standing-access answer Okta never gave")
+	}
+	close(h.prov.hasGate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := h.get(r.ID); got.State != access.StateActive || !got.Grant.Checked {
+		t.Fatalf("after Okta answered: %s, checked %v; want active and checked", got.State, got.Grant.Checked)
+	}
+}

@@ -134,6 +134,9 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	return s.provision(ctx, r.ID)
 }
 
+// precheckTimeout bounds how long an approval waits for checkBeforeApproval.
+const precheckTimeout = time.Second
+
 // standingCheck is the answer to whether a requester already holds the access.
 type standingCheck struct {
 	done, standing bool
@@ -142,12 +145,16 @@ type standingCheck struct {
 // checkBeforeApproval asks the identity provider, before the approval that
 // completes request r is recorded, whether the requester already holds the
 // access, so that the answer is stored with the approval: one store
-// transaction fewer before the grant than when provision asks. Any other
-// decision, or a failed question, leaves the asking to provision.
+// transaction fewer before the grant than when provision asks. The approval
+// waits at most precheckTimeout for the answer, so a slow Okta cannot keep
+// a click unrecorded. Any other decision, or no answer, leaves the asking
+// to provision.
 func (s *Service) checkBeforeApproval(ctx context.Context, r *access.Request, res *access.Resource, actor access.User, approve bool) standingCheck {
 	if !approve || r.Kind != access.KindAccess || r.Grant.Checked || !r.Completes(actor, res) {
 		return standingCheck{}
 	}
+	ctx, cancel := context.WithTimeout(ctx, precheckTimeout)
+	defer cancel()
 	standing, err := s.prov.HasAccess(ctx, r.Requester.Email, res.Target)
 	if err != nil {
 		s.logger(ctx).Warn().Err(err).Msg("could not ask whether the requester already has the access; asking again before the grant")

@@ -36,8 +36,9 @@ type provisioner struct {
 	revokes  []string
 	errs     map[string][]error // "grant", "revoke", "has"
 	standing map[string]bool
-	// grantGate, when set, holds every Grant until it is closed: Okta is slow.
-	grantGate chan struct{}
+	// grantGate and hasGate, when set, hold every Grant or HasAccess until
+	// closed (or, for HasAccess, until the caller gives up): Okta is slow.
+	grantGate, hasGate chan struct{}
 }
 
 func newProvisioner() *provisioner {
@@ -60,7 +61,14 @@ func (p *provisioner) next(kind string) error {
 	return nil
 }
 
-func (p *provisioner) HasAccess(_ context.Context, email string, t access.Target) (bool, error) {
+func (p *provisioner) HasAccess(ctx context.Context, email string, t access.Target) (bool, error) {
+	if p.hasGate != nil {
+		select {
+		case <-p.hasGate:
+		case <-ctx.Done():
+			return false, access.Wrap(access.EUNAVAILABLE, ctx.Err())
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.next("has"); err != nil {
