@@ -128,10 +128,7 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 		s.announce(ctx, access.Notice{Kind: kind, Request: *r, Resource: *res, Actor: actor, Detail: reason})
 		return r, nil
 	}
-	if r.Kind == access.KindExtension {
-		return s.applyExtension(ctx, r.ID)
-	}
-	return s.provision(ctx, r.ID)
+	return s.applyExtension(ctx, r.ID) // an approved extension; approved access was provisioned above
 }
 
 // precheckTimeout bounds how long an approval waits for checkBeforeApproval.
