@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/accessbot/accessbot/access"
@@ -42,27 +43,47 @@ func (s *Service) refreshApprovals(ctx context.Context, id string) {
 	if err != nil {
 		return
 	}
+	var redraws []func()
 	for _, ref := range r.ApproverMessages {
-		var err error
-		if r.Kind == access.KindBreakGlass || (r.OnCall != nil && len(r.Decisions) == 0) {
-			kind := access.NoticeAutoApproved
-			if r.Kind == access.KindBreakGlass {
-				kind = access.NoticeBreakGlass
+		redraws = append(redraws, func() {
+			var err error
+			if r.Kind == access.KindBreakGlass || (r.OnCall != nil && len(r.Decisions) == 0) {
+				kind := access.NoticeAutoApproved
+				if r.Kind == access.KindBreakGlass {
+					kind = access.NoticeBreakGlass
+				}
+				err = s.msg.UpdateNotice(ctx, ref, access.Notice{Kind: kind, Request: *r, Resource: *res, DryRun: s.opts.DryRun})
+			} else {
+				err = s.msg.UpdateApproval(ctx, ref, *r, *res)
 			}
-			err = s.msg.UpdateNotice(ctx, ref, access.Notice{Kind: kind, Request: *r, Resource: *res, DryRun: s.opts.DryRun})
-		} else {
-			err = s.msg.UpdateApproval(ctx, ref, *r, *res)
-		}
-		if err != nil {
-			s.logger(ctx).Error().Err(err).Str("channel", ref.Channel).Msg("update approver message")
-		}
+			if err != nil {
+				s.logger(ctx).Error().Err(err).Str("channel", ref.Channel).Msg("update approver message")
+			}
+		})
 	}
 	if r.RequesterMessage.TS != "" && r.State != access.StatePending {
-		n := access.Notice{Kind: access.NoticeSubmitted, Request: *r, Resource: *res, DryRun: s.opts.DryRun}
-		if err := s.msg.UpdateNotice(ctx, r.RequesterMessage, n); err != nil {
-			s.logger(ctx).Error().Err(err).Msg("update requester message")
-		}
+		redraws = append(redraws, func() {
+			n := access.Notice{Kind: access.NoticeSubmitted, Request: *r, Resource: *res, DryRun: s.opts.DryRun}
+			if err := s.msg.UpdateNotice(ctx, r.RequesterMessage, n); err != nil {
+				s.logger(ctx).Error().Err(err).Msg("update requester message")
+			}
+		})
 	}
+	together(redraws)
+}
+
+// together runs fns at once and waits for them: messages to different
+// people do not wait for each other's round trip to Slack.
+func together(fns []func()) {
+	if len(fns) == 1 {
+		fns[0]()
+		return
+	}
+	var wg sync.WaitGroup
+	for _, fn := range fns {
+		wg.Go(fn)
+	}
+	wg.Wait()
 }
 
 // changedSince reports whether now differs from was in anything the messages

@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,4 +76,31 @@ func states(ss []sent) []access.State {
 		out = append(out, s.Request.State)
 	}
 	return out
+}
+
+// A request's approvers are asked at once, not one after the other: no
+// approver's DM waits for another's round trip to Slack.
+func TestApproversAskedTogether(t *testing.T) {
+	h := newHarness(t)
+	var mu sync.Mutex
+	arrived, together := 0, make(chan struct{})
+	h.msg.onSend = func(s sent) {
+		if s.Kind != "approval" {
+			return
+		}
+		mu.Lock()
+		if arrived++; arrived == 2 { // bob's and carol's DMs are both in flight
+			close(together)
+		}
+		mu.Unlock()
+		select {
+		case <-together:
+		case <-time.After(10 * time.Second):
+			t.Error("an approval DM waited for the other to be sent first")
+		}
+	}
+	h.submit(alice, "aws-prod", "1h", "debug")
+	if got := len(h.msg.find("", "approval")); got != 2 {
+		t.Fatalf("%d approval DMs, want 2", got)
+	}
 }

@@ -219,19 +219,26 @@ func durationDetail(r *access.Request) string {
 
 // route sends the pending request to its approvers and confirms to the requester.
 func (s *Service) route(ctx context.Context, r *access.Request, res *access.Resource) (*access.Request, error) {
+	sent := make([]access.MessageRef, len(r.Approvers)) // in the approvers' order, whichever lands first
+	var asks []func()
+	for i, email := range r.Approvers {
+		asks = append(asks, func() {
+			u, err := s.dir.UserByEmail(ctx, email)
+			if err != nil {
+				s.logger(ctx).Error().Err(err).Str("approver", email).Msg("approver has no Slack account; not asked")
+				return
+			}
+			if sent[i], err = s.msg.SendApproval(ctx, u, *r, *res); err != nil {
+				s.logger(ctx).Error().Err(err).Str("approver", email).Msg("send approval request")
+			}
+		})
+	}
+	together(asks)
 	var refs []access.MessageRef
-	for _, email := range r.Approvers {
-		u, err := s.dir.UserByEmail(ctx, email)
-		if err != nil {
-			s.logger(ctx).Error().Err(err).Str("approver", email).Msg("approver has no Slack account; not asked")
-			continue
+	for _, ref := range sent {
+		if ref.TS != "" {
+			refs = append(refs, ref)
 		}
-		ref, err := s.msg.SendApproval(ctx, u, *r, *res)
-		if err != nil {
-			s.logger(ctx).Error().Err(err).Str("approver", email).Msg("send approval request")
-			continue
-		}
-		refs = append(refs, ref)
 	}
 	notice := access.Notice{Kind: access.NoticeSubmitted, Request: *r, Resource: *res, DryRun: s.opts.DryRun}
 	if len(refs) == 0 {
