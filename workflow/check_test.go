@@ -81,18 +81,10 @@ func TestSlowStandingCheckDoesNotHoldTheApproval(t *testing.T) {
 	h := newHarness(t)
 	h.prov.hasGate = make(chan struct{})
 	r := h.submit(alice, "aws-prod", "1h", "debug")
-	done := make(chan error, 1)
-	go func() {
-		_, err := h.svc.Approve(ctx, bob.SlackID, r.ID)
-		done <- err
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for h.get(r.ID).State != access.StateApproved {
-		if time.Now().After(deadline) {
-			t.Fatal("the approval is still unrecorded 30 s into a standing-access question Okta has not answered")
-		}
-		time.Sleep(5 * time.Millisecond) // polling the store, with a deadline
-	}
+	done := h.approveLater(bob, r.ID)
+	eventually(t, "the approval is still unrecorded while Okta has not answered the standing-access question", func() bool {
+		return h.get(r.ID).State == access.StateApproved
+	})
 	if h.get(r.ID).Grant.Checked {
 		t.Fatal("recorded a standing-access answer Okta never gave")
 	}

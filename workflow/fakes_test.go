@@ -362,3 +362,27 @@ func wantEvents(t *testing.T, got []access.EventType, want ...access.EventType) 
 		t.Fatalf("audit events = %v\nwant %v", got, want)
 	}
 }
+
+// approveLater approves request id as by in the background; the channel
+// gets Approve's error.
+func (h *harness) approveLater(by access.User, id string) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.svc.Approve(context.Background(), by.SlackID, id)
+		done <- err
+	}()
+	return done
+}
+
+// eventually polls cond until it holds, failing the test with what has not
+// happened after 30 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s, %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval, with a deadline
+	}
+}

@@ -48,18 +48,10 @@ func TestSlowGrantRedrawnMeanwhile(t *testing.T) {
 	h := newHarness(t)
 	h.prov.grantGate = make(chan struct{})
 	r := h.submit(alice, "aws-prod", "1h", "debug")
-	done := make(chan error, 1)
-	go func() {
-		_, err := h.svc.Approve(ctx, bob.SlackID, r.ID)
-		done <- err
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for len(h.msg.redrawsTo(carol.SlackID, "approval")) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("approvers still see buttons 30 s into a grant Okta has not answered")
-		}
-		time.Sleep(5 * time.Millisecond) // polling the recorded messages, with a deadline
-	}
+	done := h.approveLater(bob, r.ID)
+	eventually(t, "approvers still see buttons of a grant Okta has not answered", func() bool {
+		return len(h.msg.redrawsTo(carol.SlackID, "approval")) > 0
+	})
 	close(h.prov.grantGate)
 	if err := <-done; err != nil {
 		t.Fatal(err)
