@@ -45,7 +45,6 @@ func echoesMessage(path string) bool {
 // answer (slack-go's chatResponseFull without the message).
 type sentMessage struct {
 	OK               bool            `json:"ok"`
-	Error            string          `json:"error,omitempty"`
 	Channel          string          `json:"channel,omitempty"`
 	TS               string          `json:"ts,omitempty"`
 	Text             string          `json:"text,omitempty"`
