@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -219,15 +220,27 @@ func measureFlows(t *testing.T, sz sizes, res *results) {
 	res.flowsPerSec = float64(sz.Flows) / elapsed.Seconds()
 	res.flowCPUBot = (p.cpuTime() - botCPU) / time.Duration(sz.Flows)
 	res.flowCPUFakes = (selfCPUTime() - selfCPU) / time.Duration(sz.Flows)
-	t.Logf("%d flows in %s: per flow %.1f Slack Web API calls (response URLs included), %.1f Okta calls",
+	t.Logf("%d flows in %s: per flow %.1f Slack Web API calls (response URLs included), %.1f Okta calls\n\tSlack: %s\n\tOkta: %s",
 		sz.Flows, elapsed.Round(time.Millisecond), float64(len(w.slack.Calls(""))-slackCalls)/float64(sz.Flows),
-		float64(len(w.okta.Calls())-oktaCalls)/float64(sz.Flows))
+		float64(len(w.okta.Calls())-oktaCalls)/float64(sz.Flows),
+		perFlow(w.slack.Calls("")[slackCalls:], sz.Flows, func(c fakeslack.Call) string { return c.Method }),
+		perFlow(w.okta.Calls()[oktaCalls:], sz.Flows, func(c fakeokta.Call) string { return c.Method + " " + oktaRoute(c.Path) }))
 	p.stop()
 	res.logErrors += p.logLines("error")
 
+	wire, err := replayWire(ctx, w, w.slack.Calls("")[slackCalls:], w.okta.Calls()[oktaCalls:], sz.FlowConcurrency)
+	if err != nil {
+		t.Fatalf("replay the flows' requests: %v", err)
+	}
+	res.flowCPUWire = wire / time.Duration(sz.Flows)
+
 	// bbolt's yardstick, on the same disk, right after.
+	cpu := selfCPUTime()
 	br := benchmark(sz.BenchTime, func(b *testing.B) { benchBolt(b, w.dir) })
 	res.boltPerSec = float64(br.N) / br.T.Seconds()
+	if br.N > 0 {
+		res.boltTxCPU = (selfCPUTime() - cpu) / time.Duration(br.N)
+	}
 
 	measureRemoval(t, w, sz, res)
 }
@@ -363,4 +376,31 @@ func ms(d time.Duration) string {
 		return fmt.Sprintf("%.0f ms", float64(d)/1e6)
 	}
 	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+// perFlow renders how many of calls fall under each key, per flow, most
+// first.
+func perFlow[C any](calls []C, flows int, key func(C) string) string {
+	n := map[string]int{}
+	for _, c := range calls {
+		n[key(c)]++
+	}
+	keys := slices.Collect(maps.Keys(n))
+	slices.SortFunc(keys, func(a, b string) int { return n[b] - n[a] })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %.2f", k, float64(n[k])/float64(flows))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// oktaRoute is an Okta path with its ids replaced by what they stand for.
+func oktaRoute(path string) string {
+	parts := strings.Split(path, "/")
+	for i := range parts {
+		if i > 0 && (parts[i-1] == "users" || parts[i-1] == "groups" || parts[i-1] == "apps") {
+			parts[i] = "{id}"
+		}
+	}
+	return strings.Join(parts, "/")
 }

@@ -141,15 +141,18 @@ func (w *world) request(ctx context.Context, p person, resource string) error {
 type router struct {
 	slack *fakeslack.Server
 
-	mu        sync.Mutex
-	changed   chan struct{}
+	mu sync.Mutex
+	// waiting holds a channel per key someone waits on ("approval " + id,
+	// "latest " + requester, "granted " + id), closed when that key
+	// changes: a message wakes only who waits for it, not every flow.
+	waiting   map[string]chan struct{}
 	approvals map[string]fakeslack.Message // request id → first approval DM
 	latest    map[string]string            // requester Slack id → id of their latest request
 	granted   map[string]time.Time         // request id → when the "granted" DM was posted
 }
 
 func newRouter(s *fakeslack.Server) *router {
-	return &router{slack: s, changed: make(chan struct{}),
+	return &router{slack: s, waiting: map[string]chan struct{}{},
 		approvals: map[string]fakeslack.Message{}, latest: map[string]string{}, granted: map[string]time.Time{}}
 }
 
@@ -171,29 +174,42 @@ func (r *router) observe(m fakeslack.Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, b := range m.Buttons() {
+		var key string
 		switch {
 		case b.ActionID == bot.ActionApprove:
 			if _, ok := r.approvals[b.Value]; !ok {
 				r.approvals[b.Value] = m
 			}
+			key = "approval " + b.Value
 		case b.ActionID == bot.ActionCancel && strings.HasPrefix(m.Channel, "D"):
-			r.latest[strings.TrimPrefix(m.Channel, "D")] = b.Value
+			requester := strings.TrimPrefix(m.Channel, "D")
+			r.latest[requester] = b.Value
+			key = "latest " + requester
 		case b.ActionID == bot.ActionRevoke && strings.HasSuffix(b.BlockID, "granted"):
 			r.granted[b.Value] = m.Time
+			key = "granted " + b.Value
 		default:
 			continue
 		}
-		close(r.changed)
-		r.changed = make(chan struct{})
+		if ch, ok := r.waiting[key]; ok {
+			close(ch)
+			delete(r.waiting, key)
+		}
 		return
 	}
 }
 
-// waitFor blocks until cond (called with r.mu held) holds or ctx ends.
-func (r *router) waitFor(ctx context.Context, what string, cond func() bool) error {
+// waitFor blocks until cond (called with r.mu held) holds or ctx ends;
+// key names what cond reads, as observe names it.
+func (r *router) waitFor(ctx context.Context, what, key string, cond func() bool) error {
 	for {
 		r.mu.Lock()
-		ok, ch := cond(), r.changed
+		ok := cond()
+		ch := r.waiting[key]
+		if !ok && ch == nil {
+			ch = make(chan struct{})
+			r.waiting[key] = ch
+		}
 		r.mu.Unlock()
 		if ok {
 			return nil
@@ -210,7 +226,7 @@ func (r *router) waitFor(ctx context.Context, what string, cond func() bool) err
 // and returns its id.
 func (r *router) newRequest(ctx context.Context, requester, prev string) (string, error) {
 	var id string
-	err := r.waitFor(ctx, "the confirmation to "+requester, func() bool {
+	err := r.waitFor(ctx, "the confirmation to "+requester, "latest "+requester, func() bool {
 		id = r.latest[requester]
 		return id != "" && id != prev
 	})
@@ -220,7 +236,7 @@ func (r *router) newRequest(ctx context.Context, requester, prev string) (string
 // approval waits for the first approval DM of request id.
 func (r *router) approval(ctx context.Context, id string) (fakeslack.Message, error) {
 	var m fakeslack.Message
-	err := r.waitFor(ctx, "an approval DM for "+id, func() bool {
+	err := r.waitFor(ctx, "an approval DM for "+id, "approval "+id, func() bool {
 		var ok bool
 		m, ok = r.approvals[id]
 		return ok
@@ -231,7 +247,7 @@ func (r *router) approval(ctx context.Context, id string) (fakeslack.Message, er
 // grantedAt waits for the "granted" DM of request id and returns when it was posted.
 func (r *router) grantedAt(ctx context.Context, id string) (time.Time, error) {
 	var at time.Time
-	err := r.waitFor(ctx, "the granted DM of "+id, func() bool {
+	err := r.waitFor(ctx, "the granted DM of "+id, "granted "+id, func() bool {
 		var ok bool
 		at, ok = r.granted[id]
 		return ok
