@@ -32,6 +32,10 @@ type Source interface {
 // calls Notify and Mirror.PollInterval is zero.
 const DefaultPollInterval = time.Second
 
+// DefaultSyncGap is the shortest time between two writes of the mirror
+// file when Mirror.SyncGap is zero.
+const DefaultSyncGap = 50 * time.Millisecond
+
 // fileMode is the only mode the mirror file may have: like the store, it says
 // who had access to what.
 const fileMode os.FileMode = 0o600
@@ -46,6 +50,12 @@ type Mirror struct {
 	// PollInterval is how often Run looks for new events without a Notify;
 	// zero means DefaultPollInterval. Set it before Run.
 	PollInterval time.Duration
+	// SyncGap is the shortest time between two writes (each with its
+	// fsync) of the file: events committed meanwhile wait and are written
+	// together. Without it the mirror synced its file after nearly every
+	// commit, as often as the store syncs its own, on the same disk. Zero
+	// means DefaultSyncGap. Set it before Run.
+	SyncGap time.Duration
 
 	path   string
 	src    Source
@@ -105,9 +115,14 @@ func (m *Mirror) Run(ctx context.Context) error {
 	if interval <= 0 {
 		interval = DefaultPollInterval
 	}
+	gap := m.SyncGap
+	if gap <= 0 {
+		gap = DefaultSyncGap
+	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
+		began := time.Now()
 		if err := m.catchUp(ctx, w); err != nil && ctx.Err() == nil {
 			m.log.Error().Err(err).Uint64("synced_seq", w.seq).Msg("audit mirror is behind; retrying at the next wake")
 		}
@@ -117,6 +132,24 @@ func (m *Mirror) Run(ctx context.Context) error {
 		case <-m.wake:
 		case <-tick.C:
 		}
+		if !sleep(ctx, gap-time.Since(began)) {
+			return nil
+		}
+	}
+}
+
+// sleep waits d (nothing when d ≤ 0); false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

@@ -35,6 +35,7 @@ type fakeSource struct {
 	events []access.Event
 	fail   error // returned once by the next EventsAfter
 	reads  int   // calls of EventsAfter
+	readAt []time.Time
 }
 
 // add appends n events and returns the seq of the last.
@@ -74,6 +75,7 @@ func (s *fakeSource) EventsAfter(ctx context.Context, seq uint64, limit int) ([]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reads++
+	s.readAt = append(s.readAt, time.Now())
 	if err := s.fail; err != nil {
 		s.fail = nil
 		return nil, err
@@ -211,6 +213,34 @@ func TestMirrorFollowsNotify(t *testing.T) {
 	m.Notify() // never blocks
 	waitSynced(t, m, n)
 	checkSeqs(t, readMirror(t, path), n)
+}
+
+func TestMirrorSpacesItsWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	src := &fakeSource{}
+	m := newMirror(t, path, src)
+	m.PollInterval = time.Hour
+	m.SyncGap = 100 * time.Millisecond
+	startMirror(t, m)
+	waitFor(t, "the first read", func() bool { return src.readCount() > 0 })
+
+	// Each event is committed and notified as soon as the one before is in
+	// the file: a mirror that wrote at every Notify would read back to back.
+	var n uint64
+	for range 4 {
+		n = src.add(1)
+		m.Notify()
+		waitSynced(t, m, n)
+	}
+	checkSeqs(t, readMirror(t, path), n)
+	src.mu.Lock()
+	defer src.mu.Unlock()
+	for i := 1; i < len(src.readAt); i++ {
+		// A tenth of slack: a read starts a little after its pass does.
+		if d := src.readAt[i].Sub(src.readAt[i-1]); d < m.SyncGap*9/10 {
+			t.Errorf("read %d came %s after the one before, want at least SyncGap (%s)", i+1, d, m.SyncGap)
+		}
+	}
 }
 
 func TestMirrorPolls(t *testing.T) {
