@@ -52,9 +52,9 @@ type Mirror struct {
 	PollInterval time.Duration
 	// SyncGap is the shortest time between two writes (each with its
 	// fsync) of the file: events committed meanwhile wait and are written
-	// together. Without it the mirror synced its file after nearly every
-	// commit, as often as the store syncs its own, on the same disk. Zero
-	// means DefaultSyncGap. Set it before Run.
+	// together, instead of a sync after nearly every commit, as often as
+	// the store syncs its own file on the same disk. Zero means
+	// DefaultSyncGap. Set it before Run.
 	SyncGap time.Duration
 
 	path   string
