@@ -3,9 +3,9 @@ package audit
 import (
 	"bufio"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,9 +32,10 @@ var csvHeader = []string{
 
 // Export writes events to w in format, FormatJSONL or FormatCSV; the caller
 // selects the events (see access.EventFilter). In CSV, time is RFC 3339 with
-// nanoseconds in UTC, details are "k=v; k=v" sorted by key, and a cell that a
-// spreadsheet would take for a formula (starting with =, +, -, @, tab or
-// carriage return) is prefixed with a single quote. An unknown format is an
+// nanoseconds in UTC, details are one JSON object with its keys sorted ("{}"
+// when there are none), and a cell that a spreadsheet would take for a
+// formula (starting with =, +, -, @, tab or carriage return) is prefixed with
+// a single quote. An unknown format is an
 // access.EINVALID error naming the allowed ones, and nothing is written.
 func Export(w io.Writer, events []access.Event, format string) error {
 	switch format {
@@ -78,8 +79,13 @@ func exportCSV(w io.Writer, events []access.Event) error {
 			e.Actor.SlackID, e.Actor.Email,
 			e.Subject.SlackID, e.Subject.Email,
 			e.ResourceID, e.RequestID,
-			formatDetails(e.Details),
+			"",
 		}
+		details, err := formatDetails(e.Details)
+		if err != nil {
+			return fmt.Errorf("audit: export: event %d: %w", e.Seq, err)
+		}
+		row[len(row)-1] = details
 		for i := range row {
 			row[i] = defuseCell(row[i])
 		}
@@ -94,19 +100,22 @@ func exportCSV(w io.Writer, events []access.Event) error {
 	return nil
 }
 
-// formatDetails renders details as "k=v; k=v", sorted by key so that equal
-// events give equal cells.
-func formatDetails(details map[string]string) string {
-	keys := make([]string, 0, len(details))
-	for k := range details {
-		keys = append(keys, k)
+// formatDetails renders details as one JSON object. A reason is free text, so
+// only an encoding with quoting keeps a reason such as "x; dry_run=true" from
+// reading as a second detail; encoding/json sorts map keys, so equal events
+// give equal cells. HTML escaping is off because the cell is read by people in
+// a spreadsheet, not embedded in a page.
+func formatDetails(details map[string]string) (string, error) {
+	if details == nil {
+		details = map[string]string{} // "{}", not "null": the column is always an object
 	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + details[k]
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(details); err != nil {
+		return "", fmt.Errorf("encode details: %w", err)
 	}
-	return strings.Join(parts, "; ")
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 // defuseCell keeps a spreadsheet from running a cell as a formula (CSV

@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -68,7 +69,7 @@ func TestExportCSV(t *testing.T) {
 	want := [][]string{
 		{"seq", "time", "type", "actor_slack_id", "actor_email", "subject_slack_id", "subject_email", "resource_id", "request_id", "details"},
 		{"2", "2026-03-02T09:01:00.123456789Z", "denied", "U2", "bob@acme.com", "U1", "alice@acme.com", "aws-prod", "r1",
-			`reason==HYPERLINK("http://evil")`},
+			`{"reason":"=HYPERLINK(\"http://evil\")"}`},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Fatalf("rows =\n%q\nwant\n%q", rows, want)
@@ -79,8 +80,45 @@ func TestExportCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, _ = csv.NewReader(&buf).ReadAll()
-	if got := rows[1][9]; got != "duration=1h; reason=INC-1" {
-		t.Fatalf("details = %q, want sorted k=v pairs", got)
+	if got := rows[1][9]; got != `{"duration":"1h","reason":"INC-1"}` {
+		t.Fatalf("details = %q, want a JSON object with sorted keys", got)
+	}
+
+	buf.Reset()
+	if err := Export(&buf, exportEvents()[2:], FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ = csv.NewReader(&buf).ReadAll()
+	if got := rows[1][9]; got != "{}" {
+		t.Fatalf("details without any = %q, want {}", got)
+	}
+}
+
+// TestExportCSVDetailsCannotBeForged is the attack the old "k=v; k=v" cell
+// allowed: a reason that spells out another detail must stay inside its own
+// value when the cell is read back.
+func TestExportCSVDetailsCannotBeForged(t *testing.T) {
+	forged := "INC-1; dry_run=true\", \"approvals\": \"9"
+	e := access.Event{Seq: 1, Time: t0, Type: access.EventApproved, Actor: bob, Subject: alice,
+		ResourceID: "aws-prod", RequestID: "r1",
+		Details: map[string]string{"reason": forged, "approvals": "1", "a<b": "&"}}
+	var buf bytes.Buffer
+	if err := Export(&buf, []access.Event{e}, FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatalf("export is not CSV: %v", err)
+	}
+	var got map[string]string
+	if err := json.Unmarshal([]byte(rows[1][9]), &got); err != nil {
+		t.Fatalf("details %q are not a JSON object: %v", rows[1][9], err)
+	}
+	if !reflect.DeepEqual(got, e.Details) {
+		t.Fatalf("details read back = %q, want %q", got, e.Details)
+	}
+	if want := `{"a<b":"&","approvals":"1","reason":"INC-1; dry_run=true\", \"approvals\": \"9"}`; rows[1][9] != want {
+		t.Fatalf("details = %s, want %s", rows[1][9], want)
 	}
 }
 
@@ -98,7 +136,8 @@ func TestExportCSVDefusesFormulas(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: export is not CSV: %v", v, err)
 		}
-		want := []string{"1", "2026-03-02T09:00:00.123456789Z", "refused", "'" + v, "'" + v, "'" + v, "'" + v, "'" + v, "'" + v, "'" + v + "=x"}
+		key, _ := json.Marshal(v)
+		want := []string{"1", "2026-03-02T09:00:00.123456789Z", "refused", "'" + v, "'" + v, "'" + v, "'" + v, "'" + v, "'" + v, "{" + string(key) + `:"x"}`}
 		if got := rows[1]; !reflect.DeepEqual(got, want) {
 			t.Errorf("%q: row = %q, want %q", v, got, want)
 		}
