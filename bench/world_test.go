@@ -96,6 +96,7 @@ func (w *world) writeConfig() string {
   app_token: %s
   bot_token: %s
   api_url: %s
+  allow_http: true
 okta:
   org_url: %s
   api_token: %s

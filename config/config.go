@@ -36,7 +36,8 @@ type Config struct {
 type Slack struct {
 	AppToken     string // app-level token (xapp-…), for Socket Mode
 	BotToken     string // bot token (xoxb-…)
-	APIURL       string // Web API base URL; always ends with "/"
+	APIURL       string // Web API base URL; always ends with "/"; https unless AllowHTTP
+	AllowHTTP    bool   // for a local test server only
 	AuditChannel string // channel id for audit posts; "" for none
 }
 
@@ -51,9 +52,10 @@ type Okta struct {
 
 // PagerDuty says how to reach PagerDuty.
 type PagerDuty struct {
-	APIToken string
-	APIURL   string        // base URL, no trailing slash
-	CacheTTL time.Duration // how long an on-call answer may be reused
+	APIToken  string
+	APIURL    string        // base URL, no trailing slash; https unless AllowHTTP
+	AllowHTTP bool          // for a local test server only
+	CacheTTL  time.Duration // how long an on-call answer may be reused
 }
 
 // Store says where the database lives.
@@ -155,8 +157,8 @@ func count(n int, noun string) string {
 
 // String prints the section with its tokens redacted.
 func (s Slack) String() string {
-	return fmt.Sprintf("{AppToken:%s BotToken:%s APIURL:%s AuditChannel:%s}",
-		redact(s.AppToken), redact(s.BotToken), s.APIURL, s.AuditChannel)
+	return fmt.Sprintf("{AppToken:%s BotToken:%s APIURL:%s AllowHTTP:%t AuditChannel:%s}",
+		redact(s.AppToken), redact(s.BotToken), s.APIURL, s.AllowHTTP, s.AuditChannel)
 }
 
 // GoString redacts tokens for %#v as String does for %v.
@@ -173,7 +175,7 @@ func (o Okta) GoString() string { return "config.Okta" + o.String() }
 
 // String prints the section with its token redacted.
 func (p PagerDuty) String() string {
-	return fmt.Sprintf("{APIToken:%s APIURL:%s CacheTTL:%s}", redact(p.APIToken), p.APIURL, p.CacheTTL)
+	return fmt.Sprintf("{APIToken:%s APIURL:%s AllowHTTP:%t CacheTTL:%s}", redact(p.APIToken), p.APIURL, p.AllowHTTP, p.CacheTTL)
 }
 
 // GoString redacts tokens for %#v as String does for %v.

@@ -39,9 +39,9 @@ func TestDefaults(t *testing.T) {
 
 func TestValuesAreKept(t *testing.T) {
 	cfg := parseValid(t, configWith(map[string]string{
-		"slack":     "  app_token: xapp-1\n  bot_token: xoxb-1\n  api_url: http://127.0.0.1:4000/api\n  audit_channel: C0AUDIT\n",
+		"slack":     "  app_token: xapp-1\n  bot_token: xoxb-1\n  api_url: http://127.0.0.1:4000/api\n  allow_http: true\n  audit_channel: C0AUDIT\n",
 		"okta":      "  org_url: https://acme.okta.com/\n  api_token: t\n  dry_run: true\n  request_timeout: 1m\n",
-		"pagerduty": "  api_token: pd\n  api_url: http://127.0.0.1:5000/\n  cache_ttl: 2m\n",
+		"pagerduty": "  api_token: pd\n  api_url: http://127.0.0.1:5000/\n  allow_http: true\n  cache_ttl: 2m\n",
 		"store":     "  path: /var/lib/accessbot/state.db\n",
 		"http":      "  listen: 127.0.0.1:9090\n",
 		"admins":    "[SecOps@Acme.com]",
@@ -52,11 +52,13 @@ func TestValuesAreKept(t *testing.T) {
 		got, want any
 	}{
 		{"slack api url gains a slash", cfg.Slack.APIURL, "http://127.0.0.1:4000/api/"},
+		{"slack allow http", cfg.Slack.AllowHTTP, true},
 		{"audit channel", cfg.Slack.AuditChannel, "C0AUDIT"},
 		{"org url loses its slash", cfg.Okta.OrgURL, "https://acme.okta.com"},
 		{"dry run", cfg.Okta.DryRun, true},
 		{"request timeout", cfg.Okta.RequestTimeout, time.Minute},
 		{"pagerduty api url loses its slash", cfg.PagerDuty.APIURL, "http://127.0.0.1:5000"},
+		{"pagerduty allow http", cfg.PagerDuty.AllowHTTP, true},
 		{"cache ttl", cfg.PagerDuty.CacheTTL, 2 * time.Minute},
 		{"audit beside the store", cfg.Audit.Path, "/var/lib/accessbot/accessbot-audit.jsonl"},
 		{"listen", cfg.HTTP.Listen, "127.0.0.1:9090"},

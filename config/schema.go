@@ -24,6 +24,7 @@ type fileSlack struct {
 	AppToken     string `yaml:"app_token"`
 	BotToken     string `yaml:"bot_token"`
 	APIURL       string `yaml:"api_url"`
+	AllowHTTP    bool   `yaml:"allow_http"`
 	AuditChannel string `yaml:"audit_channel"`
 }
 
@@ -36,9 +37,10 @@ type fileOkta struct {
 }
 
 type filePagerDuty struct {
-	APIToken string         `yaml:"api_token"`
-	APIURL   string         `yaml:"api_url"`
-	CacheTTL *time.Duration `yaml:"cache_ttl"`
+	APIToken  string         `yaml:"api_token"`
+	APIURL    string         `yaml:"api_url"`
+	AllowHTTP bool           `yaml:"allow_http"`
+	CacheTTL  *time.Duration `yaml:"cache_ttl"`
 }
 
 type fileStore struct {

@@ -97,7 +97,8 @@ func (c *checker) slack(f fileSlack) Slack {
 	s := Slack{
 		AppToken:     f.AppToken,
 		BotToken:     f.BotToken,
-		APIURL:       c.baseURL("slack.api_url", f.APIURL, defaultSlackAPIURL),
+		APIURL:       c.baseURL("slack.api_url", f.APIURL, defaultSlackAPIURL, f.AllowHTTP),
+		AllowHTTP:    f.AllowHTTP,
 		AuditChannel: f.AuditChannel,
 	}
 	if !strings.HasSuffix(s.APIURL, "/") {
@@ -151,14 +152,20 @@ func (c *checker) secret(path, value string) {
 	}
 }
 
-// baseURL checks an optional http(s) base URL and returns it, or def when unset.
-func (c *checker) baseURL(path, value, def string) string {
+// baseURL checks an optional http(s) base URL and returns it, or def when
+// unset. Plain http needs allowHTTP (the section's allow_http), because the
+// token would travel in clear to anything but a local test server.
+func (c *checker) baseURL(path, value, def string, allowHTTP bool) string {
 	if value == "" {
 		return def
 	}
 	u, err := url.Parse(value)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "":
 		c.add(path, "%s is not an http or https URL such as %s", c.show(path, value), def)
+	case u.Scheme == "http" && !allowHTTP:
+		section, _, _ := strings.Cut(path, ".")
+		c.add(path, "must use https (set %s.allow_http: true only for a local test server)", section)
 	}
 	return value
 }
@@ -198,9 +205,10 @@ func (c *checker) orgURL(value string, allowHTTP bool) {
 func (c *checker) pagerDuty(f filePagerDuty) *PagerDuty {
 	c.secret("pagerduty.api_token", f.APIToken)
 	return &PagerDuty{
-		APIToken: f.APIToken,
-		APIURL:   strings.TrimSuffix(c.baseURL("pagerduty.api_url", f.APIURL, defaultPagerDutyAPIURL), "/"),
-		CacheTTL: durationOr(f.CacheTTL, defaultCacheTTL),
+		APIToken:  f.APIToken,
+		APIURL:    strings.TrimSuffix(c.baseURL("pagerduty.api_url", f.APIURL, defaultPagerDutyAPIURL, f.AllowHTTP), "/"),
+		AllowHTTP: f.AllowHTTP,
+		CacheTTL:  durationOr(f.CacheTTL, defaultCacheTTL),
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 
 // withDryRun turns okta.dry_run on in the sandbox config.
 func withDryRun(text string) string {
-	return strings.Replace(text, "  allow_http: true\n", "  allow_http: true\n  dry_run: true\n", 1)
+	return strings.Replace(text, "\nokta:\n", "\nokta:\n  dry_run: true\n", 1)
 }
 
 // With okta.dry_run, a whole request → approve → remind → expire flow, a

@@ -98,6 +98,7 @@ func (s *Sandbox) ConfigYAML(extra string) string {
   app_token: %s
   bot_token: %s
   api_url: %s
+  allow_http: true
   audit_channel: %s
 okta:
   org_url: %s
@@ -107,6 +108,7 @@ okta:
 pagerduty:
   api_token: %s
   api_url: %s
+  allow_http: true
   cache_ttl: 1s
 store:
   path: %s

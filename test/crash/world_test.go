@@ -227,6 +227,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
   app_token: %s
   bot_token: %s
   api_url: %s
+  allow_http: true
   audit_channel: C0AUDIT
 okta:
   org_url: %s
@@ -235,6 +236,7 @@ okta:
 %spagerduty:
   api_token: %s
   api_url: %s
+  allow_http: true
 store:
   path: %s
 audit:
