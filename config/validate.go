@@ -220,7 +220,7 @@ func (c *checker) storage(fs fileStore, fa fileAudit) (Store, Audit) {
 			c.add("store.path", "empty: name the database file, such as %s", defaultStorePath)
 		}
 	}
-	a := Audit{Path: fa.Path}
+	a := Audit(fa)
 	if a.Path == "" {
 		a.Path = filepath.Join(filepath.Dir(s.Path), defaultAuditFile)
 	}
@@ -238,7 +238,7 @@ func (c *checker) http(f fileHTTP) HTTP {
 			c.add("http.listen", "%s is not host:port, such as 127.0.0.1:9090 or :9090", c.show("http.listen", f.Listen))
 		}
 	}
-	return HTTP{Listen: f.Listen}
+	return HTTP(f)
 }
 
 func (c *checker) timing(f fileTiming) Timing {

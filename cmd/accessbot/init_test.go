@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -122,7 +123,7 @@ func TestKubernetesExample(t *testing.T) {
 	kinds := map[string]map[string]any{}
 	for {
 		var doc map[string]any
-		if err := dec.Decode(&doc); err == io.EOF {
+		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
 			t.Fatal(err)
