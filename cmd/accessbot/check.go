@@ -20,7 +20,9 @@ import (
 
 // The start-up checks ask Slack, Okta and PagerDuty whether the config can
 // work: each token is accepted, every approver and admin email is a Slack
-// user and an Okta user, and every Okta group and app exists.
+// user and an Okta user, and every Okta group and app exists. They also read
+// the store, when it exists and no running bot holds it, for active grants of
+// resources the config removed or re-pointed (stranded.go).
 //
 // What is fatal (the bot refuses to start, `accessbot check` exits 1):
 //   - a token a service refuses, or a Slack bot token without the scopes
@@ -30,7 +32,8 @@ import (
 //     request for it could ever be approved.
 //
 // What is a warning: an approver or admin missing from Slack or from Okta
-// (as long as each resource keeps enough approvers), and a service that
+// (as long as each resource keeps enough approvers), active grants of a
+// removed or re-pointed resource, a store that could not be read, and a service that
 // cannot be reached or answers with an error — `accessbot run` starts anyway
 // so that an outage does not become a crash loop (the bot retries Okta and
 // falls back to approvers without PagerDuty), while `accessbot check` is
@@ -81,6 +84,8 @@ type checker struct {
 	appToken bool
 	// strict makes a service that cannot be reached fatal (`accessbot check`).
 	strict bool
+	// storePath is the store to read for stranded grants; "" skips it.
+	storePath string
 }
 
 // checkProblem is one finding, printed as one line.
@@ -222,7 +227,24 @@ func (c checker) run(ctx context.Context) *checkReport {
 	if slackOK {
 		checkApprovers(rep, resources, people)
 	}
+	c.strandedGrants(ctx, rep, resources)
 	return rep
+}
+
+// strandedGrants warns of active grants that resources removed from the
+// config or re-pointed still have. A store that cannot be read is a warning
+// too: the count is advice, and the bot itself reports a store it cannot open.
+func (c checker) strandedGrants(ctx context.Context, rep *checkReport, resources []access.Resource) {
+	if c.storePath == "" {
+		return
+	}
+	warnings, err := readStrandedGrants(ctx, c.storePath, resources)
+	if err != nil {
+		rep.add(false, "store.path", "could not read the store to count the active grants of removed or re-pointed resources: %v", err)
+	}
+	for _, w := range warnings {
+		rep.add(false, w.Path, "%s", w.Message)
+	}
 }
 
 // checkTokens asks each service whether its token works, reports what it
@@ -548,11 +570,12 @@ func newChecker(ctx context.Context, cfg *config.Config, strict bool) (checker, 
 		return checker{}, err
 	}
 	c := checker{
-		cfg:      cfg,
-		okta:     prov,
-		slack:    bot.New(bot.Options{BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL}, nop),
-		appToken: strict,
-		strict:   strict,
+		cfg:       cfg,
+		okta:      prov,
+		slack:     bot.New(bot.Options{BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL}, nop),
+		appToken:  strict,
+		strict:    strict,
+		storePath: cfg.Store.Path,
 	}
 	if pd := cfg.PagerDuty; pd != nil {
 		c.pagerDuty = oncall.New(oncall.Options{Token: pd.APIToken, APIURL: pd.APIURL, Logger: nop})

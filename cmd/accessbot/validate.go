@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,7 +9,10 @@ import (
 	"github.com/accessbot/accessbot/config"
 )
 
-// validateCommand checks a config file and lists every problem with its key path.
+// validateCommand checks a config file and lists every problem with its key
+// path. When the config's store exists and no running bot holds it, it also
+// warns of active grants that a removed or re-pointed resource still has;
+// warnings do not change the exit code.
 func validateCommand(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := flagSet("validate", stderr)
 	path := fs.String("config", "", "config file")
@@ -20,6 +24,18 @@ func validateCommand(args []string, stdout, stderr io.Writer, getenv func(string
 		return code
 	}
 	fmt.Fprintln(stdout, cfg.Summary())
+	// Reading a local file takes milliseconds; no signal needs to cut it short.
+	warnings, err := readStrandedGrants(context.Background(), cfg.Store.Path, cfg.Resources())
+	if err != nil {
+		warnings = []storeWarning{{Path: "store.path", Message: fmt.Sprintf(
+			"could not read the store to count the active grants of removed or re-pointed resources: %v", err)}}
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintf(stdout, "%s: %s about the store %s:\n", *path, nounCount(len(warnings), "warning"), cfg.Store.Path)
+		for _, w := range warnings {
+			fmt.Fprintf(stdout, "  %s\n", w)
+		}
+	}
 	return exitOK
 }
 
