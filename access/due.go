@@ -8,12 +8,23 @@ type Timing struct {
 	Reminders  []time.Duration // lead times before expiry
 }
 
+// RouteGrace is how long a new request is left to the flow that filed it
+// before the sweep takes it for one whose bot stopped before telling the
+// approvers (NeedsRouting).
+const RouteGrace = 30 * time.Second
+
 // NextDue returns when the bot must next act on r; zero when never.
 func (r *Request) NextDue(t Timing) time.Time {
+	if rm := r.Grant.Removal; rm != nil && !r.State.Final() {
+		if rm.Retry.NextAt.IsZero() {
+			return rm.RequestedAt
+		}
+		return rm.Retry.NextAt
+	}
 	switch r.State {
 	case StatePending:
 		if r.NeedsRouting() {
-			return r.CreatedAt // route it now (a bot that filed it and stopped never did)
+			return r.CreatedAt.Add(RouteGrace)
 		}
 		if t.PendingTTL <= 0 {
 			return time.Time{}
@@ -25,12 +36,6 @@ func (r *Request) NextDue(t Timing) time.Time {
 		}
 		return r.Grant.Provision.NextAt
 	case StateActive:
-		if rm := r.Grant.Removal; rm != nil {
-			if rm.Retry.NextAt.IsZero() {
-				return rm.RequestedAt
-			}
-			return rm.Retry.NextAt
-		}
 		due := r.Grant.ExpiresAt
 		for _, lead := range t.Reminders {
 			if at := r.Grant.ExpiresAt.Add(-lead); r.reminderApplies(lead) && at.Before(due) {

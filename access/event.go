@@ -25,6 +25,9 @@ const (
 	EventCancelled          EventType = "cancelled"
 	EventTimedOut           EventType = "timed_out"
 	EventRefused            EventType = "refused" // an attempt the rules turned down
+	// EventGrantRecorded: a grant stored by an older accessbot, which did not
+	// record the Okta account it acted on, had it looked up at start-up.
+	EventGrantRecorded EventType = "grant_recorded"
 )
 
 // Event is one entry of the append-only audit trail.
@@ -49,6 +52,7 @@ type EventFilter struct {
 	Since, Until time.Time // Since inclusive, Until exclusive
 	Email        string    // actor or subject
 	ResourceID   string
+	RequestID    string
 	AfterSeq     uint64
 }
 
@@ -61,6 +65,9 @@ func (f EventFilter) Match(e Event) bool {
 		return false
 	}
 	if !f.Until.IsZero() && !e.Time.Before(f.Until) {
+		return false
+	}
+	if f.RequestID != "" && e.RequestID != f.RequestID {
 		return false
 	}
 	if f.ResourceID != "" && e.ResourceID != f.ResourceID {

@@ -2,13 +2,39 @@ package access
 
 import "time"
 
-// RecordCheck records whether the user already held the access before
-// accessbot granted anything.
-func (r *Request) RecordCheck(standing bool) error {
-	if r.State != StateApproved {
+// Prepare records, before anything is changed in the identity provider,
+// what the grant will change: the account, the target, whether the person
+// already held it (standing access is never removed), and whether this is a
+// dry run. A grant prepared by an earlier attempt keeps what it recorded:
+// a retry would see its own earlier grant and take it for standing access.
+func (r *Request) Prepare(a Account, t Target, standing, dryRun bool) error {
+	if r.State != StateApproved || r.Grant.Removal != nil {
 		return Errorf(ECONFLICT, "Request %s is %s, not waiting to be provisioned.", r.ID, r.State)
 	}
-	r.Grant.Checked, r.Grant.Standing = true, standing
+	if r.Grant.Prepared() {
+		return nil
+	}
+	g := &r.Grant
+	g.Checked, g.Standing, g.Account, g.Target, g.DryRun = true, standing, a, t, dryRun
+	return nil
+}
+
+// Unrecorded reports whether r holds, or may hold, access that a version of
+// accessbot from before grants recorded their account left unrecorded.
+func (r *Request) Unrecorded() bool {
+	if r.Grant.Prepared() || r.State.Final() {
+		return false
+	}
+	return r.State == StateActive || (r.State == StateApproved && r.Grant.Checked)
+}
+
+// RecordLegacy records, for an Unrecorded grant, the account and target it
+// was granted on as far as they can be known now.
+func (r *Request) RecordLegacy(a Account, t Target, dryRun bool) error {
+	if !r.Unrecorded() {
+		return Errorf(ECONFLICT, "Request %s has nothing left to record.", r.ID)
+	}
+	r.Grant.Checked, r.Grant.Account, r.Grant.Target, r.Grant.DryRun = true, a, t, dryRun
 	return nil
 }
 
@@ -16,7 +42,7 @@ func (r *Request) RecordCheck(standing bool) error {
 // access: it lasts Duration from now, or until the on-call shift ends, never
 // more than maxDuration.
 func (r *Request) Activate(maxDuration time.Duration, now time.Time) error {
-	if r.State != StateApproved {
+	if r.State != StateApproved || r.Grant.Removal != nil || !r.Grant.Prepared() {
 		return Errorf(ECONFLICT, "Request %s is %s, not waiting to be provisioned.", r.ID, r.State)
 	}
 	d := r.Duration
@@ -35,19 +61,25 @@ func (r *Request) Activate(maxDuration time.Duration, now time.Time) error {
 	return nil
 }
 
-// ProvisionFailed records a failed attempt to grant. With giveUp the request
-// fails for good; otherwise the next attempt is at next.
+// ProvisionFailed records a failed attempt to grant. Without giveUp the next
+// attempt is at next. With giveUp the request fails; when an attempt may
+// have reached the identity provider, it first goes through a removal of
+// what was recorded, so that nothing the bot granted is left untracked.
 func (r *Request) ProvisionFailed(cause string, giveUp bool, next time.Time) error {
-	if r.State != StateApproved {
+	if r.State != StateApproved || r.Grant.Removal != nil {
 		return Errorf(ECONFLICT, "Request %s is %s, not waiting to be provisioned.", r.ID, r.State)
 	}
 	p := &r.Grant.Provision
 	p.Attempts++
 	p.LastError, p.NextAt = cause, next
-	if giveUp {
-		r.State = StateFailed
-		r.Grant.EndedAt = next
+	if !giveUp {
+		return nil
 	}
+	if r.Grant.Changes() {
+		return r.BeginRemoval(StateFailed, System, cause, next)
+	}
+	r.State = StateFailed
+	r.Grant.EndedAt = next
 	return nil
 }
 
@@ -81,9 +113,12 @@ func (r *Request) CheckExtension(d time.Duration, res *Resource, now time.Time) 
 	return nil
 }
 
-// BeginRemoval records that the grant must end, before anything is removed.
+// BeginRemoval records that the access must go, before anything is
+// removed: from an active grant (expiry, revocation) or from an approved
+// request still waiting for the identity provider (cancelled, revoked,
+// given up), whose grant may have landed.
 func (r *Request) BeginRemoval(outcome State, by User, reason string, now time.Time) error {
-	if r.State != StateActive {
+	if r.State != StateActive && r.State != StateApproved {
 		return Errorf(ECONFLICT, "Request %s is %s; there is no access to remove.", r.ID, r.State)
 	}
 	if r.Grant.Removal != nil {
@@ -95,7 +130,7 @@ func (r *Request) BeginRemoval(outcome State, by User, reason string, now time.T
 
 // RemovalFailed records a failed removal; it is tried again at next.
 func (r *Request) RemovalFailed(cause string, next time.Time) error {
-	if r.State != StateActive || r.Grant.Removal == nil {
+	if r.Grant.Removal == nil || r.State.Final() {
 		return Errorf(ECONFLICT, "Request %s has no removal pending.", r.ID)
 	}
 	rt := &r.Grant.Removal.Retry
@@ -104,15 +139,53 @@ func (r *Request) RemovalFailed(cause string, next time.Time) error {
 	return nil
 }
 
-// CompleteRemoval ends the grant once the identity provider confirmed the
-// removal (or, for standing access, without touching it).
+// CompleteRemoval ends the request once the identity provider confirmed the
+// removal (or, when the grant changed nothing there, without a call).
 func (r *Request) CompleteRemoval(now time.Time) error {
-	if r.State != StateActive || r.Grant.Removal == nil {
+	if r.Grant.Removal == nil || r.State.Final() {
 		return Errorf(ECONFLICT, "Request %s has no removal pending.", r.ID)
 	}
 	r.State = r.Grant.Removal.Outcome
 	r.Grant.EndedAt = now
 	return nil
+}
+
+// Revocable reports whether by may revoke r's access: the holder, an
+// approver of its resource, or an admin, while it is active or approved.
+// res is nil when the resource is no longer configured; then only the
+// holder and admins may.
+func (r *Request) Revocable(by User, res *Resource, admin bool) error {
+	if r.Kind == KindExtension {
+		return Errorf(EINVALID, "%s is an extension request; revoke the grant %s instead.", r.ID, r.ParentID)
+	}
+	if !by.Is(r.Requester) && !admin && (res == nil || !res.IsApprover(by.Email)) {
+		return Errorf(EFORBIDDEN, "Only the holder, an approver of %s or an admin can revoke this access.", resourceName(res, r))
+	}
+	if r.State != StateActive && r.State != StateApproved {
+		return Errorf(ECONFLICT, "Request %s is %s; there is no access to revoke.", r.ID, r.State)
+	}
+	if r.Grant.Removal != nil {
+		return Errorf(ECONFLICT, "Access for request %s is already being removed.", r.ID)
+	}
+	return nil
+}
+
+// ExtensionChoices returns the durations r's grant may be extended by now.
+func (r *Request) ExtensionChoices(res *Resource, now time.Time) []time.Duration {
+	var out []time.Duration
+	for _, d := range res.Durations {
+		if r.CheckExtension(d, res, now) == nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func resourceName(res *Resource, r *Request) string {
+	if res == nil {
+		return r.ResourceID
+	}
+	return res.Name
 }
 
 // DueReminders returns the lead times (of leads, descending) whose reminder is

@@ -65,8 +65,11 @@ type Retry struct {
 // Removal is the pending or finished removal of a grant's access. It is
 // recorded before the first attempt, and only Okta's confirmation ends it.
 type Removal struct {
-	Outcome     State     `json:"outcome"` // StateExpired or StateRevoked
-	By          User      `json:"by"`      // who revoked; System at expiry
+	// Outcome is the state the request takes once the access is gone:
+	// StateExpired, StateRevoked, StateCancelled (an approved request the
+	// requester withdrew) or StateFailed (a grant given up after retries).
+	Outcome     State     `json:"outcome"`
+	By          User      `json:"by"` // who revoked; System at expiry
 	Reason      string    `json:"reason"`
 	RequestedAt time.Time `json:"requested_at"`
 	Retry       Retry     `json:"retry"`
@@ -78,8 +81,15 @@ type Grant struct {
 	// Checked is set once the identity provider was asked whether the user
 	// already holds the access; Standing is its answer. Standing access was not
 	// granted by accessbot and is never removed by it.
-	Checked       bool            `json:"checked"`
-	Standing      bool            `json:"standing"`
+	Checked  bool `json:"checked"`
+	Standing bool `json:"standing"`
+	// Account, Target and DryRun are what the grant changes in the identity
+	// provider, recorded before the change is attempted. The removal undoes
+	// exactly that, whatever the config, the directory or the bot's mode say
+	// by then.
+	Account       Account         `json:"account"`
+	Target        Target          `json:"target"`
+	DryRun        bool            `json:"dry_run,omitempty"`
 	GrantedAt     time.Time       `json:"granted_at"`
 	ExpiresAt     time.Time       `json:"expires_at"`
 	Extensions    int             `json:"extensions"`
@@ -90,6 +100,14 @@ type Grant struct {
 	// PendingExtension is the id of an extension request waiting for approval.
 	PendingExtension string `json:"pending_extension"`
 }
+
+// Prepared reports whether the grant recorded what it changes.
+func (g *Grant) Prepared() bool { return g.Checked && g.Account.ID != "" && !g.Target.IsZero() }
+
+// Changes reports whether undoing the grant means a call to the identity
+// provider: it recorded a real (not dry-run) change of access that the
+// person did not hold before.
+func (g *Grant) Changes() bool { return g.Prepared() && !g.Standing && !g.DryRun }
 
 // Request is a request for access and, once approved, the grant it became.
 type Request struct {
@@ -113,6 +131,11 @@ type Request struct {
 	// Messages to update when the request changes.
 	ApproverMessages []MessageRef `json:"approver_messages,omitempty"`
 	RequesterMessage MessageRef   `json:"requester_message"`
+	// Messages are the posts about the request outside anyone's DM that
+	// carry buttons (the break-glass announcement in the audit channel).
+	// A click may redraw only a message recorded on its request, or one in
+	// the clicker's own DM with the bot.
+	Messages []MessageRef `json:"messages,omitempty"`
 	// Routed is set once the approvers were sent the request (or tried: it
 	// is set even when none could be reached). A pending request without it
 	// was filed by a bot that stopped before telling anyone; see NeedsRouting.
@@ -121,6 +144,21 @@ type Request struct {
 	// retry, reminder, expiry, removal retry); zero once final. The store
 	// indexes it so a sweep seeks to now instead of scanning.
 	Due time.Time `json:"due"`
+}
+
+// HasMessage reports whether the message at channel and ts is one the bot
+// recorded for r.
+func (r *Request) HasMessage(channel, ts string) bool {
+	if channel == "" || ts == "" {
+		return false
+	}
+	refs := append([]MessageRef{r.RequesterMessage}, r.ApproverMessages...)
+	for _, ref := range append(refs, r.Messages...) {
+		if ref.Channel == channel && ref.TS == ts {
+			return true
+		}
+	}
+	return false
 }
 
 // Approvals returns the approving decisions.
@@ -169,24 +207,31 @@ func (r *Request) CheckDecider(by User, res *Resource) error {
 	return nil
 }
 
-// Completes reports whether by's approval, were it given now, would approve
-// the request: by may decide, and theirs is the last approval needed.
-func (r *Request) Completes(by User, res *Resource) bool {
-	return r.CheckDecider(by, res) == nil && len(r.Approvals())+1 >= max(res.MinApprovals, 1)
-}
-
 // Approve records by's approval. It reports whether the request became
-// approved (MinApprovals distinct approvers reached).
+// approved: RequiredApprovals distinct people approved who may still
+// approve requests for res (an approver removed since no longer counts).
 func (r *Request) Approve(by User, res *Resource, now time.Time) (bool, error) {
 	if err := r.CheckDecider(by, res); err != nil {
 		return false, err
 	}
 	r.Decisions = append(r.Decisions, Decision{By: by, At: now, Approve: true})
-	if len(r.Approvals()) < max(res.MinApprovals, 1) {
+	if r.EligibleApprovals(res) < res.RequiredApprovals() {
 		return false, nil
 	}
 	r.State, r.DecidedAt = StateApproved, now
 	return true, nil
+}
+
+// EligibleApprovals counts the approvals given by people who are approvers
+// of res now and are not the requester.
+func (r *Request) EligibleApprovals(res *Resource) int {
+	n := 0
+	for _, d := range r.Decisions {
+		if d.Approve && res.IsApprover(d.By.Email) && !d.By.Is(r.Requester) {
+			n++
+		}
+	}
+	return n
 }
 
 // Deny records by's denial; one denial denies the request.
@@ -209,16 +254,21 @@ func (r *Request) AutoApprove(shift Shift, now time.Time) error {
 	return nil
 }
 
-// Cancel ends a pending request at its requester's wish.
+// Cancel ends a request at its requester's wish: a pending one at once; an
+// approved one still waiting for the identity provider through a removal of
+// whatever may have landed.
 func (r *Request) Cancel(by User, now time.Time) error {
 	if !by.Is(r.Requester) {
 		return Errorf(EFORBIDDEN, "Only the requester can cancel request %s.", r.ID)
 	}
-	if r.State != StatePending {
-		return r.notPending()
+	switch {
+	case r.State == StatePending:
+		r.State, r.DecidedAt = StateCancelled, now
+		return nil
+	case r.State == StateApproved && r.Kind != KindExtension && r.Grant.Removal == nil:
+		return r.BeginRemoval(StateCancelled, by, "", now)
 	}
-	r.State, r.DecidedAt = StateCancelled, now
-	return nil
+	return r.notPending()
 }
 
 // TimeOut ends a pending request nobody answered within ttl.

@@ -56,9 +56,6 @@ func TestApproveRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.req.Completes(tt.by, resource(tt.min)); got != tt.wantDecide {
-				t.Errorf("Completes = %v before the approval, want %v", got, tt.wantDecide)
-			}
 			decided, err := tt.req.Approve(tt.by, resource(tt.min), t0)
 			if got := access.ErrorCode(err); got != tt.wantCode {
 				t.Fatalf("error code = %q (%v), want %q", got, err, tt.wantCode)
@@ -152,7 +149,7 @@ func TestGrantLifeCycle(t *testing.T) {
 		t.Fatalf("retryable failure: %v %s", err, r.State)
 	}
 	granted := t0.Add(10 * time.Second)
-	if err := r.Activate(res.MaxDuration, granted); err != nil {
+	if err := prep(r).Activate(res.MaxDuration, granted); err != nil {
 		t.Fatal(err)
 	}
 	if r.State != access.StateActive || !r.Grant.ExpiresAt.Equal(granted.Add(time.Hour)) {
@@ -196,7 +193,7 @@ func TestUntilShiftEndIsCapped(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := withState(pending(alice), access.StateApproved)
 			r.UntilShiftEnd, r.ShiftEnd = true, tt.shiftEnd
-			if err := r.Activate(8*time.Hour, t0); err != nil {
+			if err := prep(r).Activate(8*time.Hour, t0); err != nil {
 				t.Fatal(err)
 			}
 			if !r.Grant.ExpiresAt.Equal(tt.want) {
@@ -210,7 +207,7 @@ func active(t *testing.T, d time.Duration) *access.Request {
 	t.Helper()
 	r := withState(pending(alice), access.StateApproved)
 	r.Duration = d
-	if err := r.Activate(8*time.Hour, t0); err != nil {
+	if err := prep(r).Activate(8*time.Hour, t0); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -301,4 +298,99 @@ func TestOnCallTrust(t *testing.T) {
 	if none.Trusts(access.Shift{ScheduleID: "PSCHED1", Level: 1}) {
 		t.Error("a resource without on-call trusts no shift")
 	}
+}
+
+func TestApprovalOfARemovedApproverNoLongerCounts(t *testing.T) {
+	r, res := pending(alice), resource(2)
+	if decided, err := r.Approve(bob, res, t0); err != nil || decided {
+		t.Fatalf("bob's approval: decided=%v err=%v", decided, err)
+	}
+	res.Approvers = []string{"alice@acme.com", "carol@acme.com", "eve@acme.com"} // bob left the approvers
+	if decided, err := r.Approve(carol, res, t0); err != nil || decided {
+		t.Fatalf("carol's approval after bob left: decided=%v err=%v, want still pending", decided, err)
+	}
+	if decided, err := r.Approve(eve, res, t0); err != nil || !decided {
+		t.Fatalf("eve's approval: decided=%v err=%v, want approved", decided, err)
+	}
+}
+
+func TestCancelOfAnApprovedRequestRemovesWhatMayHaveLanded(t *testing.T) {
+	r := withState(pending(alice), access.StateApproved)
+	acct := access.Account{ID: "00u1", Login: "alice@acme.com"}
+	if err := r.Prepare(acct, access.Target{Kind: access.TargetGroup, ID: "00g1"}, false, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Cancel(bob, t0); access.ErrorCode(err) != access.EFORBIDDEN {
+		t.Fatalf("cancel by another: %v, want forbidden", err)
+	}
+	if err := r.Cancel(alice, t0); err != nil {
+		t.Fatal(err)
+	}
+	if r.State != access.StateApproved || r.Grant.Removal == nil || r.Grant.Removal.Outcome != access.StateCancelled {
+		t.Fatalf("after cancel: state %s removal %+v, want a pending removal ending cancelled", r.State, r.Grant.Removal)
+	}
+	if err := r.Activate(time.Hour, t0); access.ErrorCode(err) != access.ECONFLICT {
+		t.Fatalf("activate after cancel: %v, want conflict", err)
+	}
+	if err := r.CompleteRemoval(t0); err != nil || r.State != access.StateCancelled {
+		t.Fatalf("complete: %v, state %s", err, r.State)
+	}
+}
+
+func TestGivingUpOnAGrantRemovesItOnlyWhenItChangedSomething(t *testing.T) {
+	target := access.Target{Kind: access.TargetGroup, ID: "00g1"}
+	acct := access.Account{ID: "00u1"}
+	tests := []struct {
+		name            string
+		prepare         bool
+		standing, dry   bool
+		wantState       access.State
+		wantRemovalOpen bool
+	}{
+		{"never prepared: nothing can have landed", false, false, false, access.StateFailed, false},
+		{"prepared real grant: removed before it fails", true, false, false, access.StateApproved, true},
+		{"standing access: never removed", true, true, false, access.StateFailed, false},
+		{"dry run: nothing was changed", true, false, true, access.StateFailed, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := withState(pending(alice), access.StateApproved)
+			if tt.prepare {
+				if err := r.Prepare(acct, target, tt.standing, tt.dry); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := r.ProvisionFailed("okta: 500", true, t0); err != nil {
+				t.Fatal(err)
+			}
+			if r.State != tt.wantState || (r.Grant.Removal != nil) != tt.wantRemovalOpen {
+				t.Fatalf("state %s removal %+v", r.State, r.Grant.Removal)
+			}
+			if tt.wantRemovalOpen {
+				if err := r.CompleteRemoval(t0); err != nil || r.State != access.StateFailed {
+					t.Fatalf("complete removal: %v, state %s", err, r.State)
+				}
+			}
+		})
+	}
+}
+
+func TestPrepareKeepsWhatTheFirstAttemptRecorded(t *testing.T) {
+	r := withState(pending(alice), access.StateApproved)
+	first := access.Account{ID: "00u1"}
+	if err := r.Prepare(first, access.Target{Kind: access.TargetGroup, ID: "00g1"}, false, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Prepare(access.Account{ID: "00u2"}, access.Target{Kind: access.TargetGroup, ID: "00g2"}, true, true); err != nil {
+		t.Fatal(err)
+	}
+	if r.Grant.Account != first || r.Grant.Target.ID != "00g1" || r.Grant.Standing || r.Grant.DryRun {
+		t.Fatalf("grant = %+v, want the first attempt's record", r.Grant)
+	}
+}
+
+// prep records what the grant changes, as provisioning does before Activate.
+func prep(r *access.Request) *access.Request {
+	_ = r.Prepare(access.Account{ID: "00u1"}, access.Target{Kind: access.TargetGroup, ID: "00g1"}, false, false)
+	return r
 }

@@ -16,9 +16,22 @@ const (
 
 // Target is the thing in the identity provider that a grant adds a user to.
 type Target struct {
-	Kind TargetKind
-	ID   string
+	Kind TargetKind `json:"kind"`
+	ID   string     `json:"id"`
 }
+
+// ParseTarget reads what Target.String wrote ("group 00g…", "app 0oa…").
+func ParseTarget(s string) (Target, bool) {
+	kind, id, ok := strings.Cut(s, " ")
+	t := Target{Kind: TargetKind(kind), ID: id}
+	if !ok || id == "" || (t.Kind != TargetGroup && t.Kind != TargetApp) {
+		return Target{}, false
+	}
+	return t, true
+}
+
+// IsZero reports whether t names nothing.
+func (t Target) IsZero() bool { return t.ID == "" }
 
 func (t Target) String() string { return string(t.Kind) + " " + t.ID }
 
@@ -72,6 +85,10 @@ type Resource struct {
 	Extension    ExtensionPolicy
 	OnCall       *OnCallPolicy // nil: the resource does not trust on-call
 }
+
+// RequiredApprovals is how many distinct approvers must approve a request
+// for r: MinApprovals, and at least one.
+func (r *Resource) RequiredApprovals() int { return max(r.MinApprovals, 1) }
 
 // IsApprover reports whether email may approve requests for r.
 func (r *Resource) IsApprover(email string) bool {

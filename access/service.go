@@ -16,6 +16,12 @@ type Store interface {
 	// current state, so its checks and the write cannot race. fn must not do
 	// I/O. Returns fn's error unchanged, or ENOTFOUND.
 	Update(ctx context.Context, id string, fn func(r *Request) ([]Event, error)) (*Request, error)
+	// Transact is Update over several requests at once: it loads ids, calls
+	// fn with them in that order and, if fn returns nil, stores them, the new
+	// requests fn returns and its events in one transaction. ENOTFOUND if an
+	// id is missing, ECONFLICT if a new request's id exists. Returns the
+	// changed requests in ids order, then the created ones.
+	Transact(ctx context.Context, ids []string, fn func(rs []*Request) (created []*Request, events []Event, err error)) ([]*Request, error)
 	// Get returns request id, or ENOTFOUND.
 	Get(ctx context.Context, id string) (*Request, error)
 	// ListByRequester returns the requests of a Slack user, newest first; with
@@ -31,15 +37,21 @@ type Store interface {
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
 }
 
-// Provisioner changes access in the identity provider (Okta). Users are named
-// by email; the provisioner finds the account (by login, then by email).
+// Provisioner changes access in the identity provider (Okta). A person is
+// found once, with FindUser, when access is granted; the grant records the
+// account, and every later call names it, so a reused email or a renamed
+// login never redirects a removal.
 type Provisioner interface {
-	// HasAccess reports whether the user already holds t.
-	HasAccess(ctx context.Context, email string, t Target) (bool, error)
-	// Grant gives the user t; granting what is held already succeeds.
-	Grant(ctx context.Context, email string, t Target) error
+	// FindUser returns the account of u (by email, or by the Slack id held in
+	// a profile attribute). ENOTFOUND when there is none, EINVALID when
+	// several match.
+	FindUser(ctx context.Context, u User) (Account, error)
+	// HasAccess reports whether the account already holds t.
+	HasAccess(ctx context.Context, a Account, t Target) (bool, error)
+	// Grant gives the account t; granting what is held already succeeds.
+	Grant(ctx context.Context, a Account, t Target) error
 	// Revoke takes t away; revoking what is not held (404) succeeds.
-	Revoke(ctx context.Context, email string, t Target) error
+	Revoke(ctx context.Context, a Account, t Target) error
 }
 
 // Errors of Provisioner methods: ENOTFOUND when the user or target does not
@@ -91,6 +103,10 @@ type Notice struct {
 	Detail   string          // a reason or error summary, when the kind has one
 	Extend   []time.Duration // NoticeReminder: the extensions on offer
 	DryRun   bool            // no change was made in the identity provider
+	// Repeats counts, for NoticeBreakGlassRefused, the refused attempts of
+	// the same person for the resource that were not announced since the
+	// last notice.
+	Repeats int
 }
 
 // Messenger delivers messages (Slack). Rendering belongs to the implementation.
@@ -104,10 +120,7 @@ type Messenger interface {
 	Notify(ctx context.Context, to User, n Notice) (MessageRef, error)
 	// UpdateNotice redraws a notice sent earlier.
 	UpdateNotice(ctx context.Context, ref MessageRef, n Notice) error
-	// Announce posts a notice or an audit event to the audit channel, if there is one.
-	Announce(ctx context.Context, n Notice) error
-	// RequestChanged says r was committed in a new state, so views that show
-	// it (the App Home of its requester and approvers) can be redrawn. It must
-	// return quickly and never fail the caller.
-	RequestChanged(ctx context.Context, r Request)
+	// Announce posts a notice to the audit channel, if there is one, and
+	// returns where it landed (empty without a channel).
+	Announce(ctx context.Context, n Notice) (MessageRef, error)
 }

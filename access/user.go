@@ -28,3 +28,11 @@ func (u User) Display() string {
 	}
 	return u.Email
 }
+
+// Account is the identity-provider (Okta) account a grant acted on. It is
+// recorded when access is granted, and the removal uses it, whatever the
+// person's email maps to by then.
+type Account struct {
+	ID    string `json:"id"`
+	Login string `json:"login,omitempty"`
+}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -73,7 +74,7 @@ func (rd renderer) announcement(n access.Notice) message {
 		if by == (access.User{}) {
 			by = r.Requester
 		}
-		line = joinParts("🚫 *Break-glass refused*: "+mention(by)+" tried break-glass for "+label, quoted("why refused", n.Detail), reason)
+		line = joinParts("🚫 *Break-glass refused*: "+mention(by)+" tried break-glass for "+label, quoted("why refused", n.Detail), reason, repeats(n.Repeats))
 	case access.NoticeFailed:
 		line = joinParts("⚠️ *Grant failed*: accessbot could not grant "+who+" "+label, req, detail(n.Detail), rd.decision(r),
 			"the requester was told")
@@ -160,4 +161,15 @@ func joinParts(parts ...string) string {
 		}
 	}
 	return strings.Join(out, " · ")
+}
+
+// repeats says how many refused attempts were held back since the last notice.
+func repeats(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "1 more attempt was refused since the last notice (all are in the audit trail)"
+	}
+	return strconv.Itoa(n) + " more attempts were refused since the last notice (all are in the audit trail)"
 }

@@ -88,6 +88,9 @@ type Workflow interface {
 	List(ctx context.Context, actorID string) (workflow.Overview, error)
 	// Get returns a request, for redrawing a message.
 	Get(ctx context.Context, id string) (*access.Request, error)
+	// LetExpire checks that actorID holds the grant of requestID, which they
+	// chose to let expire, and returns it.
+	LetExpire(ctx context.Context, actorID, requestID string) (*access.Request, error)
 }
 
 var (
@@ -165,7 +168,7 @@ func New(opts Options, logger zerolog.Logger) *Bot {
 		slack.OptionDebug(opts.Debug),
 		slack.OptionLog(slackLogger{logger.With().Str("component", "slack-go").Logger()}),
 		// The client first: OptionRetryConfig wraps whatever client is set before it.
-		slack.OptionHTTPClient(&http.Client{Transport: echoTrimmer{next: transport}}),
+		slack.OptionHTTPClient(&http.Client{Transport: transport}),
 		slack.OptionRetryConfig(retry), // honours Retry-After on 429, within the caller's context
 	)
 	sm := socketmode.New(api,

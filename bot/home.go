@@ -161,12 +161,13 @@ func (h *homeState) signal() {
 	}
 }
 
-// RequestChanged implements access.Messenger: it marks for redrawing the
+// RequestChanged is told of every request committed in a new state (main
+// wires it to the store's commits); it marks for redrawing the
 // Home tabs of r's requester and of every approver of its resource (their
 // "waiting for your approval" lists change too) that were opened since the
 // bot started. It never blocks and makes no network call; several changes
 // before the next redraw make one.
-func (b *Bot) RequestChanged(_ context.Context, r access.Request) {
+func (b *Bot) RequestChanged(r access.Request) {
 	emails := append([]string{r.Requester.Email}, r.Approvers...)
 	if w := b.workflow(); w != nil && w.Catalog() != nil {
 		if res, err := w.Catalog().Get(r.ResourceID); err == nil {

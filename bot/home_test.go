@@ -173,11 +173,11 @@ func TestRequestChangedRedrawsOpenHomes(t *testing.T) {
 	// eve's request, which alice and bob may approve; eve never opened her Home.
 	r := testRequest(access.StatePending)
 	r.Requester = access.User{SlackID: "U0EVE", Email: "eve@example.com"}
-	h.bot.RequestChanged(h.ctx, r)
+	h.bot.RequestChanged(r)
 	eventually(t, h.ctx, func() bool { return publishes("U0ALICE") == alice0+1 && publishes("U0BOB") == bob0+1 })
 
 	r.State = access.StateDenied
-	h.bot.RequestChanged(h.ctx, r)
+	h.bot.RequestChanged(r)
 	eventually(t, h.ctx, func() bool { return publishes("U0ALICE") == alice0+2 && publishes("U0BOB") == bob0+2 })
 	h.shutdown()
 	if _, published := h.srv.HomeView("U0EVE"); published {

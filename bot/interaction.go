@@ -123,12 +123,12 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 		}
 
 	case ActionLetExpire:
-		r, err := w.Get(ctx, id)
+		r, err := w.LetExpire(ctx, ev.user, id)
 		if err != nil {
-			b.tellError(ctx, ev, err, "let expire")
+			b.tellError(ctx, ev, err, "let expire refused")
 			return
 		}
-		if msgChannel, ts := messageOf(cb); msgChannel != "" {
+		if msgChannel, ts := messageOf(cb); b.mayRedraw(ctx, ev, r, msgChannel, ts) {
 			if err := b.update(ctx, msgChannel, ts, b.renderer().letExpire(*r, b.resourceOf(r))); err != nil {
 				logFailure(&ev.log, err, "redraw reminder")
 			}
@@ -174,7 +174,7 @@ func (b *Bot) redraw(ctx context.Context, ev *event, cb slack.InteractionCallbac
 		return
 	}
 	channel, ts := messageOf(cb)
-	if channel == "" || ts == "" {
+	if !b.mayRedraw(ctx, ev, r, channel, ts) {
 		return
 	}
 	rd := b.renderer()
@@ -199,9 +199,11 @@ func (b *Bot) redraw(ctx context.Context, ev *event, cb slack.InteractionCallbac
 
 // redrawStaleApproval redraws the approval DM a refused Approve or Deny came
 // from when the request was decided already and the DM still offered the
-// buttons: a copy the bot sent again after a restart, which the workflow
-// does not track (it redraws the ones it does). Only ECONFLICT qualifies:
-// the clicker is then an approver of the resource, entitled to its outcome.
+// buttons: a copy the bot sent but could not record (it stopped first),
+// which the workflow does not track (it redraws the ones it does). Only
+// ECONFLICT qualifies: the clicker is then an approver of the resource,
+// entitled to its outcome; and only a message in the clicker's own DM with
+// the bot, so a forged click cannot redraw anyone else's message.
 func (b *Bot) redrawStaleApproval(ctx context.Context, ev *event, cb slack.InteractionCallback, a slack.BlockAction, id string, err error) {
 	if access.ErrorCode(err) != access.ECONFLICT || a.BlockID != BlockApprovalActions {
 		return
@@ -214,12 +216,26 @@ func (b *Bot) redrawStaleApproval(ctx context.Context, ev *event, cb slack.Inter
 	if gerr != nil || r.State == access.StatePending {
 		return
 	}
-	for _, ref := range r.ApproverMessages {
-		if ref.Channel == channel && ref.TS == ts {
-			return
-		}
+	if r.HasMessage(channel, ts) || !b.inOwnDM(ctx, ev, channel) {
+		return
 	}
 	if uerr := b.update(ctx, channel, ts, b.renderer().approval(*r, b.resourceOf(r))); uerr != nil {
 		logFailure(&ev.log, uerr, "redraw stale approval")
 	}
+}
+
+// mayRedraw reports whether a click may redraw the message it came from: a
+// message the bot recorded for the request, or one in the clicker's own DM
+// with the bot. A forged click naming any other message redraws nothing.
+func (b *Bot) mayRedraw(ctx context.Context, ev *event, r *access.Request, channel, ts string) bool {
+	if channel == "" || ts == "" {
+		return false
+	}
+	return r.HasMessage(channel, ts) || b.inOwnDM(ctx, ev, channel)
+}
+
+// inOwnDM reports whether channel is the clicker's DM with the bot.
+func (b *Bot) inOwnDM(ctx context.Context, ev *event, channel string) bool {
+	dm, err := b.dmChannel(ctx, ev.user)
+	return err == nil && dm == channel
 }

@@ -34,16 +34,21 @@ func (b *Bot) UpdateNotice(ctx context.Context, ref access.MessageRef, n access.
 	return b.update(ctx, ref.Channel, ref.TS, b.renderer().notice(n))
 }
 
-// Announce posts a notice to the audit channel; without one it does nothing.
-func (b *Bot) Announce(ctx context.Context, n access.Notice) error {
+// Announce posts a notice to the audit channel and returns where it
+// landed; without a channel it does nothing.
+func (b *Bot) Announce(ctx context.Context, n access.Notice) (access.MessageRef, error) {
 	if b.opts.AuditChannel == "" {
-		return nil
+		return access.MessageRef{}, nil
 	}
 	m := b.renderer().announcement(n)
-	if _, _, err := b.api.PostMessageContext(ctx, b.opts.AuditChannel, msgOptions(m)...); err != nil {
-		return b.slackError("chat.postMessage", err)
+	ch, ts, err := b.api.PostMessageContext(ctx, b.opts.AuditChannel, msgOptions(m)...)
+	if err != nil {
+		return access.MessageRef{}, b.slackError("chat.postMessage", err)
 	}
-	return nil
+	if ch == "" {
+		ch = b.opts.AuditChannel
+	}
+	return access.MessageRef{Channel: ch, TS: ts}, nil
 }
 
 // dm posts m in to's DM with the bot.

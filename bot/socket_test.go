@@ -197,7 +197,7 @@ func TestMessengerRetriesAfterRateLimit(t *testing.T) {
 	if n := len(srv.Calls("chat.postMessage")); n != 2 {
 		t.Errorf("chat.postMessage called %d times, want 2", n)
 	}
-	if err := b.Announce(t.Context(), access.Notice{Kind: access.NoticeRevoked, Request: testRequest(access.StateRevoked), Resource: testResource()}); err != nil {
+	if _, err := b.Announce(t.Context(), access.Notice{Kind: access.NoticeRevoked, Request: testRequest(access.StateRevoked), Resource: testResource()}); err != nil {
 		t.Fatal(err)
 	}
 	if len(srv.Rejections()) != 0 {

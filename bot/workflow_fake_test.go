@@ -182,3 +182,7 @@ func result(r access.Request, err error) (*access.Request, error) {
 	}
 	return &r, nil
 }
+
+func (f *fakeWorkflow) LetExpire(_ context.Context, actorID, id string) (*access.Request, error) {
+	return result(f.record(wfCall{Method: "LetExpire", Actor: actorID, ID: id}))
+}

@@ -37,8 +37,10 @@ func TestGroupHasAccessFollowsPages(t *testing.T) {
 	for _, g := range []string{"00g1", "00g2", "00g3"} {
 		wantCode(t, o.Grant(ctx, "alice@example.com", access.Target{Kind: access.TargetGroup, ID: g}), "")
 	}
+	alice, err := o.account(ctx, "alice@example.com")
+	wantCode(t, err, "")
 	srv.takeRequests()
-	got, err := o.HasAccess(ctx, "alice@example.com", access.Target{Kind: access.TargetGroup, ID: "00g3"})
+	got, err := o.Okta.HasAccess(ctx, alice, access.Target{Kind: access.TargetGroup, ID: "00g3"})
 	wantCode(t, err, "")
 	if !got {
 		t.Fatal("HasAccess on the third page = false, want true")

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
@@ -55,6 +54,9 @@ type Options struct {
 	Logger     zerolog.Logger
 	// Transport carries the HTTP calls (metrics wrap it); nil: a clone of Go's default.
 	Transport http.RoundTripper
+	// SlackIDAttribute names an Okta profile attribute holding each person's
+	// Slack user id; when set, people are matched by it instead of by email.
+	SlackIDAttribute string
 }
 
 // Okta provisions access in one Okta org. It is safe for concurrent use.
@@ -62,9 +64,9 @@ type Okta struct {
 	client *okta.Client
 	token  string // only to scrub it from text an Okta server sends back
 	log    zerolog.Logger
-
-	mu    sync.Mutex
-	users map[string]account // lower-case email → Okta account; ids are stable
+	// slackIDAttribute, when set, names the Okta profile attribute that
+	// holds a person's Slack user id; people are matched by it, not by email.
+	slackIDAttribute string
 }
 
 var _ access.Provisioner = (*Okta)(nil)
@@ -117,10 +119,10 @@ func New(ctx context.Context, opts Options) (*Okta, error) {
 		return nil, access.Wrap(access.EINVALID, fmt.Errorf("okta: configure client: %w", err))
 	}
 	return &Okta{
-		client: client,
-		token:  opts.Token,
-		log:    opts.Logger,
-		users:  make(map[string]account),
+		client:           client,
+		token:            opts.Token,
+		log:              opts.Logger,
+		slackIDAttribute: opts.SlackIDAttribute,
 	}, nil
 }
 
@@ -145,53 +147,35 @@ func checkOrgURL(raw string, allowHTTP bool) (string, error) {
 	return strings.TrimRight(raw, "/"), nil
 }
 
-// HasAccess reports whether the user with email is a member of the group or
-// assigned to the app t names. ENOTFOUND when there is no such user.
-func (o *Okta) HasAccess(ctx context.Context, email string, t access.Target) (bool, error) {
-	a, err := o.user(ctx, email)
-	if err != nil {
-		return false, err
-	}
+// HasAccess reports whether the account already holds t.
+func (o *Okta) HasAccess(ctx context.Context, a access.Account, t access.Target) (bool, error) {
 	switch t.Kind {
 	case access.TargetGroup:
-		return o.inGroup(ctx, a, email, t.ID)
+		return o.inGroup(ctx, a, t.ID)
 	case access.TargetApp:
-		return o.assigned(ctx, a, email, t.ID)
+		return o.assigned(ctx, a, t.ID)
 	}
 	return false, unknownKind(t)
 }
 
-// Grant adds the user with email to the group, or assigns them to the app, t
-// names. Granting what the user holds already succeeds. ENOTFOUND when the
-// user or the target does not exist.
-func (o *Okta) Grant(ctx context.Context, email string, t access.Target) error {
-	a, err := o.user(ctx, email)
-	if err != nil {
-		return err
-	}
+// Grant gives the account t; granting what is held already succeeds.
+func (o *Okta) Grant(ctx context.Context, a access.Account, t access.Target) error {
 	switch t.Kind {
 	case access.TargetGroup:
-		return o.addToGroup(ctx, a, email, t.ID)
+		return o.addToGroup(ctx, a, t.ID)
 	case access.TargetApp:
-		return o.assign(ctx, a, email, t.ID)
+		return o.assign(ctx, a, t.ID)
 	}
 	return unknownKind(t)
 }
 
-// Revoke removes the user with email from the group, or unassigns them from
-// the app, t names. When Okta answers 404 there is nothing left to take away
-// and Revoke succeeds. ENOTFOUND when no Okta user has that email: their
-// login or email may have changed, so access may remain and needs a person.
-func (o *Okta) Revoke(ctx context.Context, email string, t access.Target) error {
-	a, err := o.user(ctx, email)
-	if err != nil {
-		return err
-	}
+// Revoke takes t away from the account; what is not held (404) counts as done.
+func (o *Okta) Revoke(ctx context.Context, a access.Account, t access.Target) error {
 	switch t.Kind {
 	case access.TargetGroup:
-		return o.removeFromGroup(ctx, a, email, t.ID)
+		return o.removeFromGroup(ctx, a, t.ID)
 	case access.TargetApp:
-		return o.unassign(ctx, a, email, t.ID)
+		return o.unassign(ctx, a, t.ID)
 	}
 	return unknownKind(t)
 }

@@ -324,7 +324,7 @@ func rateLimit(w http.ResponseWriter) {
 	oktaError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
 }
 
-func newTestOkta(t *testing.T, srv *oktaServer, mod ...func(*Options)) *Okta {
+func newTestOkta(t *testing.T, srv *oktaServer, mod ...func(*Options)) byEmail {
 	t.Helper()
 	opts := Options{OrgURL: srv.URL, Token: testToken, AllowHTTP: true, RequestTimeout: 5 * time.Second, MaxBackoff: time.Second}
 	for _, m := range mod {
@@ -334,7 +334,7 @@ func newTestOkta(t *testing.T, srv *oktaServer, mod ...func(*Options)) *Okta {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	return o
+	return byEmail{o}
 }
 
 func testContext(t *testing.T) context.Context {

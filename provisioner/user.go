@@ -12,53 +12,31 @@ import (
 	"github.com/accessbot/accessbot/access"
 )
 
-// account is the Okta user behind an email.
-type account struct {
-	id    string
-	login string
+// FindUser returns the Okta account of u: with Options.SlackIDAttribute,
+// the one user whose profile attribute holds u's Slack id; otherwise the
+// user whose login is u's email, else the one user with that email. It
+// asks Okta every time: a grant records the account it acted on, so an
+// email that later moves to another account changes nothing already granted.
+func (o *Okta) FindUser(ctx context.Context, u access.User) (access.Account, error) {
+	if o.slackIDAttribute != "" {
+		return o.findBySlackID(ctx, u.SlackID)
+	}
+	email := strings.TrimSpace(u.Email)
+	if email == "" {
+		return access.Account{}, access.Errorf(access.EINVALID, "no email to look up in Okta")
+	}
+	return o.findByEmail(ctx, email)
 }
 
-// CheckUser reports whether an Okta user has email as login or email.
-// ENOTFOUND when none has; EINVALID when several have it as email.
+// CheckUser reports whether email maps to exactly one Okta user.
 func (o *Okta) CheckUser(ctx context.Context, email string) error {
-	_, err := o.user(ctx, email)
+	_, err := o.FindUser(ctx, access.User{Email: email})
 	return err
 }
 
-// user returns the account of email, from memory when it was found before.
-func (o *Okta) user(ctx context.Context, email string) (account, error) {
-	email = strings.TrimSpace(email)
-	if email == "" {
-		return account{}, access.Errorf(access.EINVALID, "no email to look up in Okta")
-	}
-	key := strings.ToLower(email)
-	o.mu.Lock()
-	a, ok := o.users[key]
-	o.mu.Unlock()
-	if ok {
-		return a, nil
-	}
-	a, err := o.findUser(ctx, email)
-	if err != nil {
-		return account{}, err
-	}
-	o.mu.Lock()
-	o.users[key] = a
-	o.mu.Unlock()
-	return a, nil
-}
-
-// forget drops what is remembered of email, after Okta said its user id does
-// not exist (the user was deleted, or re-created under a new id).
-func (o *Okta) forget(email string) {
-	o.mu.Lock()
-	delete(o.users, strings.ToLower(strings.TrimSpace(email)))
-	o.mu.Unlock()
-}
-
-// findUser looks email up as a login, then as profile.email. It never picks
-// one of several users who share an email.
-func (o *Okta) findUser(ctx context.Context, email string) (account, error) {
+// findByEmail finds the account by login, then by profile.email, refusing to
+// pick one of several users who share an email.
+func (o *Okta) findByEmail(ctx context.Context, email string) (access.Account, error) {
 	var u *okta.User
 	status, err := call(ctx, func(ctx context.Context) (*okta.Response, error) {
 		var resp *okta.Response
@@ -68,42 +46,87 @@ func (o *Okta) findUser(ctx context.Context, email string) (account, error) {
 	})
 	switch {
 	case err == nil && u != nil && strings.EqualFold(profileString(u, "login"), email):
-		return account{id: u.Id, login: profileString(u, "login")}, nil
+		return accountOf(u), nil
 	case err != nil && status != http.StatusNotFound:
-		return account{}, o.fail(status, err, "find user %s by login", email)
+		return access.Account{}, o.fail(status, err, "find user %s by login", email)
 	}
-	// Not a login (or Okta matched something else, such as a login's short
-	// name): search by email.
-	var users []*okta.User
-	filter := fmt.Sprintf(`profile.email eq "%s"`, quote(email))
-	status, err = call(ctx, func(ctx context.Context) (*okta.Response, error) {
-		var resp *okta.Response
-		var err error
-		users, resp, err = o.client.User.ListUsers(ctx, query.NewQueryParams(query.WithSearch(filter)))
-		return resp, err
-	})
+	found, err := o.search(ctx, fmt.Sprintf(`profile.email eq "%s"`, quote(email)), "email "+email,
+		func(u *okta.User) bool { return strings.EqualFold(profileString(u, "email"), email) })
 	if err != nil {
-		return account{}, o.fail(status, err, "find user %s by email", email)
-	}
-	var found []*okta.User
-	for _, u := range users {
-		if u != nil && u.Id != "" && strings.EqualFold(profileString(u, "email"), email) {
-			found = append(found, u)
-		}
+		return access.Account{}, err
 	}
 	switch len(found) {
 	case 0:
-		return account{}, access.Errorf(access.ENOTFOUND, "no Okta user has login or email %s", email)
+		return access.Account{}, access.Errorf(access.ENOTFOUND, "no Okta user has login or email %s", email)
 	case 1:
-		return account{id: found[0].Id, login: profileString(found[0], "login")}, nil
+		return found[0], nil
 	}
-	ids := make([]string, len(found))
-	for i, u := range found {
-		ids[i] = u.Id
-	}
-	return account{}, access.Errorf(access.EINVALID,
+	return access.Account{}, access.Errorf(access.EINVALID,
 		"%d Okta users (%s) have email %s and none has it as login; accessbot will not guess which one is meant",
-		len(found), strings.Join(ids, ", "), email)
+		len(found), ids(found), email)
+}
+
+// findBySlackID finds the one user whose SlackIDAttribute is slackID.
+func (o *Okta) findBySlackID(ctx context.Context, slackID string) (access.Account, error) {
+	if slackID == "" {
+		return access.Account{}, access.Errorf(access.EINVALID, "no Slack user id to look up in Okta")
+	}
+	attr := o.slackIDAttribute
+	found, err := o.search(ctx, fmt.Sprintf(`profile.%s eq "%s"`, attr, quote(slackID)), attr+" "+slackID,
+		func(u *okta.User) bool { return profileString(u, attr) == slackID })
+	if err != nil {
+		return access.Account{}, err
+	}
+	switch len(found) {
+	case 0:
+		return access.Account{}, access.Errorf(access.ENOTFOUND, "no Okta user has %s %s", attr, slackID)
+	case 1:
+		return found[0], nil
+	}
+	return access.Account{}, access.Errorf(access.EINVALID,
+		"%d Okta users (%s) have %s %s; accessbot will not guess which one is meant", len(found), ids(found), attr, slackID)
+}
+
+// search returns the accounts of the users the search expression finds and
+// keep accepts (Okta's search is not exact on every attribute).
+func (o *Okta) search(ctx context.Context, expr, what string, keep func(*okta.User) bool) ([]access.Account, error) {
+	var users []*okta.User
+	status, err := call(ctx, func(ctx context.Context) (*okta.Response, error) {
+		var resp *okta.Response
+		var err error
+		users, resp, err = o.client.User.ListUsers(ctx, query.NewQueryParams(query.WithSearch(expr)))
+		return resp, err
+	})
+	if err != nil {
+		return nil, o.fail(status, err, "find user by %s", what)
+	}
+	var found []access.Account
+	for _, u := range users {
+		if u != nil && u.Id != "" && keep(u) {
+			found = append(found, accountOf(u))
+		}
+	}
+	return found, nil
+}
+
+// who names an account in errors and logs: its login, else its id.
+func who(a access.Account) string {
+	if a.Login != "" {
+		return a.Login
+	}
+	return a.ID
+}
+
+func accountOf(u *okta.User) access.Account {
+	return access.Account{ID: u.Id, Login: profileString(u, "login")}
+}
+
+func ids(as []access.Account) string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.ID
+	}
+	return strings.Join(out, ", ")
 }
 
 // quote escapes s for a string literal in an Okta search expression.

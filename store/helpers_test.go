@@ -61,6 +61,9 @@ func fullRequest() *access.Request {
 		Grant: access.Grant{
 			Checked:       true,
 			Standing:      true,
+			Account:       access.Account{ID: "00u1", Login: "alice@acme.com"},
+			Target:        access.Target{Kind: access.TargetApp, ID: "0oa1"},
+			DryRun:        true,
 			GrantedAt:     t0.Add(time.Minute),
 			ExpiresAt:     t0.Add(time.Minute + 90*time.Minute),
 			Extensions:    1,
@@ -76,6 +79,7 @@ func fullRequest() *access.Request {
 		},
 		ApproverMessages: []access.MessageRef{{UserID: "U2", Channel: "D2", TS: "1700000000.000100"}},
 		RequesterMessage: access.MessageRef{UserID: "U1", Channel: "D1", TS: "1700000000.000200"},
+		Messages:         []access.MessageRef{{UserID: "U0BOT", Channel: "C0AUDIT", TS: "1700000000.000300"}},
 		Routed:           true,
 		Due:              t0.Add(50 * time.Minute),
 	}

@@ -49,24 +49,23 @@ func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) e
 	return nil
 }
 
+// decide is the path of a click on Approve or Deny: authorize and transition
+// in one store update, then (for an approval that completes the request)
+// provision outside any transaction, record, and notify.
 func (s *Service) decide(ctx context.Context, actorID, requestID string, approve bool, reason string) (*access.Request, error) {
 	actor, err := s.actor(ctx, actorID)
 	if err != nil {
 		return nil, err
 	}
-	unlock := s.requests.lock(requestID)
 	r, err := s.store.Get(ctx, requestID)
 	if err != nil {
-		unlock()
 		return nil, err
 	}
 	ctx = s.withRequest(ctx, r)
 	res, err := s.resource(r)
 	if err != nil {
-		unlock()
 		return nil, err
 	}
-	check := s.checkBeforeApproval(ctx, r, res, actor, approve)
 	decided := false
 	r, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		if !approve {
@@ -81,168 +80,93 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 		if err != nil {
 			return nil, err
 		}
-		if ok && check.done {
-			if err := r.RecordCheck(check.standing); err != nil {
-				return nil, err
-			}
-		}
 		decided = ok
-		details := map[string]string{"approvals": strconv.Itoa(len(r.Approvals())), "required": strconv.Itoa(max(res.MinApprovals, 1))}
+		details := map[string]string{"approvals": strconv.Itoa(r.EligibleApprovals(res)), "required": strconv.Itoa(res.RequiredApprovals())}
 		if decided {
 			details[DetailRequestedAt] = r.CreatedAt.UTC().Format(time.RFC3339Nano)
 		}
 		return []access.Event{access.NewEvent(access.EventApproved, actor, r, now, details)}, nil
 	})
-	unlock()
 	if err != nil {
 		if code := access.ErrorCode(err); code == access.EFORBIDDEN || code == access.ECONFLICT {
-			action := "deny"
-			if approve {
-				action = "approve"
-			}
 			stored, _ := s.store.Get(ctx, requestID)
 			if code == access.ECONFLICT && stored != nil && stored.State != access.StatePending {
 				// A click on a decided request means the approver's DM still
 				// shows buttons: the bot stopped before redrawing it. Redraw.
 				s.refreshApprovals(ctx, requestID)
 			}
-			return nil, s.refuse(ctx, actor, stored, action, err)
+			return nil, s.refuse(ctx, actor, stored, decisionAction(approve), err)
 		}
 		return nil, err
 	}
 	s.logger(ctx).Info().Bool("approve", approve).Bool("decided", decided).Str("approver", actor.SlackID).Msg("decision recorded")
-	if decided && approve && r.Kind != access.KindExtension {
-		return s.provisionApproved(ctx, r.ID)
-	}
 	s.refreshApprovals(ctx, r.ID)
-	if !decided {
+	switch {
+	case !decided:
 		return r, nil
+	case approve && r.Kind == access.KindExtension:
+		return s.applyExtension(ctx, r.ID)
+	case approve:
+		return s.provision(ctx, r.ID)
 	}
-	if !approve {
-		kind := access.NoticeDenied
-		if r.Kind == access.KindExtension {
-			kind = access.NoticeExtensionDenied
-			s.clearPendingExtension(ctx, r)
-		}
-		s.notify(ctx, r.Requester, access.Notice{Kind: kind, Request: *r, Resource: *res, Actor: actor, Detail: reason})
-		s.announce(ctx, access.Notice{Kind: kind, Request: *r, Resource: *res, Actor: actor, Detail: reason})
-		return r, nil
+	kind := access.NoticeDenied
+	if r.Kind == access.KindExtension {
+		kind = access.NoticeExtensionDenied
+		s.clearPendingExtension(ctx, r)
 	}
-	return s.applyExtension(ctx, r.ID) // an approved extension; approved access was provisioned above
+	n := access.Notice{Kind: kind, Request: *r, Resource: *res, Actor: actor, Detail: reason}
+	s.notify(ctx, r.Requester, n)
+	s.announce(ctx, n)
+	return r, nil
 }
 
-// precheckTimeout bounds how long an approval waits for checkBeforeApproval.
-const precheckTimeout = time.Second
-
-// standingCheck is the answer to whether a requester already holds the access.
-type standingCheck struct {
-	done, standing bool
-}
-
-// checkBeforeApproval asks the identity provider, before the approval that
-// completes request r is recorded, whether the requester already holds the
-// access, so that the answer is stored with the approval: one store
-// transaction fewer before the grant than when provision asks. The approval
-// waits at most precheckTimeout for the answer, so a slow Okta cannot keep
-// a click unrecorded. Any other decision, or no answer, leaves the asking
-// to provision.
-func (s *Service) checkBeforeApproval(ctx context.Context, r *access.Request, res *access.Resource, actor access.User, approve bool) standingCheck {
-	if !approve || r.Kind != access.KindAccess || r.Grant.Checked || !r.Completes(actor, res) {
-		return standingCheck{}
+func decisionAction(approve bool) string {
+	if approve {
+		return "approve"
 	}
-	ctx, cancel := context.WithTimeout(ctx, precheckTimeout)
-	defer cancel()
-	standing, err := s.prov.HasAccess(ctx, r.Requester.Email, res.Target)
-	if err != nil {
-		s.logger(ctx).Warn().Err(err).Msg("could not ask whether the requester already has the access; asking again before the grant")
-		return standingCheck{}
-	}
-	return standingCheck{done: true, standing: standing}
-}
-
-// provisionApproved provisions a request that was just approved and redraws
-// its messages once, with the outcome: approvers see "granted until …"
-// instead of "granting…" and then, a moment later, the same message again.
-// When Okta is slow to answer, they get the "granting…" redraw after
-// interimRedraw meanwhile, so nobody looks at Approve buttons of a request
-// that is already approved.
-func (s *Service) provisionApproved(ctx context.Context, id string) (*access.Request, error) {
-	stop := s.redrawAfter(ctx, id, interimRedraw)
-	r, err := s.provision(ctx, id)
-	stop()
-	if err != nil || r.State == access.StateApproved {
-		// Not granted yet (an attempt failed and will be retried, or another
-		// flow holds it): provision drew nothing, so show the approval.
-		s.refreshApprovals(ctx, id)
-	}
-	return r, err
-}
-
-// interimRedraw is how long approvers may look at a request's old message
-// while its grant is on its way to Okta.
-const interimRedraw = 750 * time.Millisecond
-
-// redrawAfter redraws the messages of request id if stop is not called
-// within d. stop waits for a redraw already under way, so the caller's own
-// redraw comes after it (redraws of one request are serialised, and each
-// draws the state stored when it starts).
-func (s *Service) redrawAfter(ctx context.Context, id string, d time.Duration) (stop func()) {
-	ctx = context.WithoutCancel(ctx)
-	ran := make(chan struct{})
-	t := time.AfterFunc(d, func() {
-		defer close(ran)
-		s.refreshApprovals(ctx, id)
-	})
-	return func() {
-		if !t.Stop() {
-			<-ran
-		}
-	}
+	return "deny"
 }
 
 // provision grants an approved request in the identity provider and starts
-// its clock. On failure the request stays approved and is retried with
-// backoff by the sweep, until it succeeds or is given up as failed.
+// its clock. What the grant changes (account, target, standing, dry run) is
+// recorded before Okta is called, so that whatever lands can be undone
+// exactly. On failure the request stays approved and is retried with
+// backoff by the sweep, until it succeeds or is given up.
 func (s *Service) provision(ctx context.Context, id string) (*access.Request, error) {
-	unlock := s.requests.lock(id)
-	defer unlock()
 	r, err := s.store.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if r.State != access.StateApproved || r.Kind == access.KindExtension {
+	if r.State != access.StateApproved || r.Kind == access.KindExtension || r.Grant.Removal != nil {
 		return r, nil
 	}
+	ok, release := s.busy.claim(id)
+	defer release()
+	if !ok {
+		return r, nil // another flow of this process is granting it right now
+	}
+	if r, err = s.store.Get(ctx, id); err != nil || r.State != access.StateApproved || r.Grant.Removal != nil {
+		return r, err // read again now that it is ours: that flow may have just finished
+	}
 	if next := r.Grant.Provision.NextAt; !next.IsZero() && s.now().Before(next) {
-		// A sweep that queued this request while another attempt was failing:
-		// the backoff that attempt recorded stands.
-		return r, nil
+		return r, nil // a failed attempt set when to try again
 	}
 	ctx = s.withRequest(ctx, r)
 	res, err := s.resource(r)
 	if err != nil {
-		return s.provisionFailed(ctx, r, nil, err)
+		return s.provisionFailed(ctx, r, err)
 	}
-	if !r.Grant.Checked {
-		// Asked once, before the first grant attempt: a later retry would see
-		// its own earlier grant and take it for standing access.
-		standing, err := s.prov.HasAccess(ctx, r.Requester.Email, res.Target)
-		if err != nil {
-			return s.provisionFailed(ctx, r, res, err)
-		}
-		r, err = s.update(ctx, id, func(r *access.Request, _ time.Time) ([]access.Event, error) {
-			return nil, r.RecordCheck(standing)
-		})
-		if err != nil {
-			return nil, err
+	if !r.Grant.Prepared() {
+		if r, err = s.prepare(ctx, r, res); err != nil || !r.Grant.Prepared() {
+			return r, err
 		}
 	}
-	if !r.Grant.Standing && !s.opts.DryRun {
-		if err := s.prov.Grant(ctx, r.Requester.Email, res.Target); err != nil {
-			return s.provisionFailed(ctx, r, res, err)
+	if r.Grant.Changes() {
+		if err := s.prov.Grant(ctx, r.Grant.Account, r.Grant.Target); err != nil {
+			return s.provisionFailed(ctx, r, err)
 		}
 	}
-	r, err = s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+	activated, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		if err := r.Activate(res.MaxDuration, now); err != nil {
 			return nil, err
 		}
@@ -250,13 +174,15 @@ func (s *Service) provision(ctx context.Context, id string) (*access.Request, er
 		if r.Grant.Standing {
 			typ = access.EventStandingAccess
 		}
-		details := expiresDetail(r)
-		details["target"] = res.Target.String()
-		return []access.Event{access.NewEvent(typ, access.System, r, now, details)}, nil
+		return []access.Event{access.NewEvent(typ, access.System, r, now, grantDetails(r, expiresDetail(r)))}, nil
 	})
+	if access.ErrorCode(err) == access.ECONFLICT {
+		return s.grantOvertaken(ctx, id)
+	}
 	if err != nil {
 		return nil, err
 	}
+	r = activated
 	s.logger(ctx).Info().Time("expires_at", r.Grant.ExpiresAt).Bool("standing", r.Grant.Standing).Msg("access granted")
 	kind := access.NoticeGranted
 	if r.Grant.Standing {
@@ -269,15 +195,53 @@ func (s *Service) provision(ctx context.Context, id string) (*access.Request, er
 		// once the access is real; a grant that fails is announced as failed.
 		s.announce(ctx, n)
 	}
-	s.refreshApprovalsLocked(ctx, r, res)
+	s.refreshApprovals(ctx, r.ID)
 	return r, nil
 }
 
-// refreshApprovalsLocked is refreshApprovals for a request already loaded.
-func (s *Service) refreshApprovalsLocked(ctx context.Context, r *access.Request, res *access.Resource) {
-	if len(r.ApproverMessages) > 0 || r.RequesterMessage.TS != "" {
-		s.refreshApprovals(ctx, r.ID)
+// prepare finds the requester's Okta account, asks whether they already
+// hold the access, and records both with the target and the mode, before
+// the first grant attempt.
+func (s *Service) prepare(ctx context.Context, r *access.Request, res *access.Resource) (*access.Request, error) {
+	acct, err := s.prov.FindUser(ctx, r.Requester)
+	if err != nil {
+		return s.provisionFailed(ctx, r, err)
 	}
+	standing, err := s.prov.HasAccess(ctx, acct, res.Target)
+	if err != nil {
+		return s.provisionFailed(ctx, r, err)
+	}
+	prepared, err := s.update(ctx, r.ID, func(r *access.Request, _ time.Time) ([]access.Event, error) {
+		return nil, r.Prepare(acct, res.Target, standing, s.opts.DryRun)
+	})
+	if access.ErrorCode(err) == access.ECONFLICT {
+		return s.store.Get(ctx, r.ID) // cancelled or revoked meanwhile: nothing was granted
+	}
+	return prepared, err
+}
+
+// grantOvertaken (called with the request claimed) handles a grant that Okta confirmed after the request was
+// cancelled, revoked or given up meanwhile: that removal may have run before
+// this grant landed, so the recorded access is removed (again).
+func (s *Service) grantOvertaken(ctx context.Context, id string) (*access.Request, error) {
+	r, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Grant.Removal == nil {
+		return r, nil // another attempt activated it first
+	}
+	if !r.State.Final() {
+		return s.removeClaimed(ctx, id)
+	}
+	if r.Grant.Changes() {
+		s.logger(ctx).Warn().Str("outcome", string(r.State)).Msg("a grant landed after the request ended; removing it again")
+		if err := s.prov.Revoke(ctx, r.Grant.Account, r.Grant.Target); err != nil {
+			s.logger(ctx).Error().Err(err).Msg("remove a grant that landed after the request ended")
+			return r, err
+		}
+	}
+	return r, nil
 }
 
 func permanent(err error) bool {
@@ -288,11 +252,14 @@ func permanent(err error) bool {
 	return false
 }
 
-// provisionFailed records a failed grant attempt: retried later, or given up
-// (permanent error, or out of attempts) with the requester and admins told.
-// It returns the updated request and no error: the failure is handled.
-func (s *Service) provisionFailed(ctx context.Context, r *access.Request, res *access.Resource, cause error) (*access.Request, error) {
-	giveUp := permanent(cause) || r.Grant.Provision.Attempts+1 >= s.opts.ProvisionAttempts || res == nil
+// provisionFailed (called with the request claimed) records a failed grant attempt: retried later, or given up
+// (permanent error, out of attempts, or the resource left the config). A
+// request given up after an attempt that may have landed goes through a
+// removal of what was recorded first (access.Request.ProvisionFailed); the
+// requester and admins are told once it has failed for good. It returns the
+// updated request and no error: the failure is handled.
+func (s *Service) provisionFailed(ctx context.Context, r *access.Request, cause error) (*access.Request, error) {
+	giveUp := permanent(cause) || r.Grant.Provision.Attempts+1 >= s.opts.ProvisionAttempts
 	next := s.now().Add(s.backoff(r.Grant.Provision.Attempts + 1))
 	s.logger(ctx).Error().Err(cause).Bool("giving_up", giveUp).Int("attempt", r.Grant.Provision.Attempts+1).Msg("grant failed")
 	updated, err := s.update(ctx, r.ID, func(r *access.Request, now time.Time) ([]access.Event, error) {
@@ -303,29 +270,42 @@ func (s *Service) provisionFailed(ctx context.Context, r *access.Request, res *a
 		if err := r.ProvisionFailed(cause.Error(), giveUp, at); err != nil {
 			return nil, err
 		}
+		if r.Grant.Removal != nil {
+			r.Grant.Removal.Reason = failureDetail(cause) // what the requester is told once it is removed
+		}
 		details := map[string]string{"error": cause.Error(), "attempt": strconv.Itoa(r.Grant.Provision.Attempts)}
-		if giveUp {
+		switch {
+		case r.State == access.StateFailed:
 			return []access.Event{access.NewEvent(access.EventFailed, access.System, r, now, details)}, nil
+		case giveUp:
+			details["outcome"] = string(access.StateFailed)
+			return []access.Event{access.NewEvent(access.EventRemovalStarted, access.System, r, now, grantDetails(r, details))}, nil
 		}
 		details["next_attempt"] = next.UTC().Format(time.RFC3339)
 		return []access.Event{access.NewEvent(access.EventProvisionFailed, access.System, r, now, details)}, nil
 	})
+	if access.ErrorCode(err) == access.ECONFLICT {
+		return s.store.Get(ctx, r.ID) // cancelled or revoked meanwhile
+	}
 	if err != nil {
 		return nil, err
 	}
-	if giveUp {
-		var resource access.Resource
-		if res != nil {
-			resource = *res
-		}
-		n := access.Notice{Kind: access.NoticeFailed, Request: *updated, Resource: resource, Detail: failureDetail(cause)}
-		s.notify(ctx, updated.Requester, n)
-		s.announce(ctx, n)
-		if res != nil {
-			s.refreshApprovalsLocked(ctx, updated, res)
-		}
+	switch {
+	case updated.State == access.StateFailed:
+		s.tellFailed(ctx, updated, cause)
+	case giveUp:
+		return s.removeClaimed(ctx, r.ID) // tells once the removal is confirmed
 	}
 	return updated, nil
+}
+
+// tellFailed tells the requester and the audit channel that a grant failed
+// for good.
+func (s *Service) tellFailed(ctx context.Context, r *access.Request, cause error) {
+	n := access.Notice{Kind: access.NoticeFailed, Request: *r, Resource: s.resourceFor(r), Detail: failureDetail(cause)}
+	s.notify(ctx, r.Requester, n)
+	s.announce(ctx, n)
+	s.refreshApprovals(ctx, r.ID)
 }
 
 // failureDetail says what went wrong in words that carry no secrets.
@@ -340,4 +320,19 @@ func failureDetail(err error) string {
 		return "Okta refused accessbot's API token."
 	}
 	return "Okta returned an unexpected error."
+}
+
+// grantDetails adds to details what the grant changes in Okta, as recorded.
+func grantDetails(r *access.Request, details map[string]string) map[string]string {
+	g := r.Grant
+	if !g.Target.IsZero() {
+		details["target"] = g.Target.String()
+	}
+	if g.Account.ID != "" {
+		details["okta_user"] = g.Account.ID
+	}
+	if g.Prepared() {
+		details["dry_run"] = strconv.FormatBool(g.DryRun)
+	}
+	return details
 }

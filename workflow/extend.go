@@ -47,8 +47,10 @@ func (s *Service) Extend(ctx context.Context, actorID, requestID string, d time.
 }
 
 func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d time.Duration, res *access.Resource, shift *access.Shift) (*access.Request, error) {
-	unlock := s.requests.lock(id)
 	r, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		if !actor.Is(r.Requester) {
+			return nil, access.Errorf(access.EFORBIDDEN, "Only the holder can extend this access.")
+		}
 		if err := r.Extend(d, res, now); err != nil {
 			return nil, err
 		}
@@ -60,7 +62,6 @@ func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d
 		}
 		return []access.Event{access.NewEvent(access.EventExtended, actor, r, now, details)}, nil
 	})
-	unlock()
 	if err != nil {
 		return nil, s.refuse(ctx, actor, r, "extend", err)
 	}
@@ -68,11 +69,13 @@ func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d
 	n := access.Notice{Kind: access.NoticeExtended, Request: *r, Resource: *res, Actor: actor}
 	s.notify(ctx, r.Requester, n)
 	s.announce(ctx, n)
-	s.refreshApprovalsLocked(ctx, r, res)
+	s.refreshApprovals(ctx, r.ID)
 	return r, nil
 }
 
-// requestExtension files an extension request for approval. One may wait at a time.
+// requestExtension files an extension request for approval, in the same
+// transaction that marks the grant as waiting for it: one may wait at a
+// time, and a crash cannot leave one half-filed.
 func (s *Service) requestExtension(ctx context.Context, actor access.User, grant *access.Request, d time.Duration, res *access.Resource) (*access.Request, error) {
 	now := s.now()
 	ext := &access.Request{
@@ -81,71 +84,93 @@ func (s *Service) requestExtension(ctx context.Context, actor access.User, grant
 		Grant: access.Grant{GrantedAt: grant.Grant.GrantedAt, ExpiresAt: grant.Grant.ExpiresAt, Extensions: grant.Grant.Extensions},
 	}
 	ext.Due = ext.NextDue(s.opts.Timing)
-	s.routing.add(ext.ID) // see Submit
-	defer s.routing.remove(ext.ID)
-	unlock := s.requests.lock(grant.ID)
-	_, err := s.update(ctx, grant.ID, func(g *access.Request, now time.Time) ([]access.Event, error) {
-		if g.Grant.PendingExtension != "" {
-			return nil, access.Errorf(access.ECONFLICT, "An extension of this access (%s) is already waiting for approval.", g.Grant.PendingExtension)
+	waiting := s.stillWaiting(ctx, grant)
+	_, err := s.store.Transact(ctx, []string{grant.ID}, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
+		g := rs[0]
+		if g.Grant.PendingExtension != "" && g.Grant.PendingExtension == waiting {
+			return nil, nil, access.Errorf(access.ECONFLICT, "An extension of this access (%s) is already waiting for approval.", g.Grant.PendingExtension)
 		}
 		if err := g.CheckExtension(d, res, now); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		g.Grant.PendingExtension = ext.ID
-		return nil, nil
-	})
-	if err == nil {
+		g.UpdatedAt = now
 		details := map[string]string{"by": access.FormatDuration(d), "grant": grant.ID, "held_for": access.FormatDuration(now.Sub(grant.Grant.GrantedAt))}
-		err = s.create(ctx, ext, access.NewEvent(access.EventExtensionRequested, actor, ext, now, details))
-	}
-	unlock()
+		events := []access.Event{access.NewEvent(access.EventExtensionRequested, actor, ext, now, details)}
+		s.markDryRun(events)
+		return []*access.Request{ext}, events, nil
+	})
 	if err != nil {
 		return nil, s.refuse(ctx, actor, grant, "extend", err)
 	}
 	return s.route(s.withRequest(ctx, ext), ext, res)
 }
 
-// applyExtension extends the grant of an approved extension request.
+// stillWaiting returns the id of the extension request grant waits for, if
+// that request is still open; "" when none is (one that ended without its
+// grant hearing of it does not block a new one).
+func (s *Service) stillWaiting(ctx context.Context, grant *access.Request) string {
+	id := grant.Grant.PendingExtension
+	if id == "" {
+		return ""
+	}
+	if ext, err := s.store.Get(ctx, id); err == nil && ext.State.Final() {
+		return ""
+	}
+	return id
+}
+
+// applyExtension extends the grant of an approved extension request and
+// closes the extension request, in one transaction.
 func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Request, error) {
 	ext, err := s.store.Get(ctx, extID)
 	if err != nil {
 		return nil, err
+	}
+	if ext.State != access.StateApproved {
+		return ext, nil
 	}
 	res, err := s.resource(ext)
 	if err != nil {
 		return nil, err
 	}
 	approver, _ := ext.Decider()
-	unlock := s.requests.lock(ext.ParentID)
-	grant, err := s.update(ctx, ext.ParentID, func(g *access.Request, now time.Time) ([]access.Event, error) {
-		if g.Grant.PendingExtension != ext.ID {
-			return nil, access.Errorf(access.ECONFLICT, "This extension no longer applies.")
+	rs, err := s.store.Transact(ctx, []string{extID, ext.ParentID}, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
+		e, g := rs[0], rs[1]
+		now := s.now()
+		if g.Grant.PendingExtension != e.ID {
+			return nil, nil, access.Errorf(access.ECONFLICT, "This extension no longer applies.")
 		}
-		if err := g.Extend(ext.Duration, res, now); err != nil {
-			return nil, err
+		if err := g.Extend(e.Duration, res, now); err != nil {
+			return nil, nil, err
+		}
+		if err := e.MarkExtended(now); err != nil {
+			return nil, nil, err
+		}
+		for _, r := range rs {
+			r.UpdatedAt, r.Due = now, r.NextDue(s.opts.Timing)
 		}
 		details := expiresDetail(g)
-		details["by"] = access.FormatDuration(ext.Duration)
-		details["extension_request"] = ext.ID
+		details["by"] = access.FormatDuration(e.Duration)
+		details["extension_request"] = e.ID
 		details["extensions"] = strconv.Itoa(g.Grant.Extensions)
-		return []access.Event{access.NewEvent(access.EventExtended, approver.By, g, now, details)}, nil
+		events := []access.Event{access.NewEvent(access.EventExtended, approver.By, g, now, details)}
+		s.markDryRun(events)
+		return nil, events, nil
 	})
-	unlock()
-	outcome := func(r *access.Request, now time.Time) ([]access.Event, error) { return nil, r.MarkExtended(now) }
 	if err != nil {
 		// The grant ended or changed first: the extension dies with it.
 		s.logger(ctx).Warn().Err(err).Msg("extension could not be applied")
-		outcome = func(r *access.Request, now time.Time) ([]access.Event, error) {
+		if _, uerr := s.update(ctx, extID, func(r *access.Request, now time.Time) ([]access.Event, error) {
 			return []access.Event{access.NewEvent(access.EventCancelled, access.System, r, now, map[string]string{"why": access.ErrorMessage(err)})}, r.Withdraw(now)
+		}); uerr != nil {
+			s.logger(ctx).Error().Err(uerr).Msg("close extension request")
 		}
-	}
-	if _, uerr := s.update(ctx, extID, outcome); uerr != nil {
-		s.logger(ctx).Error().Err(uerr).Msg("close extension request")
-	}
-	s.refreshApprovals(ctx, extID)
-	if err != nil {
+		s.refreshApprovals(ctx, extID)
 		return nil, err
 	}
+	grant := rs[1]
+	s.refreshApprovals(ctx, extID)
 	n := access.Notice{Kind: access.NoticeExtended, Request: *grant, Resource: *res, Actor: approver.By}
 	s.notify(ctx, grant.Requester, n)
 	s.announce(ctx, n)
@@ -182,21 +207,25 @@ func (s *Service) clearPendingExtension(ctx context.Context, r *access.Request) 
 	}
 }
 
-// Cancel ends a pending request at its requester's wish; approvers' messages
-// are updated to say so. Anyone else gets EFORBIDDEN (audited).
+// Cancel ends a request at its requester's wish: a pending one at once
+// (approvers' messages are updated to say so), an approved one still
+// waiting for Okta through a removal of whatever may have landed. Anyone
+// else gets EFORBIDDEN (audited).
 func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*access.Request, error) {
 	actor, err := s.actor(ctx, actorID)
 	if err != nil {
 		return nil, err
 	}
-	unlock := s.requests.lock(requestID)
 	r, err := s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		if err := r.Cancel(actor, now); err != nil {
 			return nil, err
 		}
+		if r.Grant.Removal != nil {
+			return []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now,
+				grantDetails(r, map[string]string{"outcome": string(access.StateCancelled)}))}, nil
+		}
 		return []access.Event{access.NewEvent(access.EventCancelled, actor, r, now, nil)}, nil
 	})
-	unlock()
 	if err != nil {
 		if c := access.ErrorCode(err); c == access.EFORBIDDEN || c == access.ECONFLICT {
 			stored, _ := s.store.Get(ctx, requestID)
@@ -205,10 +234,32 @@ func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*acces
 		return nil, err
 	}
 	ctx = s.withRequest(ctx, r)
+	if r.Grant.Removal != nil {
+		s.logger(ctx).Info().Msg("approved request cancelled; removing whatever landed")
+		return s.remove(ctx, r.ID)
+	}
 	s.logger(ctx).Info().Msg("request cancelled")
 	if r.Kind == access.KindExtension {
 		s.clearPendingExtension(ctx, r)
 	}
 	s.refreshApprovals(ctx, r.ID)
+	return r, nil
+}
+
+// LetExpire answers the holder's "Let it expire" on a reminder: nothing
+// changes, but only the holder may say so (EFORBIDDEN, audited, for anyone
+// else). It returns the grant, to redraw the reminder.
+func (s *Service) LetExpire(ctx context.Context, actorID, requestID string) (*access.Request, error) {
+	actor, err := s.actor(ctx, actorID)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.store.Get(ctx, requestID)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.Is(r.Requester) {
+		return nil, s.refuse(ctx, actor, r, "let_expire", access.Errorf(access.EFORBIDDEN, "Only the holder can answer this reminder."))
+	}
 	return r, nil
 }

@@ -61,7 +61,19 @@ func (p *provisioner) next(kind string) error {
 	return nil
 }
 
-func (p *provisioner) HasAccess(ctx context.Context, email string, t access.Target) (bool, error) {
+// FindUser maps a person to an account whose login is their email; the
+// fake keys what is held by that login.
+func (p *provisioner) FindUser(_ context.Context, u access.User) (access.Account, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.next("find"); err != nil {
+		return access.Account{}, err
+	}
+	return access.Account{ID: "okta-" + u.Email, Login: u.Email}, nil
+}
+
+func (p *provisioner) HasAccess(ctx context.Context, a access.Account, t access.Target) (bool, error) {
+	email := a.Login
 	if p.hasGate != nil {
 		select {
 		case <-p.hasGate:
@@ -77,7 +89,8 @@ func (p *provisioner) HasAccess(ctx context.Context, email string, t access.Targ
 	return p.held[key(email, t)], nil
 }
 
-func (p *provisioner) Grant(_ context.Context, email string, t access.Target) error {
+func (p *provisioner) Grant(_ context.Context, a access.Account, t access.Target) error {
+	email := a.Login
 	if p.grantGate != nil {
 		<-p.grantGate
 	}
@@ -91,7 +104,8 @@ func (p *provisioner) Grant(_ context.Context, email string, t access.Target) er
 	return nil
 }
 
-func (p *provisioner) Revoke(_ context.Context, email string, t access.Target) error {
+func (p *provisioner) Revoke(_ context.Context, a access.Account, t access.Target) error {
+	email := a.Login
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.next("revoke"); err != nil {
@@ -195,12 +209,9 @@ func (m *messenger) UpdateNotice(_ context.Context, ref access.MessageRef, n acc
 	return nil
 }
 
-func (m *messenger) Announce(_ context.Context, n access.Notice) error {
-	m.record(sent{To: "#audit", Kind: string(n.Kind), Request: n.Request})
-	return nil
+func (m *messenger) Announce(_ context.Context, n access.Notice) (access.MessageRef, error) {
+	return m.record(sent{To: "#audit", Kind: string(n.Kind), Request: n.Request}), nil
 }
-
-func (m *messenger) RequestChanged(context.Context, access.Request) {}
 
 // redrawsTo returns the updates of messages of kind to a recipient, oldest first.
 func (m *messenger) redrawsTo(to, kind string) []sent {

@@ -39,26 +39,34 @@ func (p limitedProvisioner) acquire(ctx context.Context) error {
 
 func (p limitedProvisioner) release() { <-p.slots }
 
-func (p limitedProvisioner) HasAccess(ctx context.Context, email string, t access.Target) (bool, error) {
+func (p limitedProvisioner) FindUser(ctx context.Context, u access.User) (access.Account, error) {
+	if err := p.acquire(ctx); err != nil {
+		return access.Account{}, err
+	}
+	defer p.release()
+	return p.next.FindUser(ctx, u)
+}
+
+func (p limitedProvisioner) HasAccess(ctx context.Context, a access.Account, t access.Target) (bool, error) {
 	if err := p.acquire(ctx); err != nil {
 		return false, err
 	}
 	defer p.release()
-	return p.next.HasAccess(ctx, email, t)
+	return p.next.HasAccess(ctx, a, t)
 }
 
-func (p limitedProvisioner) Grant(ctx context.Context, email string, t access.Target) error {
+func (p limitedProvisioner) Grant(ctx context.Context, a access.Account, t access.Target) error {
 	if err := p.acquire(ctx); err != nil {
 		return err
 	}
 	defer p.release()
-	return p.next.Grant(ctx, email, t)
+	return p.next.Grant(ctx, a, t)
 }
 
-func (p limitedProvisioner) Revoke(ctx context.Context, email string, t access.Target) error {
+func (p limitedProvisioner) Revoke(ctx context.Context, a access.Account, t access.Target) error {
 	if err := p.acquire(ctx); err != nil {
 		return err
 	}
 	defer p.release()
-	return p.next.Revoke(ctx, email, t)
+	return p.next.Revoke(ctx, a, t)
 }

@@ -25,14 +25,17 @@ func (g gate) call(ctx context.Context, email string) error {
 	}
 }
 
-func (g gate) HasAccess(ctx context.Context, email string, _ access.Target) (bool, error) {
-	return false, g.call(ctx, email)
+func (g gate) FindUser(ctx context.Context, u access.User) (access.Account, error) {
+	return access.Account{ID: u.Email}, g.call(ctx, u.Email)
 }
-func (g gate) Grant(ctx context.Context, email string, _ access.Target) error {
-	return g.call(ctx, email)
+func (g gate) HasAccess(ctx context.Context, a access.Account, _ access.Target) (bool, error) {
+	return false, g.call(ctx, a.ID)
 }
-func (g gate) Revoke(ctx context.Context, email string, _ access.Target) error {
-	return g.call(ctx, email)
+func (g gate) Grant(ctx context.Context, a access.Account, _ access.Target) error {
+	return g.call(ctx, a.ID)
+}
+func (g gate) Revoke(ctx context.Context, a access.Account, _ access.Target) error {
+	return g.call(ctx, a.ID)
 }
 
 func TestProvisionerCallsAreBounded(t *testing.T) {
@@ -41,10 +44,10 @@ func TestProvisionerCallsAreBounded(t *testing.T) {
 	target := access.Target{Kind: access.TargetGroup, ID: "00g1"}
 	var wg sync.WaitGroup
 	for _, call := range []func() error{
-		func() error { return p.Grant(t.Context(), "a@x", target) },
-		func() error { return p.Revoke(t.Context(), "b@x", target) },
-		func() error { _, err := p.HasAccess(t.Context(), "c@x", target); return err },
-		func() error { return p.Grant(t.Context(), "d@x", target) },
+		func() error { return p.Grant(t.Context(), access.Account{ID: "a@x"}, target) },
+		func() error { return p.Revoke(t.Context(), access.Account{ID: "b@x"}, target) },
+		func() error { _, err := p.HasAccess(t.Context(), access.Account{ID: "c@x"}, target); return err },
+		func() error { return p.Grant(t.Context(), access.Account{ID: "d@x"}, target) },
 	} {
 		wg.Go(func() {
 			if err := call(); err != nil {
@@ -74,11 +77,11 @@ func TestProvisionerCallGivesUpWithItsContext(t *testing.T) {
 	p := limitProvisioner(g, 1)
 	target := access.Target{Kind: access.TargetGroup, ID: "00g1"}
 	done := make(chan struct{})
-	go func() { defer close(done); _ = p.Grant(t.Context(), "a@x", target) }()
+	go func() { defer close(done); _ = p.Grant(t.Context(), access.Account{ID: "a@x"}, target) }()
 	<-g.started
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := p.Revoke(ctx, "b@x", target); access.ErrorCode(err) != access.EUNAVAILABLE {
+	if err := p.Revoke(ctx, access.Account{ID: "b@x"}, target); access.ErrorCode(err) != access.EUNAVAILABLE {
 		t.Errorf("Revoke while the only call is taken, with its context ended = %v, want EUNAVAILABLE (retried later)", err)
 	}
 	g.release <- struct{}{}

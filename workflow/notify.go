@@ -11,20 +11,21 @@ import (
 // notify sends a notice to a person; a failure is logged, not returned: the
 // state change it reports has already been committed.
 func (s *Service) notify(ctx context.Context, to access.User, n access.Notice) access.MessageRef {
-	n.DryRun = n.DryRun || s.opts.DryRun
-	ref, err := s.msg.Notify(ctx, to, n)
+	ref, err := s.msg.Notify(ctx, to, s.dry(n))
 	if err != nil {
 		s.logger(ctx).Error().Err(err).Str("notice", string(n.Kind)).Msg("notify")
 	}
 	return ref
 }
 
-// announce posts to the audit channel; failures are logged.
-func (s *Service) announce(ctx context.Context, n access.Notice) {
-	n.DryRun = n.DryRun || s.opts.DryRun
-	if err := s.msg.Announce(ctx, n); err != nil {
+// announce posts to the audit channel and returns where the post landed;
+// failures are logged.
+func (s *Service) announce(ctx context.Context, n access.Notice) access.MessageRef {
+	ref, err := s.msg.Announce(ctx, s.dry(n))
+	if err != nil {
 		s.logger(ctx).Error().Err(err).Str("notice", string(n.Kind)).Msg("announce")
 	}
+	return ref
 }
 
 // refreshApprovals redraws every approver message of request id and the
@@ -39,10 +40,7 @@ func (s *Service) refreshApprovals(ctx context.Context, id string) {
 		s.logger(ctx).Error().Err(err).Msg("reload request to refresh messages")
 		return
 	}
-	res, err := s.resource(r)
-	if err != nil {
-		return
-	}
+	res := s.resourceFor(r)
 	var redraws []func()
 	for _, ref := range r.ApproverMessages {
 		redraws = append(redraws, func() {
@@ -52,9 +50,9 @@ func (s *Service) refreshApprovals(ctx context.Context, id string) {
 				if r.Kind == access.KindBreakGlass {
 					kind = access.NoticeBreakGlass
 				}
-				err = s.msg.UpdateNotice(ctx, ref, access.Notice{Kind: kind, Request: *r, Resource: *res, DryRun: s.opts.DryRun})
+				err = s.msg.UpdateNotice(ctx, ref, s.dry(access.Notice{Kind: kind, Request: *r, Resource: res}))
 			} else {
-				err = s.msg.UpdateApproval(ctx, ref, *r, *res)
+				err = s.msg.UpdateApproval(ctx, ref, *r, res)
 			}
 			if err != nil {
 				s.logger(ctx).Error().Err(err).Str("channel", ref.Channel).Msg("update approver message")
@@ -63,13 +61,40 @@ func (s *Service) refreshApprovals(ctx context.Context, id string) {
 	}
 	if r.RequesterMessage.TS != "" && r.State != access.StatePending {
 		redraws = append(redraws, func() {
-			n := access.Notice{Kind: access.NoticeSubmitted, Request: *r, Resource: *res, DryRun: s.opts.DryRun}
+			n := s.dry(access.Notice{Kind: access.NoticeSubmitted, Request: *r, Resource: res})
 			if err := s.msg.UpdateNotice(ctx, r.RequesterMessage, n); err != nil {
 				s.logger(ctx).Error().Err(err).Msg("update requester message")
 			}
 		})
 	}
 	together(redraws)
+}
+
+// recordNotice records where a notice with buttons about request id landed,
+// so that a click on it may redraw it.
+func (s *Service) recordNotice(ctx context.Context, id string, ref access.MessageRef) {
+	if ref.TS == "" {
+		return
+	}
+	if _, err := s.update(ctx, id, func(r *access.Request, _ time.Time) ([]access.Event, error) {
+		r.Messages = appendRef(r.Messages, ref)
+		return nil, nil
+	}); err != nil {
+		s.logger(ctx).Error().Err(err).Msg("record where a notice landed")
+	}
+}
+
+// appendRef appends ref to refs unless it is empty or there already.
+func appendRef(refs []access.MessageRef, ref access.MessageRef) []access.MessageRef {
+	if ref.TS == "" {
+		return refs
+	}
+	for _, r := range refs {
+		if r.Channel == ref.Channel && r.TS == ref.TS {
+			return refs
+		}
+	}
+	return append(refs, ref)
 }
 
 // together runs fns at once and waits for them: messages to different

@@ -82,7 +82,6 @@ func (s *Service) tryAutoApprove(ctx context.Context, r *access.Request, c *chec
 	if sh == nil {
 		return nil, nil
 	}
-	unlock := s.requests.lock(r.ID)
 	r, err := s.update(ctx, r.ID, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		if err := r.AutoApprove(*sh, now); err != nil {
 			return nil, err
@@ -90,7 +89,6 @@ func (s *Service) tryAutoApprove(ctx context.Context, r *access.Request, c *chec
 		details := shiftDetails(*sh, map[string]string{DetailRequestedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)})
 		return []access.Event{access.NewEvent(access.EventAutoApproved, r.Requester, r, now, details)}, nil
 	})
-	unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -148,9 +146,13 @@ func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason st
 	refused := func(err error) (*access.Request, error) {
 		ev := &access.Request{Requester: u, ResourceID: resourceID, Reason: reason}
 		if access.ErrorCode(err) == access.EFORBIDDEN && res != nil {
-			// An emergency attempt the rules turned down is worth a look;
-			// a typo (unknown resource, no reason) is not.
-			s.announce(ctx, access.Notice{Kind: access.NoticeBreakGlassRefused, Request: *ev, Resource: *res, Actor: u, Detail: access.ErrorMessage(err)})
+			// An emergency attempt the rules turned down is worth a look, once
+			// per person and resource in a while, with a count; a typo
+			// (unknown resource, no reason) is not.
+			if ok, held := s.refusals.pass(u.SlackID+"\x00"+res.ID, s.now(), refusalWindow); ok {
+				s.announce(ctx, access.Notice{Kind: access.NoticeBreakGlassRefused, Request: *ev, Resource: *res, Actor: u,
+					Detail: access.ErrorMessage(err), Repeats: held})
+			}
 		}
 		return nil, s.refuse(ctx, u, ev, "break_glass", err)
 	}
@@ -173,10 +175,29 @@ func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason st
 		return refused(access.Errorf(access.EFORBIDDEN, "Break-glass for %s is only for people on call in its PagerDuty schedules right now, and you are not. Use `/access request %s <duration> <reason>` instead.", res.Name, res.ID))
 	}
 
-	unlock := s.users.lock(u.SlackID)
+	r, err := s.fileBreakGlass(ctx, u, res, *sh, reason)
+	if err != nil {
+		return nil, err
+	}
+	ctx = s.withRequest(ctx, r)
+	s.logger(ctx).Warn().Msg("break-glass: on-call responder granted emergency access")
+	granted, err := s.provision(ctx, r.ID)
+	if granted != nil {
+		r = granted
+	}
+	// Told after provisioning so the message says until when; told even if it failed.
+	s.recordNotice(ctx, r.ID, s.announce(ctx, access.Notice{Kind: access.NoticeBreakGlass, Request: *r, Resource: *res, Actor: u}))
+	s.tellApprovers(ctx, r, res, access.NoticeBreakGlass)
+	return r, err
+}
+
+// fileBreakGlass stores an approved break-glass request, withdrawing a
+// request of the same person for the resource still waiting for approvers;
+// one submission per person at a time (see file).
+func (s *Service) fileBreakGlass(ctx context.Context, u access.User, res *access.Resource, sh access.Shift, reason string) (*access.Request, error) {
+	defer s.users.lock(u.SlackID)()
 	open, err := s.store.ListByRequester(ctx, u.SlackID, true)
 	if err != nil {
-		unlock()
 		return nil, err
 	}
 	for _, o := range open {
@@ -184,7 +205,6 @@ func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason st
 			continue
 		}
 		if o.State != access.StatePending {
-			unlock()
 			return nil, access.Errorf(access.ECONFLICT, "You already have access to %s (%s).", res.Name, o.ID)
 		}
 		// The emergency supersedes a request still waiting for approvers.
@@ -202,25 +222,13 @@ func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason st
 		ID: newID(), Kind: access.KindBreakGlass, Requester: u, ResourceID: res.ID, Duration: res.BreakGlassDuration(),
 		Reason: reason, Approvers: eligibleApprovers(res, u), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := r.AutoApprove(*sh, now); err != nil {
-		unlock()
+	if err := r.AutoApprove(sh, now); err != nil {
 		return nil, err
 	}
 	r.Due = r.NextDue(s.opts.Timing)
-	details := shiftDetails(*sh, map[string]string{"duration": access.FormatDuration(r.Duration), "reason": reason})
-	err = s.create(ctx, r, access.NewEvent(access.EventBreakGlass, u, r, now, details))
-	unlock()
-	if err != nil {
+	details := shiftDetails(sh, map[string]string{"duration": access.FormatDuration(r.Duration), "reason": reason})
+	if err := s.create(ctx, r, access.NewEvent(access.EventBreakGlass, u, r, now, details)); err != nil {
 		return nil, err
 	}
-	ctx = s.withRequest(ctx, r)
-	s.logger(ctx).Warn().Msg("break-glass: on-call responder granted emergency access")
-	granted, err := s.provision(ctx, r.ID)
-	if granted != nil {
-		r = granted
-	}
-	// Told after provisioning so the message says until when; told even if it failed.
-	s.announce(ctx, access.Notice{Kind: access.NoticeBreakGlass, Request: *r, Resource: *res, Actor: u, DryRun: s.opts.DryRun})
-	s.tellApprovers(ctx, r, res, access.NoticeBreakGlass)
-	return r, err
+	return r, nil
 }

@@ -9,9 +9,11 @@ import (
 	"github.com/accessbot/accessbot/access"
 )
 
-// An approval that Okta grants at once redraws each approver's message
-// once, showing the grant: not "granting…" first and the grant a moment later.
-func TestApprovalRedrawsEachMessageOnce(t *testing.T) {
+// An approval redraws each approver's message and the requester's
+// confirmation when it is recorded and again once Okta granted it, in that
+// order: nobody looks at Approve buttons of an approved request, and the
+// last redraw shows the grant.
+func TestApprovalRedrawsEachMessageWithTheDecisionThenTheGrant(t *testing.T) {
 	h := newHarness(t)
 	r := h.submit(alice, "aws-prod", "1h", "debug")
 	if _, err := h.svc.Approve(ctx, bob.SlackID, r.ID); err != nil {
@@ -19,12 +21,12 @@ func TestApprovalRedrawsEachMessageOnce(t *testing.T) {
 	}
 	for _, p := range []access.User{bob, carol} {
 		ups := h.msg.redrawsTo(p.SlackID, "approval")
-		if len(ups) != 1 || ups[0].Request.State != access.StateActive {
-			t.Errorf("%s's approval DM was redrawn %d times (%v), want once, showing the grant", p.Name, len(ups), states(ups))
+		if got := states(ups); len(got) != 2 || got[0] != access.StateApproved || got[1] != access.StateActive {
+			t.Errorf("%s's approval DM was redrawn as %v, want approved, then active", p.Name, got)
 		}
 	}
-	if ups := h.msg.redrawsTo(alice.SlackID, "submitted"); len(ups) != 1 || ups[0].Request.State != access.StateActive {
-		t.Errorf("the requester's confirmation was redrawn as %v, want once, active", states(ups))
+	if ups := h.msg.redrawsTo(alice.SlackID, "submitted"); len(ups) == 0 || ups[len(ups)-1].Request.State != access.StateActive {
+		t.Errorf("the requester's confirmation was redrawn as %v, want active last", states(ups))
 	}
 }
 

@@ -8,10 +8,11 @@ import (
 	"github.com/accessbot/accessbot/access"
 )
 
-// Revoke ends a grant now. The holder, any approver of the resource and the
-// admins may; anyone else gets EFORBIDDEN (audited). The removal is recorded
-// before Okta is called and the grant is only marked revoked once Okta
-// confirmed; if Okta fails, the sweep retries until it does.
+// Revoke ends a grant now, or an approved request still waiting for Okta.
+// The holder, any approver of the resource and the admins may
+// (access.Request.Revocable); anyone else gets EFORBIDDEN (audited). The
+// removal is recorded before Okta is called and the grant is only marked
+// revoked once Okta confirmed; if Okta fails, the sweep retries until it does.
 func (s *Service) Revoke(ctx context.Context, actorID, requestID string) (*access.Request, error) {
 	actor, err := s.actor(ctx, actorID)
 	if err != nil {
@@ -22,27 +23,19 @@ func (s *Service) Revoke(ctx context.Context, actorID, requestID string) (*acces
 		return nil, err
 	}
 	ctx = s.withRequest(ctx, r)
-	if r.Kind == access.KindExtension {
-		return nil, access.Errorf(access.EINVALID, "%s is an extension request; revoke the grant %s instead.", r.ID, r.ParentID)
-	}
-	res, err := s.resource(r)
-	if err != nil {
-		return nil, err
-	}
-	if !actor.Is(r.Requester) && !res.IsApprover(actor.Email) && !s.isAdmin(actor) {
-		return nil, s.refuse(ctx, actor, r, "revoke", access.Errorf(access.EFORBIDDEN,
-			"Only the holder, an approver of %s or an admin can revoke this access.", res.Name))
-	}
-	unlock := s.requests.lock(requestID)
+	res, _ := s.resource(r) // a resource removed from config: holder and admins may still revoke
 	_, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		if err := r.Revocable(actor, res, s.isAdmin(actor)); err != nil {
+			return nil, err
+		}
 		if err := r.BeginRemoval(access.StateRevoked, actor, "", now); err != nil {
 			return nil, err
 		}
-		return []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now, map[string]string{"outcome": string(access.StateRevoked)})}, nil
+		return []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now,
+			grantDetails(r, map[string]string{"outcome": string(access.StateRevoked)}))}, nil
 	})
-	unlock()
 	if err != nil {
-		if access.ErrorCode(err) == access.ECONFLICT {
+		if c := access.ErrorCode(err); c == access.ECONFLICT || c == access.EFORBIDDEN {
 			return nil, s.refuse(ctx, actor, r, "revoke", err)
 		}
 		return nil, err
@@ -53,7 +46,6 @@ func (s *Service) Revoke(ctx context.Context, actorID, requestID string) (*acces
 
 // expire starts the removal of a grant whose time is up.
 func (s *Service) expire(ctx context.Context, id string) (*access.Request, error) {
-	unlock := s.requests.lock(id)
 	_, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		if r.State != access.StateActive || r.Grant.Removal != nil || now.Before(r.Grant.ExpiresAt) {
 			return nil, errNothingToDo
@@ -61,9 +53,9 @@ func (s *Service) expire(ctx context.Context, id string) (*access.Request, error
 		if err := r.BeginRemoval(access.StateExpired, access.System, "", now); err != nil {
 			return nil, err
 		}
-		return []access.Event{access.NewEvent(access.EventRemovalStarted, access.System, r, now, map[string]string{"outcome": string(access.StateExpired)})}, nil
+		return []access.Event{access.NewEvent(access.EventRemovalStarted, access.System, r, now,
+			grantDetails(r, map[string]string{"outcome": string(access.StateExpired)}))}, nil
 	})
-	unlock()
 	if err == errNothingToDo {
 		return nil, nil
 	}
@@ -76,73 +68,92 @@ func (s *Service) expire(ctx context.Context, id string) (*access.Request, error
 // errNothingToDo aborts a transaction whose work someone else already did.
 var errNothingToDo = access.Errorf(access.ECONFLICT, "nothing to do")
 
-// remove takes the access of a grant with a pending removal away in Okta and,
-// once Okta confirmed it (the provisioner counts a 404 on the membership as
-// done), ends the grant. Standing access is
-// never touched. A failure is recorded and retried by the sweep.
+// removalEvents maps a removal's outcome to its audit event and notice.
+var removalEvents = map[access.State]struct {
+	event  access.EventType
+	notice access.NoticeKind
+}{
+	access.StateExpired:   {access.EventExpired, access.NoticeExpired},
+	access.StateRevoked:   {access.EventRevoked, access.NoticeRevoked},
+	access.StateCancelled: {access.EventCancelled, access.NoticeCancelled},
+	access.StateFailed:    {access.EventFailed, access.NoticeFailed},
+}
+
+// remove takes away, in Okta, exactly what the grant recorded it changed —
+// the recorded account and target, whatever the config or the directory
+// say now — and, once Okta confirmed it (a 404 counts as done), ends the
+// request. A grant that changed nothing (standing access, a dry run, an
+// attempt that never reached Okta) ends without a call; a real grant ends
+// with a real removal even while the bot runs in dry run. A failure is
+// recorded and retried by the sweep.
 func (s *Service) remove(ctx context.Context, id string) (*access.Request, error) {
-	unlock := s.requests.lock(id)
-	defer unlock()
+	ok, release := s.busy.claim(id)
+	defer release()
+	if !ok {
+		return s.store.Get(ctx, id) // another flow of this process has its Okta call in flight
+	}
+	return s.removeClaimed(ctx, id)
+}
+
+// removeClaimed is remove for a flow that has claimed the request.
+func (s *Service) removeClaimed(ctx context.Context, id string) (*access.Request, error) {
 	r, err := s.store.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if r.State != access.StateActive || r.Grant.Removal == nil {
+	if r.Grant.Removal == nil || r.State.Final() {
 		return r, nil
 	}
 	if next := r.Grant.Removal.Retry.NextAt; !next.IsZero() && s.now().Before(next) {
-		return r, nil // a failed attempt set when to try again; see provision
+		return r, nil // a failed attempt set when to try again
 	}
 	ctx = s.withRequest(ctx, r)
-	res, err := s.resource(r)
-	if err != nil {
-		// The resource left config: its target is unknown, so nothing can be
-		// removed. Keep retrying loudly; an admin must restore the resource.
-		return s.removalFailed(ctx, r, nil, err)
+	if r.Unrecorded() {
+		if r, err = s.recordLegacy(ctx, r); err != nil {
+			return s.removalFailed(ctx, r, err)
+		}
 	}
-	if !r.Grant.Standing && !s.opts.DryRun {
-		// Any error, ENOTFOUND included, keeps the removal pending: an Okta
-		// user no longer found by email (a renamed login) may still hold the
-		// access, so it is retried and, past RemovalAlertAfter, alerted on.
-		if err := s.prov.Revoke(ctx, r.Requester.Email, res.Target); err != nil {
-			return s.removalFailed(ctx, r, res, err)
+	if r.Grant.Changes() {
+		if s.opts.DryRun {
+			s.logger(ctx).Warn().Str("target", r.Grant.Target.String()).
+				Msg("removing a real grant although the bot runs in dry run: it was granted for real, so it is removed for real")
+		}
+		if err := s.prov.Revoke(ctx, r.Grant.Account, r.Grant.Target); err != nil {
+			return s.removalFailed(ctx, r, err)
 		}
 	}
 	r, err = s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		if err := r.CompleteRemoval(now); err != nil {
 			return nil, err
 		}
-		typ := access.EventExpired
-		if r.State == access.StateRevoked {
-			typ = access.EventRevoked
-		}
-		details := map[string]string{"target": res.Target.String()}
+		details := grantDetails(r, map[string]string{})
 		if r.Grant.Standing {
 			details["standing"] = "true: access held before accessbot was left in place"
 		}
-		return []access.Event{access.NewEvent(typ, r.Grant.Removal.By, r, now, details)}, nil
+		if r.Grant.Removal.Reason != "" {
+			details["reason"] = r.Grant.Removal.Reason
+		}
+		return []access.Event{access.NewEvent(removalEvents[r.State].event, r.Grant.Removal.By, r, now, details)}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.logger(ctx).Info().Str("outcome", string(r.State)).Msg("access removed")
-	kind := access.NoticeExpired
-	if r.State == access.StateRevoked {
-		kind = access.NoticeRevoked
+	n := access.Notice{Kind: removalEvents[r.State].notice, Request: *r, Resource: s.resourceFor(r), Actor: r.Grant.Removal.By, Detail: r.Grant.Removal.Reason}
+	if r.State != access.StateCancelled || !r.Grant.Removal.By.Is(r.Requester) {
+		s.notify(ctx, r.Requester, n) // a requester who cancelled knows
 	}
-	n := access.Notice{Kind: kind, Request: *r, Resource: *res, Actor: r.Grant.Removal.By}
-	s.notify(ctx, r.Requester, n)
-	if r.State == access.StateRevoked {
+	if r.State == access.StateRevoked || r.State == access.StateFailed {
 		s.announce(ctx, n)
 	}
 	s.clearPendingExtension(ctx, r)
-	s.refreshApprovalsLocked(ctx, r, res)
+	s.refreshApprovals(ctx, r.ID)
 	return r, nil
 }
 
 // removalFailed records a failed removal for retry, and after
 // RemovalAlertAfter failures tells the audit channel, once.
-func (s *Service) removalFailed(ctx context.Context, r *access.Request, res *access.Resource, cause error) (*access.Request, error) {
+func (s *Service) removalFailed(ctx context.Context, r *access.Request, cause error) (*access.Request, error) {
 	attempt := r.Grant.Removal.Retry.Attempts + 1
 	next := s.now().Add(s.backoff(attempt))
 	alert := attempt >= s.opts.RemovalAlertAfter && !r.Grant.Removal.Alerted
@@ -154,25 +165,19 @@ func (s *Service) removalFailed(ctx context.Context, r *access.Request, res *acc
 			r.Grant.Removal.Alerted = true
 		}
 		details := map[string]string{"error": cause.Error(), "attempt": strconv.Itoa(attempt), "next_attempt": next.UTC().Format(time.RFC3339)}
-		return []access.Event{access.NewEvent(access.EventRemovalFailed, access.System, r, now, details)}, nil
+		return []access.Event{access.NewEvent(access.EventRemovalFailed, access.System, r, now, grantDetails(r, details))}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if alert {
-		// Loud, once: the access is still held, and a person may have to act.
-		s.logger(ctx).Error().Err(cause).Int("attempt", attempt).Time("next_attempt", next).
-			Msg("removal keeps failing: the access is still held in Okta; accessbot keeps retrying and told the audit channel")
-	} else {
+	if !alert {
 		s.logger(ctx).Warn().Err(cause).Int("attempt", attempt).Time("next_attempt", next).Msg("removal failed; will retry")
+		return updated, nil
 	}
-	if alert {
-		var resource access.Resource
-		if res != nil {
-			resource = *res
-		}
-		s.announce(ctx, access.Notice{Kind: access.NoticeRemovalFailing, Request: *updated, Resource: resource,
-			Detail: failureDetail(cause) + " Removal failed " + strconv.Itoa(attempt) + " times; accessbot keeps retrying."})
-	}
+	// Loud, once: the access is still held, and a person may have to act.
+	s.logger(ctx).Error().Err(cause).Int("attempt", attempt).Time("next_attempt", next).
+		Msg("removal keeps failing: the access is still held in Okta; accessbot keeps retrying and told the audit channel")
+	s.announce(ctx, access.Notice{Kind: access.NoticeRemovalFailing, Request: *updated, Resource: s.resourceFor(updated),
+		Detail: failureDetail(cause) + " Removal failed " + strconv.Itoa(attempt) + " times; accessbot keeps retrying."})
 	return updated, nil
 }

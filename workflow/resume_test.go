@@ -31,6 +31,11 @@ func TestSweepRoutesRequestFiledBeforeACrash(t *testing.T) {
 	h := newHarness(t)
 	r := fileUnrouted(t, h, alice, "aws-prod")
 	h.sweep()
+	if got := h.msg.find("", "approval"); len(got) != 0 {
+		t.Fatalf("approval DMs from a sweep within the route grace = %d, want 0: the flow that filed it may still be routing it", len(got))
+	}
+	h.clock.Advance(access.RouteGrace)
+	h.sweep()
 	if got := h.msg.find("", "approval"); len(got) != 2 {
 		t.Fatalf("approval DMs after the sweep = %d, want 2", len(got))
 	}
@@ -56,6 +61,7 @@ func TestSweepAutoApprovesOnCallRequestFiledBeforeACrash(t *testing.T) {
 	h := newHarness(t)
 	h.pd.shifts[alice.Email] = []access.Shift{{ScheduleID: "PSCHED1", Level: 1}}
 	r := fileUnrouted(t, h, alice, "aws-prod")
+	h.clock.Advance(access.RouteGrace)
 	h.sweep()
 	wantState(t, h.get(r.ID), access.StateActive)
 	if len(h.msg.find("", "approval")) != 0 {
@@ -181,14 +187,14 @@ func (b *blockingProvisioner) block() bool {
 	return first
 }
 
-func (b *blockingProvisioner) Grant(ctx context.Context, email string, t access.Target) error {
+func (b *blockingProvisioner) Grant(ctx context.Context, email access.Account, t access.Target) error {
 	if !b.revoke && b.block() {
 		return b.err
 	}
 	return b.provisioner.Grant(ctx, email, t)
 }
 
-func (b *blockingProvisioner) Revoke(ctx context.Context, email string, t access.Target) error {
+func (b *blockingProvisioner) Revoke(ctx context.Context, email access.Account, t access.Target) error {
 	if b.revoke && b.block() {
 		return b.err
 	}

@@ -2,22 +2,17 @@ package workflow
 
 import (
 	"context"
-	"sync"
 
 	"github.com/accessbot/accessbot/access"
 )
 
 // resumeRoute sends a pending request to its approvers when the bot that
 // filed it stopped before it could (a crash between the store commit and
-// the DMs). It does what Submit would have done next: an on-call requester
+// the DMs): the sweep finds it access.RouteGrace after it was filed. It does what Submit would have done next: an on-call requester
 // of a resource that trusts their schedule is approved; otherwise the
 // approvers are asked. An approver who got the DM just before the crash
 // gets it again; that is better than nobody being asked.
 func (s *Service) resumeRoute(ctx context.Context, id string) error {
-	if !s.routing.add(id) {
-		return nil // Submit (or another sweep) is routing it right now
-	}
-	defer s.routing.remove(id)
 	r, err := s.store.Get(ctx, id)
 	if err != nil {
 		return err
@@ -42,30 +37,4 @@ func (s *Service) resumeRoute(ctx context.Context, id string) error {
 	}
 	_, err = s.route(ctx, r, res)
 	return err
-}
-
-// idSet is a set of request ids, safe for concurrent use.
-type idSet struct {
-	mu  sync.Mutex
-	ids map[string]bool
-}
-
-// add puts id in the set and reports whether it was absent.
-func (s *idSet) add(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ids == nil {
-		s.ids = map[string]bool{}
-	}
-	if s.ids[id] {
-		return false
-	}
-	s.ids[id] = true
-	return true
-}
-
-func (s *idSet) remove(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.ids, id)
 }

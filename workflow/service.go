@@ -51,12 +51,20 @@ type Service struct {
 	oncall access.OnCallSource // nil: on-call features off
 	log    zerolog.Logger
 
-	requests keyedMutex // one flow at a time per request id
-	users    keyedMutex // one submission at a time per requester
-	redraws  keyedMutex // one redraw of a request's messages at a time
-	routing  idSet      // pending requests this process is sending to approvers
-	kick     chan struct{}
-	wg       sync.WaitGroup // work started in the background
+	// Locks, each taken alone (never two at once) and released by defer:
+	// users serialises one person's submissions, so two clicks cannot file
+	// two open requests for the same resource; redraws serialises the
+	// redraws of one request's messages, so the last one Slack receives
+	// shows the latest state. Transitions take no lock: each is one store
+	// update that checks the current state (access.Store.Update).
+	users   keyedMutex
+	redraws keyedMutex
+	busy    busySet
+	kick    chan struct{}
+	wg      sync.WaitGroup // work started in the background
+	// refusals spaces out the audit channel's notices of refused
+	// break-glass attempts (throttle.go).
+	refusals throttle
 }
 
 // New returns a Service. oncall may be nil when PagerDuty is not configured.
@@ -132,14 +140,13 @@ func (s *Service) update(ctx context.Context, id string, fn func(r *access.Reque
 		s.markDryRun(events)
 		return events, nil
 	})
-	if err == nil {
-		s.msg.RequestChanged(ctx, *r)
-	}
 	return r, err
 }
 
 // markDryRun adds dry_run=true to every event in dry run, so the audit
-// trail says which grants and removals were never made.
+// trail says which grants and removals were never made; an event about a
+// recorded grant keeps the grant's own dry_run (a real grant removed while
+// the bot runs in dry run is a real removal).
 func (s *Service) markDryRun(events []access.Event) {
 	if !s.opts.DryRun {
 		return
@@ -148,18 +155,16 @@ func (s *Service) markDryRun(events []access.Event) {
 		if events[i].Details == nil {
 			events[i].Details = map[string]string{}
 		}
-		events[i].Details["dry_run"] = "true"
+		if _, recorded := events[i].Details["dry_run"]; !recorded {
+			events[i].Details["dry_run"] = "true"
+		}
 	}
 }
 
 // create stores a new request with its first events.
 func (s *Service) create(ctx context.Context, r *access.Request, events ...access.Event) error {
 	s.markDryRun(events)
-	if err := s.store.Create(ctx, r, events...); err != nil {
-		return err
-	}
-	s.msg.RequestChanged(ctx, *r)
-	return nil
+	return s.store.Create(ctx, r, events...)
 }
 
 // refuse audits an attempt the rules turned down and returns err.
@@ -185,6 +190,16 @@ func (s *Service) resource(r *access.Request) (*access.Resource, error) {
 		return nil, access.Errorf(access.ENOTFOUND, "Resource %q is no longer configured.", r.ResourceID)
 	}
 	return res, nil
+}
+
+// resourceFor returns r's resource for a message: as configured, or, once
+// it left the config, what the request recorded of it, so the end of a
+// grant can still be told.
+func (s *Service) resourceFor(r *access.Request) access.Resource {
+	if res, err := s.opts.Catalog.Get(r.ResourceID); err == nil {
+		return *res
+	}
+	return access.Resource{ID: r.ResourceID, Name: r.ResourceID, Target: r.Grant.Target}
 }
 
 // backoff returns the wait before attempt n+1: exponential from 2s, capped,
@@ -228,6 +243,7 @@ type keyLock struct {
 	refs int
 }
 
+// lock locks key and returns the unlock, for `defer k.lock(key)()`.
 func (k *keyedMutex) lock(key string) (unlock func()) {
 	k.mu.Lock()
 	if k.locks == nil {

@@ -172,11 +172,30 @@ func (s *Service) checkNoOpenRequest(ctx context.Context, u access.User, res *ac
 // otherwise the approvers get a DM each. Errors are those of Validate, or of
 // the store.
 func (s *Service) Submit(ctx context.Context, actorID string, in RequestInput) (*access.Request, error) {
-	unlock := s.users.lock(actorID)
+	r, c, err := s.file(ctx, actorID, in)
+	if err != nil {
+		return nil, err
+	}
+	ctx = s.withRequest(ctx, r)
+	s.logger(ctx).Info().Str("duration", durationDetail(r)).Msg("request filed")
+
+	if auto, err := s.tryAutoApprove(ctx, r, c); err != nil || auto != nil {
+		if auto != nil {
+			return auto, nil
+		}
+		return nil, err
+	}
+	return s.route(ctx, r, c.resource)
+}
+
+// file checks in and stores the new request, one submission per person at
+// a time, so that two quick submissions cannot both pass the check for an
+// open request.
+func (s *Service) file(ctx context.Context, actorID string, in RequestInput) (*access.Request, *checked, error) {
+	defer s.users.lock(actorID)()
 	c, err := s.check(ctx, actorID, in)
 	if err != nil {
-		unlock()
-		return nil, err
+		return nil, nil, err
 	}
 	now := s.now()
 	r := &access.Request{
@@ -189,25 +208,12 @@ func (s *Service) Submit(ctx context.Context, actorID string, in RequestInput) (
 	}
 	r.Due = r.NextDue(s.opts.Timing)
 	details := map[string]string{"duration": durationDetail(r), "reason": r.Reason, "approvers": strings.Join(r.Approvers, ",")}
-	// Until route has run, the sweep must leave the request to us; if this
-	// process dies first, the next one's sweep routes it (resumeRoute).
-	s.routing.add(r.ID)
-	defer s.routing.remove(r.ID)
-	err = s.create(ctx, r, access.NewEvent(access.EventRequested, c.requester, r, now, details))
-	unlock()
-	if err != nil {
-		return nil, fmt.Errorf("file request: %w", err)
+	// If this process dies before route has run, a sweep routes it
+	// access.RouteGrace later (resumeRoute).
+	if err := s.create(ctx, r, access.NewEvent(access.EventRequested, c.requester, r, now, details)); err != nil {
+		return nil, nil, fmt.Errorf("file request: %w", err)
 	}
-	ctx = s.withRequest(ctx, r)
-	s.logger(ctx).Info().Str("duration", durationDetail(r)).Msg("request filed")
-
-	if auto, err := s.tryAutoApprove(ctx, r, c); err != nil || auto != nil {
-		if auto != nil {
-			return auto, nil
-		}
-		return nil, err
-	}
-	return s.route(ctx, r, c.resource)
+	return r, c, nil
 }
 
 func durationDetail(r *access.Request) string {

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -145,6 +146,13 @@ func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time)
 			return s.resumeRoute(ctx, r.ID)
 		}
 		return s.timeOut(ctx, r.ID)
+	case access.StateApproved, access.StateActive:
+		if r.Grant.Removal != nil {
+			_, err := s.remove(ctx, r.ID)
+			return err
+		}
+	}
+	switch r.State {
 	case access.StateApproved:
 		if r.Kind == access.KindExtension {
 			_, err := s.applyExtension(ctx, r.ID)
@@ -153,10 +161,6 @@ func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time)
 		_, err := s.provision(ctx, r.ID)
 		return err
 	case access.StateActive:
-		if r.Grant.Removal != nil {
-			_, err := s.remove(ctx, r.ID)
-			return err
-		}
 		if !now.Before(r.Grant.ExpiresAt) {
 			_, err := s.expire(ctx, r.ID)
 			return err
@@ -168,7 +172,6 @@ func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time)
 
 // timeOut ends a pending request nobody answered within the pending TTL.
 func (s *Service) timeOut(ctx context.Context, id string) error {
-	unlock := s.requests.lock(id)
 	r, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		if err := r.TimeOut(s.opts.Timing.PendingTTL, now); err != nil {
 			return nil, errNothingToDo
@@ -176,7 +179,6 @@ func (s *Service) timeOut(ctx context.Context, id string) error {
 		return []access.Event{access.NewEvent(access.EventTimedOut, access.System, r, now,
 			map[string]string{"pending_ttl": access.FormatDuration(s.opts.Timing.PendingTTL)})}, nil
 	})
-	unlock()
 	if errors.Is(err, errNothingToDo) {
 		return nil
 	}
@@ -184,9 +186,7 @@ func (s *Service) timeOut(ctx context.Context, id string) error {
 		return err
 	}
 	s.logger(ctx).Info().Msg("request timed out")
-	if res, err := s.resource(r); err == nil {
-		s.notify(ctx, r.Requester, access.Notice{Kind: access.NoticeTimedOut, Request: *r, Resource: *res})
-	}
+	s.notify(ctx, r.Requester, access.Notice{Kind: access.NoticeTimedOut, Request: *r, Resource: s.resourceFor(r)})
 	if r.Kind == access.KindExtension {
 		s.clearPendingExtension(ctx, r)
 	}
@@ -195,63 +195,52 @@ func (s *Service) timeOut(ctx context.Context, id string) error {
 }
 
 // remind sends the holder the reminders that are due, once each: several due
-// at once (the bot was down) make one message. The reminder is sent before it
-// is recorded, so a crash between the two repeats it rather than skips it.
+// at once (the bot was down) make one message. The reminder is recorded
+// before it is sent, so that its Extend button cannot be clicked before the
+// trail says it was sent; if Slack refuses it, the record is taken back and
+// the next sweep tries again. Only the sweep reminds.
 func (s *Service) remind(ctx context.Context, id string) error {
-	unlock := s.requests.lock(id)
-	defer unlock()
-	r, err := s.store.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	leads := r.DueReminders(s.opts.Timing.Reminders, now)
-	if len(leads) == 0 {
-		return nil
-	}
-	res, err := s.resource(r)
-	if err != nil {
-		return err
-	}
-	n := access.Notice{Kind: access.NoticeReminder, Request: *r, Resource: *res, Extend: s.extensionChoices(r, res, now)}
-	if _, err := s.msg.Notify(ctx, r.Requester, s.dry(n)); err != nil {
-		return err // not recorded: the next sweep tries again
-	}
-	_, err = s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+	var leads []time.Duration
+	r, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		if leads = r.DueReminders(s.opts.Timing.Reminders, now); len(leads) == 0 {
+			return nil, errNothingToDo
+		}
 		r.Grant.RemindersSent = append(r.Grant.RemindersSent, leads...)
 		details := expiresDetail(r)
 		details["lead"] = access.FormatDuration(leads[len(leads)-1])
-		details["extensions_left"] = strconv.Itoa(max(res.Extension.MaxExtensions-r.Grant.Extensions, 0))
+		if res, err := s.resource(r); err == nil {
+			details["extensions_left"] = strconv.Itoa(max(res.Extension.MaxExtensions-r.Grant.Extensions, 0))
+		}
 		return []access.Event{access.NewEvent(access.EventReminded, access.System, r, now, details)}, nil
 	})
-	return err
+	if errors.Is(err, errNothingToDo) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var choices []time.Duration
+	if res, err := s.resource(r); err == nil {
+		choices = r.ExtensionChoices(res, s.now()) // none once the resource left the config
+	}
+	n := access.Notice{Kind: access.NoticeReminder, Request: *r, Resource: s.resourceFor(r), Extend: choices}
+	if _, err := s.msg.Notify(ctx, r.Requester, s.dry(n)); err != nil {
+		_, uerr := s.update(ctx, id, func(r *access.Request, _ time.Time) ([]access.Event, error) {
+			r.Grant.RemindersSent = slices.DeleteFunc(r.Grant.RemindersSent, func(d time.Duration) bool { return slices.Contains(leads, d) })
+			return nil, nil
+		})
+		return errors.Join(err, uerr) // the next sweep tries again
+	}
+	return nil
 }
 
+// dry marks n as a dry run when it is about a grant recorded as one, or,
+// for anything not yet granted, when the bot runs in dry run.
 func (s *Service) dry(n access.Notice) access.Notice {
-	n.DryRun = n.DryRun || s.opts.DryRun
+	if n.Request.Grant.Prepared() {
+		n.DryRun = n.Request.Grant.DryRun
+	} else {
+		n.DryRun = n.DryRun || s.opts.DryRun
+	}
 	return n
-}
-
-// extensionChoices returns the durations the grant may be extended by now.
-func (s *Service) extensionChoices(r *access.Request, res *access.Resource, now time.Time) []time.Duration {
-	var out []time.Duration
-	for _, d := range res.Durations {
-		if r.CheckExtension(d, res, now) == nil {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
-// ExtensionChoices returns the durations the holder may extend request id by now.
-func (s *Service) ExtensionChoices(ctx context.Context, id string) ([]time.Duration, error) {
-	r, err := s.store.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.resource(r)
-	if err != nil {
-		return nil, err
-	}
-	return s.extensionChoices(r, res, s.now()), nil
 }

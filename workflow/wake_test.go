@@ -13,12 +13,15 @@ import (
 // revokeSignal is a provisioner that reports each removal.
 type revokeSignal struct{ revoked chan string }
 
-func (p revokeSignal) HasAccess(context.Context, string, access.Target) (bool, error) {
+func (p revokeSignal) FindUser(_ context.Context, u access.User) (access.Account, error) {
+	return access.Account{ID: u.Email}, nil
+}
+func (p revokeSignal) HasAccess(context.Context, access.Account, access.Target) (bool, error) {
 	return false, nil
 }
-func (p revokeSignal) Grant(context.Context, string, access.Target) error { return nil }
-func (p revokeSignal) Revoke(_ context.Context, email string, _ access.Target) error {
-	p.revoked <- email
+func (p revokeSignal) Grant(context.Context, access.Account, access.Target) error { return nil }
+func (p revokeSignal) Revoke(_ context.Context, a access.Account, _ access.Target) error {
+	p.revoked <- a.ID
 	return nil
 }
 
@@ -41,8 +44,9 @@ func (quiet) Notify(context.Context, access.User, access.Notice) (access.Message
 	return access.MessageRef{}, nil
 }
 func (quiet) UpdateNotice(context.Context, access.MessageRef, access.Notice) error { return nil }
-func (quiet) Announce(context.Context, access.Notice) error                        { return nil }
-func (quiet) RequestChanged(context.Context, access.Request)                       {}
+func (quiet) Announce(context.Context, access.Notice) (access.MessageRef, error) {
+	return access.MessageRef{}, nil
+}
 
 func TestRunRemovesAccessWhenItEndsNotAtTheNextTick(t *testing.T) {
 	st, err := store.Open(filepath.Join(t.TempDir(), "accessbot.db"), store.Options{NoSync: true})
@@ -54,7 +58,8 @@ func TestRunRemovesAccessWhenItEndsNotAtTheNextTick(t *testing.T) {
 	g := &access.Request{
 		ID: "g1", Kind: access.KindAccess, ResourceID: "aws", Duration: time.Hour, State: access.StateActive,
 		Requester: access.User{SlackID: "U1", Email: "alice@example.com"}, CreatedAt: now, UpdatedAt: now,
-		Grant: access.Grant{Checked: true, GrantedAt: now, ExpiresAt: now.Add(100 * time.Millisecond)},
+		Grant: access.Grant{Checked: true, GrantedAt: now, ExpiresAt: now.Add(100 * time.Millisecond),
+			Account: access.Account{ID: "00u1"}, Target: access.Target{Kind: access.TargetGroup, ID: "00g1"}},
 	}
 	g.Due = g.Grant.ExpiresAt
 	if err := st.Create(t.Context(), g); err != nil {

@@ -14,7 +14,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 )
 
@@ -26,17 +25,7 @@ const (
 	exitInvalid = 3 // the config has problems
 )
 
-// gcPercent is the garbage collector's target (GOGC) unless the environment
-// sets one. The bot's live heap is a few MiB even with a million requests
-// stored, so at Go's default of 100 it collects after every few MiB of
-// allocation: under load that was a tenth of its CPU, and its mark phases
-// delayed acks. At 400 the heap stays within a few tens of MiB.
-const gcPercent = 400
-
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(Command(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv))

@@ -10,12 +10,14 @@ import (
 	"github.com/accessbot/accessbot/store"
 )
 
-// observedStore is the store with a hook called after every commit that
-// appended audit events, so the audit mirror and the metrics follow at once
-// instead of at their next poll.
+// observedStore is the store with hooks called after every commit: the
+// audit mirror and the metrics follow the trail at once instead of at their
+// next poll, and views that show a request (the bot's App Home) hear of each
+// request committed in a new state. The workflow knows nothing of them.
 type observedStore struct {
 	*store.Store
 	committed func()
+	changed   func(r access.Request)
 }
 
 var _ access.Store = observedStore{}
@@ -24,6 +26,7 @@ func (s observedStore) Create(ctx context.Context, r *access.Request, events ...
 	err := s.Store.Create(ctx, r, events...)
 	if err == nil {
 		s.committed()
+		s.changed(*r)
 	}
 	return err
 }
@@ -32,8 +35,20 @@ func (s observedStore) Update(ctx context.Context, id string, fn func(r *access.
 	r, err := s.Store.Update(ctx, id, fn)
 	if err == nil {
 		s.committed()
+		s.changed(*r)
 	}
 	return r, err
+}
+
+func (s observedStore) Transact(ctx context.Context, ids []string, fn func(rs []*access.Request) ([]*access.Request, []access.Event, error)) ([]*access.Request, error) {
+	rs, err := s.Store.Transact(ctx, ids, fn)
+	if err == nil {
+		s.committed()
+		for _, r := range rs {
+			s.changed(*r)
+		}
+	}
+	return rs, err
 }
 
 func (s observedStore) Append(ctx context.Context, events ...access.Event) error {

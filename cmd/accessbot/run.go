@@ -120,7 +120,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.metrics = metrics.New()
 	mirror := audit.NewMirror(cfg.Audit.Path, st, log.With().Str("component", "audit").Logger())
 	follower := newEventFollower(st, m.metrics.ObserveEvent, log)
-	observed := observedStore{Store: st, committed: func() { mirror.Notify(); follower.Notify() }}
+	observed := observedStore{Store: st, committed: func() { mirror.Notify(); follower.Notify() }, changed: func(access.Request) {}}
 
 	prov, err := provisioner.New(ctx, provisioner.Options{
 		OrgURL: cfg.Okta.OrgURL, Token: cfg.Okta.APIToken, AllowHTTP: cfg.Okta.AllowHTTP,
@@ -140,6 +140,7 @@ func (m *Main) Run(ctx context.Context) error {
 		AuditChannel: cfg.Slack.AuditChannel, Now: m.Now, Transport: m.metrics.Transport(metrics.ServiceSlack, apiTransport()),
 	}, log.With().Str("component", "slack").Logger())
 	m.bot = b
+	observed.changed = b.RequestChanged
 	m.workflow = workflow.New(workflow.Options{
 		Catalog: access.NewCatalog(cfg.Resources()), Timing: cfg.Timing(), Admins: cfg.Admins,
 		DryRun: cfg.Okta.DryRun, RemovalAlertAfter: cfg.Timings.RemovalAlertAfter, Now: m.Now, Logger: log,
@@ -162,6 +163,11 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.httpAddr = httpLn.Addr().String()
 	}
+	rescheduled, recorded, err := m.workflow.Recover(ctx)
+	if err != nil {
+		return fmt.Errorf("recover stored requests: %w", err)
+	}
+	log.Info().Int("rescheduled", rescheduled).Int("grants_recorded", recorded).Msg("stored requests brought in line with this run")
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.Run(gctx) })
 	g.Go(func() error { return m.workflow.Run(gctx, cfg.Timings.CheckInterval) })
