@@ -30,6 +30,11 @@ const (
 	EventGrantRecorded EventType = "grant_recorded"
 )
 
+// DetailRequestedAt is the audit detail, on the event that decides a
+// request, of when it was filed (RFC 3339 with nanoseconds); the time to a
+// decision is measured from it.
+const DetailRequestedAt = "requested_at"
+
 // Event is one entry of the append-only audit trail.
 type Event struct {
 	Seq        uint64            `json:"seq"` // assigned by the store, gapless from 1

@@ -15,11 +15,6 @@ import (
 	"github.com/accessbot/accessbot/access"
 )
 
-// DetailRequestedAt is the audit event detail that holds the request's
-// creation time (RFC 3339 with nanoseconds); on a deciding event it lets
-// ObserveEvent measure accessbot_decision_seconds.
-const DetailRequestedAt = "requested_at"
-
 // Metrics holds accessbot's metrics in a registry of their own, with the Go
 // runtime and process collectors. All methods are safe for concurrent use.
 type Metrics struct {
@@ -110,7 +105,7 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // ObserveEvent counts one committed audit event: every event in
 // accessbot_audit_events_total, request and grant outcomes in
 // accessbot_requests_total and accessbot_grants_total, and, for an approval,
-// denial or auto-approval whose details carry DetailRequestedAt, the wait in
+// denial or auto-approval whose details carry access.DetailRequestedAt, the wait in
 // accessbot_decision_seconds. Feed it each event once, after its commit.
 func (m *Metrics) ObserveEvent(e access.Event) {
 	m.auditEvents.WithLabelValues(string(e.Type)).Inc()
@@ -123,7 +118,7 @@ func (m *Metrics) ObserveEvent(e access.Event) {
 	if !decisions[e.Type] {
 		return
 	}
-	s, ok := e.Details[DetailRequestedAt]
+	s, ok := e.Details[access.DetailRequestedAt]
 	if !ok {
 		return
 	}

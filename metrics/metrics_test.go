@@ -128,7 +128,7 @@ func event(typ access.EventType, resource string, at time.Time, details map[stri
 
 func TestObserveEvent(t *testing.T) {
 	m := New()
-	requestedAt := map[string]string{DetailRequestedAt: t0.Format(time.RFC3339Nano)}
+	requestedAt := map[string]string{access.DetailRequestedAt: t0.Format(time.RFC3339Nano)}
 	for _, e := range []access.Event{
 		event(access.EventRequested, "aws-prod", t0, nil),
 		event(access.EventApproved, "aws-prod", t0.Add(90*time.Second), requestedAt),
@@ -140,7 +140,7 @@ func TestObserveEvent(t *testing.T) {
 		event(access.EventDenied, "github-admin", t0.Add(10*time.Minute), requestedAt),
 		event(access.EventCancelled, "github-admin", t0, requestedAt), // not a decision
 		event(access.EventAutoApproved, "github-admin", t0, nil),      // no requested_at
-		event(access.EventAutoApproved, "github-admin", t0, map[string]string{DetailRequestedAt: "yesterday"}),
+		event(access.EventAutoApproved, "github-admin", t0, map[string]string{access.DetailRequestedAt: "yesterday"}),
 		event(access.EventApproved, "github-admin", t0.Add(-time.Second), requestedAt), // clock skew
 		event(access.EventBreakGlass, "db-root", t0, nil),
 		event(access.EventStandingAccess, "db-root", t0, nil),

@@ -73,7 +73,7 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 				return nil, err
 			}
 			decided = true
-			details := map[string]string{"reason": reason, DetailRequestedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)}
+			details := map[string]string{"reason": reason, access.DetailRequestedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)}
 			return []access.Event{access.NewEvent(access.EventDenied, actor, r, now, details)}, nil
 		}
 		ok, err := r.Approve(actor, res, now)
@@ -83,7 +83,7 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 		decided = ok
 		details := map[string]string{"approvals": strconv.Itoa(r.EligibleApprovals(res)), "required": strconv.Itoa(res.RequiredApprovals())}
 		if decided {
-			details[DetailRequestedAt] = r.CreatedAt.UTC().Format(time.RFC3339Nano)
+			details[access.DetailRequestedAt] = r.CreatedAt.UTC().Format(time.RFC3339Nano)
 		}
 		return []access.Event{access.NewEvent(access.EventApproved, actor, r, now, details)}, nil
 	})

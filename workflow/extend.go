@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -188,7 +189,7 @@ func (s *Service) clearPendingExtension(ctx context.Context, r *access.Request) 
 			}
 			g.Grant.PendingExtension = ""
 			return nil, nil
-		}); err != nil && err != errNothingToDo {
+		}); err != nil && !errors.Is(err, errNothingToDo) {
 			s.logger(ctx).Error().Err(err).Msg("forget extension on grant")
 		}
 	default:

@@ -35,7 +35,3 @@ func (s *Service) withRequest(ctx context.Context, r *access.Request) context.Co
 	l := s.logger(ctx).With().Str(FieldRequestID, r.ID).Str(FieldResource, r.ResourceID).Str(FieldRequester, r.Requester.SlackID).Logger()
 	return context.WithValue(l.WithContext(ctx), requestKey{}, r.ID)
 }
-
-// DetailRequestedAt is the audit detail, on the event that decides a
-// request, of when it was filed; time to decision is measured from it.
-const DetailRequestedAt = "requested_at"

@@ -86,7 +86,7 @@ func (s *Service) tryAutoApprove(ctx context.Context, r *access.Request, c *chec
 		if err := r.AutoApprove(*sh, now); err != nil {
 			return nil, err
 		}
-		details := shiftDetails(*sh, map[string]string{DetailRequestedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)})
+		details := shiftDetails(*sh, map[string]string{access.DetailRequestedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)})
 		return []access.Event{access.NewEvent(access.EventAutoApproved, r.Requester, r, now, details)}, nil
 	})
 	if err != nil {

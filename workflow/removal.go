@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -56,7 +57,7 @@ func (s *Service) expire(ctx context.Context, id string) (*access.Request, error
 		return []access.Event{access.NewEvent(access.EventRemovalStarted, access.System, r, now,
 			grantDetails(r, map[string]string{"outcome": string(access.StateExpired)}))}, nil
 	})
-	if err == errNothingToDo {
+	if errors.Is(err, errNothingToDo) {
 		return nil, nil
 	}
 	if err != nil {

@@ -111,7 +111,7 @@ func TestAuditTrailApproveProvisionExpire(t *testing.T) {
 
 	evs := e.audTrail(id, "db-prod", Alice,
 		audWant{access.EventRequested, &Alice, map[string]string{"duration": "4h", "reason": "INC-42 disk full", "approvers": "bob@example.com,carol@example.com"}},
-		audWant{access.EventApproved, &Bob, map[string]string{"approvals": "1", "required": "1", workflow.DetailRequestedAt: start.UTC().Format(time.RFC3339Nano)}},
+		audWant{access.EventApproved, &Bob, map[string]string{"approvals": "1", "required": "1", access.DetailRequestedAt: start.UTC().Format(time.RFC3339Nano)}},
 		audWant{access.EventProvisioned, nil, map[string]string{"target": "group " + SandboxGroupDB}},
 		audWant{access.EventRemovalStarted, nil, map[string]string{"outcome": "expired"}},
 		audWant{access.EventExpired, nil, map[string]string{"target": "group " + SandboxGroupDB}},

@@ -2,7 +2,7 @@
 // temporary access to sensitive Okta groups and apps, peers approve it in
 // Slack, and the bot grants it in Okta and removes it on time.
 //
-// main only handles signals, arguments and exit codes; Main (main_run.go)
+// main only handles signals, arguments and exit codes; Main (run.go)
 // wires the adapters and is what the end-to-end tests run.
 package main
 

@@ -205,7 +205,8 @@ func apiTransport() *http.Transport {
 	return t
 }
 
-// ready says whether the bot can serve people: store open and Slack connected.
+// ready says whether the bot can serve people: Slack connected (the store
+// is open for as long as Run runs).
 func (m *Main) ready(context.Context) error {
 	if !m.bot.Connected() {
 		return errors.New("not connected to Slack (Socket Mode)")

@@ -45,6 +45,9 @@ func (w storeWarning) String() string { return w.Path + ": " + w.Message }
 type grantOnTarget struct {
 	request *access.Request
 	target  access.Target
+	// unrecorded: made by an accessbot that did not record the target on
+	// the grant; dryRun then comes from its provisioned event.
+	unrecorded, dryRun bool
 }
 
 // readStrandedGrants opens the store at path for a moment and returns what
@@ -174,48 +177,43 @@ func activeGrants(ctx context.Context, st grantStore) ([]grantOnTarget, error) {
 		if r.State != access.StateActive || r.Grant.Standing {
 			continue
 		}
-		byID[r.ID] = &grantOnTarget{request: r}
+		if r.Grant.Prepared() { // the grant recorded its target
+			if !r.Grant.DryRun {
+				byID[r.ID] = &grantOnTarget{request: r, target: r.Grant.Target}
+			}
+			continue
+		}
+		byID[r.ID] = &grantOnTarget{request: r, unrecorded: true}
 		if since.IsZero() || r.Grant.GrantedAt.Before(since) {
 			since = r.Grant.GrantedAt
 		}
 	}
-	if len(byID) == 0 {
-		return nil, nil
-	}
-	events, err := st.Events(ctx, access.EventFilter{Since: since})
-	if err != nil {
-		return nil, err
-	}
-	dryRun := map[string]bool{}
-	for _, e := range events {
-		g := byID[e.RequestID]
-		if g == nil || e.Type != access.EventProvisioned {
-			continue
+	if !since.IsZero() {
+		// Grants made before grants recorded their target: read it from
+		// their provisioned event.
+		events, err := st.Events(ctx, access.EventFilter{Since: since})
+		if err != nil {
+			return nil, err
 		}
-		// The last provisioned event wins: a grant is provisioned once, but
-		// a store repaired by hand may hold more.
-		g.target = parseTarget(e.Details["target"])
-		dryRun[e.RequestID] = e.Details["dry_run"] == "true"
+		for _, e := range events {
+			g := byID[e.RequestID]
+			if g == nil || !g.unrecorded || e.Type != access.EventProvisioned {
+				continue
+			}
+			// The last provisioned event wins: a grant is provisioned once, but
+			// a store repaired by hand may hold more.
+			g.target, _ = access.ParseTarget(e.Details["target"])
+			g.dryRun = e.Details["dry_run"] == "true"
+		}
 	}
 	out := make([]grantOnTarget, 0, len(byID))
-	for id, g := range byID {
-		if !dryRun[id] {
+	for _, g := range byID {
+		if !g.dryRun {
 			out = append(out, *g)
 		}
 	}
 	slices.SortFunc(out, func(a, b grantOnTarget) int { return cmp.Compare(a.request.ID, b.request.ID) })
 	return out, nil
-}
-
-// parseTarget reads a target as access.Target's String writes it ("group
-// 00g…"); the zero Target for anything else.
-func parseTarget(s string) access.Target {
-	kind, id, ok := strings.Cut(s, " ")
-	t := access.Target{Kind: access.TargetKind(kind), ID: id}
-	if !ok || id == "" || (t.Kind != access.TargetGroup && t.Kind != access.TargetApp) {
-		return access.Target{}
-	}
-	return t
 }
 
 // targetCounts groups grants by target, in order of first appearance;
