@@ -170,6 +170,12 @@ func (r *Request) Revocable(by User, res *Resource, admin bool) error {
 	return nil
 }
 
+// RevokeOffered reports whether messages about r offer a Revoke button: an
+// active grant of access the bot gave, not yet ending.
+func (r *Request) RevokeOffered() bool {
+	return r.Kind != KindExtension && r.State == StateActive && r.Grant.Removal == nil && !r.Grant.Standing
+}
+
 // ExtensionChoices returns the durations r's grant may be extended by now.
 func (r *Request) ExtensionChoices(res *Resource, now time.Time) []time.Duration {
 	var out []time.Duration

@@ -64,7 +64,7 @@ func (rd renderer) announcement(n access.Notice) message {
 			until = when(r.Grant.ExpiresAt)
 		}
 		line = joinParts("🚨 *Break-glass*: "+mention(by)+" took "+label+" until "+until+" as on call"+shiftText(r.OnCall), req, reason)
-		if revocable(r) {
+		if r.RevokeOffered() {
 			actions = actionsBlock(blockNoticeActions+string(access.NoticeBreakGlass), button(ActionRevoke, "Revoke", r.ID, slack.StyleDanger))
 		} else if r.State != access.StateActive {
 			line = joinParts(line, "now: "+rd.outcome(r))

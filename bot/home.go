@@ -332,17 +332,15 @@ func (rd renderer) homeGrant(r access.Request, res access.Resource) (string, []*
 	if r.Grant.PendingExtension != "" {
 		line += "\nAn extension (`" + esc(r.Grant.PendingExtension, 100) + "`) is waiting for approval."
 	} else {
-		for _, d := range res.Durations {
+		for _, d := range r.ExtensionChoices(&res, rd.now) {
 			if len(buttons) == homeExtendButtons {
 				break
 			}
-			if r.CheckExtension(d, &res, rd.now) == nil {
-				v := access.FormatDuration(d)
-				buttons = append(buttons, button(ExtendActionID(v), "Extend "+v, r.ID+"|"+v, slack.StylePrimary))
-			}
+			v := access.FormatDuration(d)
+			buttons = append(buttons, button(ExtendActionID(v), "Extend "+v, r.ID+"|"+v, slack.StylePrimary))
 		}
 	}
-	if revocable(r) {
+	if r.RevokeOffered() {
 		buttons = append(buttons, button(ActionRevoke, "Revoke", r.ID, slack.StyleDanger))
 	}
 	return line, buttons
@@ -354,7 +352,7 @@ func (rd renderer) homeToApprove(r access.Request, res access.Resource) string {
 	if r.Kind == access.KindExtension {
 		line = mention(r.Requester) + " asks to extend " + resourceLabel(r, res) + " by *" + access.FormatDuration(r.Duration) + "* · " + requestID(r)
 	}
-	need := max(res.MinApprovals, 1)
+	need := res.RequiredApprovals()
 	if need > 1 {
 		line += " · approvals " + strconv.Itoa(len(r.Approvals())) + " of " + strconv.Itoa(need)
 	}

@@ -169,7 +169,7 @@ func requestModal(cat *access.Catalog, f modalForm, meta requestMeta) slack.Moda
 	if d := strings.TrimSpace(f.res.Description); d != "" {
 		info = append(info, esc(d, 1000))
 	}
-	need := max(f.res.MinApprovals, 1)
+	need := f.res.RequiredApprovals()
 	info = append(info, "Needs "+strconv.Itoa(need)+" approval"+plural(need)+".")
 	blocks = append(blocks, slack.NewContextBlock(blockID(blockResourceInfoPrefix, f.key), mrkdwn(truncate(strings.Join(info, " "), maxContextText))))
 

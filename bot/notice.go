@@ -88,7 +88,7 @@ func (rd renderer) notice(n access.Notice) message {
 		lead(line + " The admins were alerted.")
 
 	case access.NoticeReminder:
-		if !revocable(r) {
+		if !r.RevokeOffered() {
 			lead("⏰ Access to " + label + " (" + requestID(r) + "): " + rd.outcome(r))
 			break
 		}
@@ -200,7 +200,7 @@ func (rd renderer) breakGlass(n access.Notice) message {
 		"*Request*\n"+requestID(r),
 	))
 	blocks = append(blocks, reasonSection("Why", r.Reason))
-	if revocable(r) {
+	if r.RevokeOffered() {
 		blocks = append(blocks, actionsBlock(blockNoticeActions+string(access.NoticeBreakGlass),
 			button(ActionRevoke, "Revoke", r.ID, slack.StyleDanger)))
 	} else {
@@ -280,7 +280,7 @@ func roundDuration(d time.Duration) time.Duration {
 
 // letExpire redraws a reminder after its holder chose to let it run out.
 func (rd renderer) letExpire(r access.Request, res access.Resource) message {
-	if !revocable(r) {
+	if !r.RevokeOffered() {
 		return rd.notice(access.Notice{Kind: access.NoticeReminder, Request: r, Resource: res})
 	}
 	line := "👍 OK: your access to " + resourceLabel(r, res) + " (" + requestID(r) + ") will expire " + when(r.Grant.ExpiresAt) + "."
@@ -293,7 +293,7 @@ func (rd renderer) letExpire(r access.Request, res access.Resource) message {
 // what happened; Revoke stays while the access is active.
 func (rd renderer) afterReminder(line string, r access.Request) message {
 	blocks := []slack.Block{sectionBlock(line)}
-	if revocable(r) {
+	if r.RevokeOffered() {
 		blocks = append(blocks, actionsBlock(blockNoticeActions+string(access.NoticeReminder),
 			button(ActionRevoke, "Revoke now", r.ID, slack.StyleDanger)))
 	}

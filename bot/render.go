@@ -186,7 +186,7 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 		"*Request*\n"+requestID(r),
 	))
 	blocks = append(blocks, reasonSection("Reason", r.Reason))
-	need := max(res.MinApprovals, 1)
+	need := res.RequiredApprovals()
 	status := "Approvals: " + strconv.Itoa(len(r.Approvals())) + " of " + strconv.Itoa(need)
 	if names := rd.approverNames(r); names != "" {
 		status += " · approved by " + names
@@ -199,7 +199,7 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 		))
 	} else {
 		blocks = append(blocks, sectionBlock(rd.outcome(r)))
-		if r.Kind != access.KindExtension && revocable(r) {
+		if r.RevokeOffered() {
 			blocks = append(blocks, actionsBlock(BlockApprovalActions,
 				button(ActionRevoke, "Revoke", r.ID, slack.StyleDanger)))
 		}
@@ -217,11 +217,6 @@ func (rd renderer) approverNames(r access.Request) string {
 		names = append(names, mention(d.By))
 	}
 	return strings.Join(names, ", ")
-}
-
-// revocable reports whether r's access can be revoked now.
-func revocable(r access.Request) bool {
-	return r.State == access.StateActive && r.Grant.Removal == nil && !r.Grant.Standing
 }
 
 // finish adds the dry-run mark to the fallback text and keeps the message

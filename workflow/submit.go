@@ -112,7 +112,7 @@ func reasonError(reason string) *access.Error {
 func checkApprovers(c *checked, chosen []string) *access.Error {
 	res := c.resource
 	eligible := eligibleApprovers(res, c.requester)
-	need := max(res.MinApprovals, 1)
+	need := res.RequiredApprovals()
 	if len(eligible) < need {
 		return access.FieldErrorf("resource", "%s needs %d approver(s) other than you, and only %d other approver(s) are configured; ask an admin to add approvers.", res.Name, need, len(eligible))
 	}

@@ -415,7 +415,7 @@ func checkApprovers(rep *checkReport, resources []access.Resource, people []*che
 				n++
 			}
 		}
-		need := max(r.MinApprovals, 1)
+		need := r.RequiredApprovals()
 		switch {
 		case n == 0:
 			rep.add(true, "resource "+r.ID, "none of its approvers (%s) is in Slack, so no request for it can be approved", strings.Join(r.Approvers, ", "))
