@@ -118,21 +118,3 @@ func ErrorMessage(err error) string {
 	}
 	return ""
 }
-
-// ErrorField returns the input field the error concerns, or "".
-func ErrorField(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Field
-	}
-	return ""
-}
-
-// Temporary reports whether retrying the operation that returned err may succeed.
-func Temporary(err error) bool {
-	switch ErrorCode(err) {
-	case EUNAVAILABLE, EINTERNAL:
-		return true
-	}
-	return false
-}

@@ -25,21 +25,6 @@ func (s *Service) shift(ctx context.Context, u access.User, res *access.Resource
 	return nil, nil
 }
 
-// OnCall reports whether u (a Slack id) is on call for the resource, so a
-// form can offer "until my shift ends". Errors count as not on call.
-func (s *Service) OnCall(ctx context.Context, actorID, resourceID string) bool {
-	res, err := s.opts.Catalog.Get(resourceID)
-	if err != nil || res.OnCall == nil || s.oncall == nil {
-		return false
-	}
-	u, err := s.actor(ctx, actorID)
-	if err != nil {
-		return false
-	}
-	sh, err := s.shift(ctx, u, res)
-	return err == nil && sh != nil
-}
-
 func shiftDetails(sh access.Shift, details map[string]string) map[string]string {
 	if details == nil {
 		details = map[string]string{}
