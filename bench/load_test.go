@@ -12,18 +12,9 @@ import (
 
 // results are what TestLoad measured.
 type results struct {
-	ack, click, removal, flow []time.Duration
+	ack, click, removal []time.Duration
 
 	sweepSmall, sweepLarge time.Duration // per sweep
-
-	flowsPerSec, boltPerSec float64
-	// CPU time per flow: of the bot, and of the fakes with the load generator.
-	flowCPUBot, flowCPUFakes time.Duration
-	// flowCPUWire is the CPU of a flow's Web API and Okta requests alone,
-	// replayed against the fakes (see replayWire).
-	flowCPUWire time.Duration
-	// boltTxCPU is the CPU of one of the yardstick's synced transactions.
-	boltTxCPU time.Duration
 
 	memory       memory
 	startup      time.Duration // with sz.Historical requests stored
@@ -90,7 +81,6 @@ func (res *results) rows(sz sizes) []row {
 	clickP99 := percentile(res.click, 99)
 	ratio := float64(res.sweepLarge) / float64(res.sweepSmall)
 	removalP99 := percentile(res.removal, 99)
-	flowRatio := res.flowsPerSec / res.boltPerSec
 	const mib = 1 << 20
 	return []row{
 		{
@@ -112,14 +102,6 @@ func (res *results) rows(sz sizes) []row {
 			figure:   fmt.Sprintf("removal delay after expiry with check_interval: 1s, %s grants expiring in the same second: p99", count(sz.Expiring)),
 			measured: fmt.Sprintf("%s (p50 %s, max %s)", ms(removalP99), ms(percentile(res.removal, 50)), ms(percentile(res.removal, 100))),
 			target:   "< 2 s", met: removalP99 < 2*time.Second,
-		},
-		{
-			figure: "full flows per second (request → approve → provisioned) ÷ bbolt's own rate of small synced update transactions on the same disk in the same run",
-			measured: fmt.Sprintf("%.2f (%.0f flows/s ÷ %.0f tx/s; %s flows, %d at a time, each p50 %s; CPU per flow: bot %s, fakes %s; "+
-				"the flows' HTTP requests alone, replayed: %s per flow, which caps the ratio at %.2f on %d CPUs; a synced bbolt transaction: %s)",
-				flowRatio, res.flowsPerSec, res.boltPerSec, count(sz.Flows), sz.FlowConcurrency, ms(percentile(res.flow, 50)),
-				ms(res.flowCPUBot), ms(res.flowCPUFakes), ms(res.flowCPUWire), wireCeiling(res.flowCPUWire, res.boltPerSec), runtime.NumCPU(), us(res.boltTxCPU)),
-			target: "≥ 0.3", met: flowRatio >= 0.3,
 		},
 		{
 			figure: fmt.Sprintf("resident memory with %s historical requests in the store; start-up time with them", count(sz.Historical)),
@@ -177,12 +159,3 @@ func count(n int) string {
 }
 
 func us(d time.Duration) string { return fmt.Sprintf("%.1f µs", float64(d)/1e3) }
-
-// wireCeiling is the flows ratio that the CPU of the flows' HTTP exchanges
-// alone would allow if nothing else ran: every CPU replaying them.
-func wireCeiling(perFlow time.Duration, boltPerSec float64) float64 {
-	if perFlow <= 0 || boltPerSec <= 0 {
-		return 0
-	}
-	return float64(runtime.NumCPU()) / perFlow.Seconds() / boltPerSec
-}

@@ -138,26 +138,3 @@ func (p *botProcess) memory() memory {
 	}
 	return m
 }
-
-// cpuTime is the CPU time (user and system) the process has used so far.
-func (p *botProcess) cpuTime() time.Duration {
-	p.t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
-	if err != nil {
-		p.t.Fatalf("read CPU time of accessbot: %v", err)
-	}
-	// The fields after the command name, which is in parentheses: state is
-	// the first, utime and stime the 12th and 13th, in clock ticks of 10 ms.
-	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
-	utime, _ := strconv.ParseInt(fields[11], 10, 64)
-	stime, _ := strconv.ParseInt(fields[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond
-}
-
-// selfCPUTime is the CPU time the test process (the fakes and the load
-// generator) has used so far.
-func selfCPUTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}

@@ -186,9 +186,9 @@ func measureClicksAndAcks(t *testing.T, sz sizes, res *results) {
 	res.logErrors += p.logLines("error")
 }
 
-// measureFlows fills the flows row, then rewrites the expiry of some of the
-// grants it made so that they all end in the same second, and fills the
-// removal row with a restarted bot.
+// measureFlows makes grants through full flows (request → approve →
+// provisioned), then rewrites the expiry of some of them so that they all
+// end in the same second, and fills the removal row with a restarted bot.
 func measureFlows(t *testing.T, sz sizes, res *results) {
 	const nResources = 5
 	nUsers := max((sz.Flows+nResources-1)/nResources, sz.FlowConcurrency)
@@ -199,49 +199,25 @@ func measureFlows(t *testing.T, sz sizes, res *results) {
 	defer cancel()
 
 	locks := make([]sync.Mutex, nUsers) // one flow at a time per person
-	var mu sync.Mutex
-	botCPU, selfCPU := p.cpuTime(), selfCPUTime()
 	slackCalls, oktaCalls := len(w.slack.Calls("")), len(w.okta.Calls())
 	start := time.Now()
 	err := parallel(sz.Flows, sz.FlowConcurrency, func(i int) error {
 		u, r := i%nUsers, i/nUsers
 		locks[u].Lock()
 		defer locks[u].Unlock()
-		_, d, err := w.flow(ctx, w.requesters[u], w.approvers[i%len(w.approvers)], w.resources[r%nResources])
-		mu.Lock()
-		res.flow = append(res.flow, d)
-		mu.Unlock()
+		_, _, err := w.flow(ctx, w.requesters[u], w.approvers[i%len(w.approvers)], w.resources[r%nResources])
 		return err
 	})
-	elapsed := time.Since(start)
 	if err != nil {
 		t.Fatalf("flows: %v\n%s", err, p.tail())
 	}
-	res.flowsPerSec = float64(sz.Flows) / elapsed.Seconds()
-	res.flowCPUBot = (p.cpuTime() - botCPU) / time.Duration(sz.Flows)
-	res.flowCPUFakes = (selfCPUTime() - selfCPU) / time.Duration(sz.Flows)
 	t.Logf("%d flows in %s: per flow %.1f Slack Web API calls (response URLs included), %.1f Okta calls\n\tSlack: %s\n\tOkta: %s",
-		sz.Flows, elapsed.Round(time.Millisecond), float64(len(w.slack.Calls(""))-slackCalls)/float64(sz.Flows),
+		sz.Flows, time.Since(start).Round(time.Millisecond), float64(len(w.slack.Calls(""))-slackCalls)/float64(sz.Flows),
 		float64(len(w.okta.Calls())-oktaCalls)/float64(sz.Flows),
 		perFlow(w.slack.Calls("")[slackCalls:], sz.Flows, func(c fakeslack.Call) string { return c.Method }),
 		perFlow(w.okta.Calls()[oktaCalls:], sz.Flows, func(c fakeokta.Call) string { return c.Method + " " + oktaRoute(c.Path) }))
 	p.stop()
 	res.logErrors += p.logLines("error")
-
-	wire, err := replayWire(ctx, w, w.slack.Calls("")[slackCalls:], w.okta.Calls()[oktaCalls:], sz.FlowConcurrency)
-	if err != nil {
-		t.Fatalf("replay the flows' requests: %v", err)
-	}
-	res.flowCPUWire = wire / time.Duration(sz.Flows)
-
-	// bbolt's yardstick, on the same disk, right after.
-	cpu := selfCPUTime()
-	br := benchmark(sz.BenchTime, func(b *testing.B) { benchBolt(b, w.dir) })
-	res.boltPerSec = float64(br.N) / br.T.Seconds()
-	if br.N > 0 {
-		res.boltTxCPU = (selfCPUTime() - cpu) / time.Duration(br.N)
-	}
-
 	measureRemoval(t, w, sz, res)
 }
 

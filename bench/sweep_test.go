@@ -1,13 +1,10 @@
 package bench
 
 import (
-	"encoding/binary"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/accessbot/accessbot/store"
 	"github.com/accessbot/accessbot/workflow"
@@ -59,31 +56,3 @@ func BenchmarkSweepNothingDue(b *testing.B) {
 		b.Run(fmt.Sprintf("grants=%d", n), func(b *testing.B) { benchSweep(b, path) })
 	}
 }
-
-// benchBolt is bbolt's own rate of small synced update transactions: one
-// small Put per Update, each committed with an fsync, in a file in dir.
-func benchBolt(b *testing.B, dir string) {
-	db, err := bolt.Open(filepath.Join(dir, "bolt-baseline.db"), 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	bucket := []byte("baseline")
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
-		b.Fatal(err)
-	}
-	value := make([]byte, 64)
-	var i uint64
-	for b.Loop() {
-		i++
-		err := db.Update(func(tx *bolt.Tx) error {
-			return tx.Bucket(bucket).Put(binary.BigEndian.AppendUint64(nil, i), value)
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkBoltSyncedUpdate is the disk's yardstick for the flows row.
-func BenchmarkBoltSyncedUpdate(b *testing.B) { benchBolt(b, b.TempDir()) }
