@@ -2,7 +2,6 @@ package fakeokta
 
 import (
 	"net/http"
-	"sort"
 )
 
 func appJSON(host string, a *app) map[string]any {
@@ -56,13 +55,10 @@ func (s *Server) listAppUsers(w http.ResponseWriter, r *http.Request, appID, req
 	for id := range a.users {
 		ids = append(ids, id)
 	}
-	sort.Strings(ids)
-	page, next, err := paginate(ids, r.URL.Query(), 50)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "E0000001", "Api validation failed: limit", reqID)
+	page, ok := s.pageLocked(w, r, ids, 50, 500, reqID)
+	if !ok {
 		return
 	}
-	setLinks(w, r, next)
 	out := []any{}
 	for _, id := range page {
 		out = append(out, appUserJSON(r.Host, appID, id, a.users[id]))

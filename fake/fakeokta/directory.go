@@ -2,11 +2,8 @@ package fakeokta
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -193,6 +190,19 @@ func (s *Server) AppUsers(appID string) []string {
 	return ids
 }
 
+// AppUserName returns the app username of userID's assignment to appID, and
+// whether there is one.
+func (s *Server) AppUserName(appID, userID string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, found := s.apps[appID]
+	if !found {
+		return "", false
+	}
+	au, assigned := a.users[userID]
+	return au.userName, assigned
+}
+
 // GroupAdds counts successful PUT /api/v1/groups/{groupID}/users/{userID}
 // calls (idempotent repeats included), so a test can assert "added once".
 func (s *Server) GroupAdds(groupID, userID string) int {
@@ -367,58 +377,21 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, reqID string)
 			ids = append(ids, id)
 		}
 	}
-	s.writeUserPage(w, r, ids, 200, reqID)
+	s.writeUserPage(w, r, ids, 200, 200, reqID)
 }
 
 // writeUserPage answers one page of users, ordered by id, with Okta's
 // cursor pagination: ?limit=N&after=<last id>, and a Link rel="next".
-func (s *Server) writeUserPage(w http.ResponseWriter, r *http.Request, ids []string, defLimit int, reqID string) {
-	page, next, err := paginate(ids, r.URL.Query(), defLimit)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "E0000001", "Api validation failed: limit", reqID)
+func (s *Server) writeUserPage(w http.ResponseWriter, r *http.Request, ids []string, defLimit, maxLimit int, reqID string) {
+	page, ok := s.pageLocked(w, r, ids, defLimit, maxLimit, reqID)
+	if !ok {
 		return
 	}
-	setLinks(w, r, next)
 	out := []any{}
 	for _, id := range page {
 		out = append(out, s.userJSON(r.Host, s.users[id]))
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func paginate(ids []string, q url.Values, defLimit int) (page []string, next string, err error) {
-	sort.Strings(ids)
-	limit := defLimit
-	if l := q.Get("limit"); l != "" {
-		if limit, err = strconv.Atoi(l); err != nil || limit < 1 {
-			return nil, "", fmt.Errorf("bad limit %q", l)
-		}
-	}
-	if after := q.Get("after"); after != "" {
-		i := sort.SearchStrings(ids, after)
-		if i < len(ids) && ids[i] == after {
-			i++
-		}
-		ids = ids[i:]
-	}
-	if len(ids) > limit {
-		return ids[:limit], ids[limit-1], nil
-	}
-	return ids, "", nil
-}
-
-// setLinks writes Link headers built from the request's own host, as Okta
-// does: rel="self", and rel="next" when there is another page.
-func setLinks(w http.ResponseWriter, r *http.Request, nextAfter string) {
-	self := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawQuery: r.URL.RawQuery}
-	w.Header().Add("Link", "<"+self.String()+`>; rel="self"`)
-	if nextAfter == "" {
-		return
-	}
-	q := r.URL.Query()
-	q.Set("after", nextAfter)
-	next := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}
-	w.Header().Add("Link", "<"+next.String()+`>; rel="next"`)
 }
 
 func (s *Server) listUserGroups(w http.ResponseWriter, r *http.Request, idOrLogin, reqID string) {
@@ -433,9 +406,12 @@ func (s *Server) listUserGroups(w http.ResponseWriter, r *http.Request, idOrLogi
 			ids = append(ids, id)
 		}
 	}
-	sort.Strings(ids)
+	page, ok := s.pageLocked(w, r, ids, 10000, 10000, reqID)
+	if !ok {
+		return
+	}
 	out := []any{}
-	for _, id := range ids {
+	for _, id := range page {
 		out = append(out, groupJSON(r.Host, s.groups[id]))
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -472,7 +448,7 @@ func (s *Server) listGroupUsers(w http.ResponseWriter, r *http.Request, id, reqI
 		writeNotFound(w, "UserGroup", id, reqID)
 		return
 	}
-	s.writeUserPage(w, r, sortedKeys(g.members), 1000, reqID)
+	s.writeUserPage(w, r, sortedKeys(g.members), 1000, 10000, reqID)
 }
 
 // changeMembership serves PUT (add) and DELETE (remove) of a group member.
