@@ -1,6 +1,9 @@
 // Package fakeokta is an in-process fake of the parts of Okta's Management
-// API that accessbot uses (users, groups, application assignments), shaped
-// so that okta-sdk-golang/v2 runs against it unmodified.
+// API that accessbot uses (users; groups, their members, apps and rules;
+// apps and their users; the System Log), shaped so that
+// okta-sdk-golang/v2 runs against it unmodified. Every list pages the way
+// Okta does: limit, an after cursor, and Link headers rel="self" and
+// rel="next" with full URLs.
 //
 // The SDK must be told it is talking to plain HTTP, and its cache must be
 // off or it serves stale group listings after a change:
