@@ -176,9 +176,16 @@ func (s *Server) listAppUsers(w http.ResponseWriter, r *http.Request, appID, req
 	if !ok {
 		return
 	}
+	// expand=user embeds each user, as Okta does, so that a caller needs no
+	// request per user for their login and email.
+	expand := r.URL.Query().Get("expand") == "user"
 	out := []any{}
 	for _, id := range page {
-		out = append(out, appUserJSON(r.Host, appID, id, a.users[id]))
+		au := appUserJSON(r.Host, appID, id, a.users[id])
+		if u, known := s.users[id]; known && expand {
+			au["_embedded"] = map[string]any{"user": s.userJSON(r.Host, u)}
+		}
+		out = append(out, au)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
