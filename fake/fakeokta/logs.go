@@ -1,8 +1,10 @@
 package fakeokta
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -304,22 +306,16 @@ func parseCursor(v string) (int64, error) {
 }
 
 func sortByPublished(events []*logEntry, descending bool) {
-	less := func(a, b *logEntry) bool {
-		if !a.Published.Equal(b.Published) {
-			return a.Published.Before(b.Published)
+	slices.SortStableFunc(events, func(a, b *logEntry) int {
+		c := a.Published.Compare(b.Published)
+		if c == 0 {
+			c = cmp.Compare(a.seq, b.seq)
 		}
-		return a.seq < b.seq
-	}
-	for i := 1; i < len(events); i++ { // insertion sort: stable and small
-		for j := i; j > 0; j-- {
-			x, y := events[j-1], events[j]
-			if descending && less(x, y) || !descending && less(y, x) {
-				events[j-1], events[j] = y, x
-				continue
-			}
-			break
+		if descending {
+			return -c
 		}
-	}
+		return c
+	})
 }
 
 func containsAll(e *logEntry, keywords []string) bool {
