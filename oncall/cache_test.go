@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/accessbot/accessbot/access"
+	"github.com/accessbot/accessbot/fake/fakepagerduty"
 )
 
 var policyPS1 = access.OnCallPolicy{Schedules: []string{"PS1", "PS2"}}
@@ -76,17 +77,14 @@ func TestCacheExpiresAfterTTL(t *testing.T) {
 func TestCacheKeepsNoError(t *testing.T) {
 	srv := newPDServer(t)
 	srv.setOnCalls(testOnCall{user: "PU1", schedule: "PS1", policy: "PE1", level: 1})
-	srv.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		pdError(w, http.StatusInternalServerError, 0, "Internal Server Error")
-		return true
-	})
+	srv.FailNext("", fakepagerduty.Fault{Status: http.StatusInternalServerError, Times: 100})
 	pd := newTestPD(t, srv, &clock{now: t0})
 	_, err := pd.CurrentShifts(testContext(t), "alice@example.com", policyPS1, t0)
 	wantCode(t, err, access.EUNAVAILABLE)
 	if n := srv.count("/oncalls"); n != 2 {
 		t.Fatalf("%d requests, want 2 (one retry)", n)
 	}
-	srv.setIntercept(nil)
+	srv.ClearFaults()
 	wantShifts(t, shifts(t, pd, "alice@example.com", policyPS1, t0), access.Shift{ScheduleID: "PS1", EscalationPolicyID: "PE1", Level: 1})
 	if n := srv.count("/oncalls"); n != 1 {
 		t.Fatalf("%d requests after the error, want 1", n)
@@ -96,12 +94,8 @@ func TestCacheKeepsNoError(t *testing.T) {
 func TestConcurrentCallersShareOneFetch(t *testing.T) {
 	srv := newPDServer(t)
 	srv.setOnCalls(testOnCall{user: "PU1", schedule: "PS1", policy: "PE1", level: 1})
-	arrived, release := make(chan struct{}, 100), make(chan struct{})
-	srv.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		arrived <- struct{}{}
-		<-release
-		return false
-	})
+	release := make(chan struct{})
+	srv.FailNext("", fakepagerduty.Fault{Hold: release, Times: 100})
 	pd := newTestPD(t, srv, &clock{now: t0})
 	ctx := testContext(t)
 	var wg sync.WaitGroup
@@ -115,7 +109,9 @@ func TestConcurrentCallersShareOneFetch(t *testing.T) {
 			errs <- err
 		})
 	}
-	recv(t, arrived)
+	if err := srv.WaitHeld(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
 	close(release)
 	wg.Wait()
 	close(errs)
@@ -132,12 +128,8 @@ func TestConcurrentCallersShareOneFetch(t *testing.T) {
 func TestCallerGivingUpLeavesSharedFetch(t *testing.T) {
 	srv := newPDServer(t)
 	srv.setOnCalls(testOnCall{user: "PU1", schedule: "PS1", policy: "PE1", level: 1})
-	arrived, release := make(chan struct{}, 10), make(chan struct{})
-	srv.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		arrived <- struct{}{}
-		<-release
-		return false
-	})
+	release := make(chan struct{})
+	srv.FailNext("", fakepagerduty.Fault{Hold: release, Times: 100})
 	pd := newTestPD(t, srv, &clock{now: t0}, func(o *Options) { o.CacheTTL = -1 }) // no cache: only the flight is shared
 	joined := make(chan string, 10)
 	pd.cache.joined = func(key string) { joined <- key }
@@ -148,7 +140,9 @@ func TestCallerGivingUpLeavesSharedFetch(t *testing.T) {
 		_, err := pd.CurrentShifts(ctxA, "alice@example.com", policyPS1, t0)
 		errA <- err
 	}()
-	recv(t, arrived)
+	if err := srv.WaitHeld(testContext(t), 1); err != nil {
+		t.Fatal(err)
+	}
 	cancelA()
 	wantCode(t, <-errA, access.EUNAVAILABLE)
 

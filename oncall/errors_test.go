@@ -4,57 +4,48 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/accessbot/accessbot/access"
+	"github.com/accessbot/accessbot/fake/fakepagerduty"
 )
 
-// failFirst answers the first n requests with status (and Retry-After when
-// set), echoing the credential back as careless servers do.
-func failFirst(srv *pdServer, n int32, status int, retryAfter string) *atomic.Int32 {
-	var seen atomic.Int32
-	srv.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		if seen.Add(1) > n {
-			return false
-		}
-		if retryAfter != "" {
-			w.Header().Set("Retry-After", retryAfter)
-		}
-		pdError(w, status, 2001, "refused "+r.Header.Get("Authorization"))
-		return true
-	})
-	return &seen
+// failFirst answers the first n requests with status (and Retry-After on a
+// 429), echoing the credential back as careless servers do.
+func failFirst(srv *pdFake, n int, status int, retryAfter time.Duration) {
+	srv.FailNext("", fakepagerduty.Fault{Status: status, Times: n, RetryAfter: retryAfter,
+		Message: "refused Token token=" + testToken})
 }
 
 func TestErrors(t *testing.T) {
 	tests := []struct {
 		name       string
-		failures   int32
+		failures   int
 		status     int
-		retryAfter string
+		retryAfter time.Duration
 		code       string
 		requests   int
 	}{
-		{"500 once is retried", 1, http.StatusInternalServerError, "", "", 2},
-		{"500 twice", 2, http.StatusInternalServerError, "", access.EUNAVAILABLE, 2},
-		{"503 twice", 2, http.StatusServiceUnavailable, "", access.EUNAVAILABLE, 2},
-		{"429 with a short Retry-After is retried", 1, http.StatusTooManyRequests, "0", "", 2},
-		{"429 twice", 2, http.StatusTooManyRequests, "0", access.EUNAVAILABLE, 2},
-		{"429 with a long Retry-After is not retried", 1, http.StatusTooManyRequests, "30", access.EUNAVAILABLE, 1},
-		{"401", 1, http.StatusUnauthorized, "", access.EUNAUTHORIZED, 1},
-		{"403", 1, http.StatusForbidden, "", access.EINTERNAL, 1},
-		{"400", 1, http.StatusBadRequest, "", access.EINTERNAL, 1},
+		{"500 once is retried", 1, http.StatusInternalServerError, 0, "", 2},
+		{"500 twice", 2, http.StatusInternalServerError, 0, access.EUNAVAILABLE, 2},
+		{"503 twice", 2, http.StatusServiceUnavailable, 0, access.EUNAVAILABLE, 2},
+		{"429 with a short Retry-After is retried", 1, http.StatusTooManyRequests, 0, "", 2},
+		{"429 twice", 2, http.StatusTooManyRequests, 0, access.EUNAVAILABLE, 2},
+		{"429 with a long Retry-After is not retried", 1, http.StatusTooManyRequests, 30 * time.Second, access.EUNAVAILABLE, 1},
+		{"401", 1, http.StatusUnauthorized, 0, access.EUNAUTHORIZED, 1},
+		{"403", 1, http.StatusForbidden, 0, access.EINTERNAL, 1},
+		{"400", 1, http.StatusBadRequest, 0, access.EINTERNAL, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newPDServer(t)
 			srv.setOnCalls(testOnCall{user: "PU1", schedule: "PS1", policy: "PE1", level: 1})
-			seen := failFirst(srv, tt.failures, tt.status, tt.retryAfter)
+			failFirst(srv, tt.failures, tt.status, tt.retryAfter)
 			pd := newTestPD(t, srv, &clock{now: t0})
 			got, err := pd.CurrentShifts(testContext(t), "alice@example.com", policyPS1, t0)
 			wantCode(t, err, tt.code)
-			if n := seen.Load(); n != int32(tt.requests) {
+			if n := len(srv.takeRequests()); n != tt.requests {
 				t.Errorf("%d requests, want %d", n, tt.requests)
 			}
 			if err == nil {
@@ -76,10 +67,8 @@ func TestErrors(t *testing.T) {
 
 func TestErrorWithoutJSON(t *testing.T) {
 	srv := newPDServer(t)
-	srv.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		http.Error(w, "bad gateway", http.StatusBadGateway)
-		return true
-	})
+	// A proxy in front of PagerDuty answers in plain text.
+	srv.FailNext("", fakepagerduty.Fault{Status: http.StatusBadGateway, Body: "bad gateway\n", Times: 100})
 	_, err := newTestPD(t, srv, &clock{now: t0}).CurrentShifts(testContext(t), "alice@example.com", policyPS1, t0)
 	wantCode(t, err, access.EUNAVAILABLE)
 }
@@ -95,11 +84,8 @@ func TestUnreachable(t *testing.T) {
 
 func TestUndecodableAnswer(t *testing.T) {
 	srv := newPDServer(t)
-	srv.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"oncalls":[{"escalation_level":1,"start":"yesterday"}]}`))
-		return true
-	})
+	srv.FailNext("", fakepagerduty.Fault{ContentType: "application/json",
+		Body: `{"oncalls":[{"escalation_level":1,"start":"yesterday"}]}`})
 	_, err := newTestPD(t, srv, &clock{now: t0}).CurrentShifts(testContext(t), "alice@example.com", policyPS1, t0)
 	wantCode(t, err, access.EINTERNAL)
 }
@@ -110,7 +96,7 @@ func TestArrayParamsUseBrackets(t *testing.T) {
 	shifts(t, pd, "alice@example.com", access.OnCallPolicy{Schedules: []string{"PS1"}, EscalationPolicies: []string{"PE1"}}, t0)
 	var raw []string
 	for _, r := range srv.takeRequests() {
-		raw = append(raw, r.URL.RawQuery)
+		raw = append(raw, r.Query)
 	}
 	if len(raw) != 2 || !strings.Contains(raw[0], "schedule_ids%5B%5D=PS1") ||
 		!strings.Contains(raw[1], "escalation_policy_ids%5B%5D=PE1") || !strings.Contains(raw[0], "include%5B%5D=users") {

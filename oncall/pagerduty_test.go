@@ -27,15 +27,18 @@ func TestCurrentShiftsBySchedule(t *testing.T) {
 	if r.Header.Get("Authorization") != "Token token="+testToken {
 		t.Errorf("Authorization = %q", r.Header.Get("Authorization"))
 	}
+	if r.Header.Get("Accept") != "application/vnd.pagerduty+json;version=2" {
+		t.Errorf("Accept = %q", r.Header.Get("Accept"))
+	}
 	want := url.Values{
 		"schedule_ids[]": {"PS1", "PS2"}, "include[]": {"users"}, "time_zone": {"UTC"},
 		"since": {"2024-01-01T12:00:00Z"}, "until": {"2024-01-01T12:00:00Z"}, "limit": {"100"},
 	}
-	if got := r.URL.Query(); got.Encode() != want.Encode() {
+	if got := query(t, r); got.Encode() != want.Encode() {
 		t.Errorf("query = %s, want %s", got.Encode(), want.Encode())
 	}
-	if r.URL.Path != "/oncalls" {
-		t.Errorf("path = %q, want /oncalls (no double slash from the APIURL)", r.URL.Path)
+	if r.Path != "/oncalls" {
+		t.Errorf("path = %q, want /oncalls (no double slash from the APIURL)", r.Path)
 	}
 }
 
@@ -54,7 +57,7 @@ func TestCurrentShiftsByEscalationPolicy(t *testing.T) {
 		access.Shift{ScheduleID: "PS1", EscalationPolicyID: "PE1", Level: 1, Start: t0.Add(-time.Hour), End: t0.Add(time.Hour)},
 		access.Shift{EscalationPolicyID: "PE1", Level: 3},
 	)
-	if q := srv.takeRequests()[0].URL.Query(); !slices.Equal(q["escalation_policy_ids[]"], []string{"PE1"}) || q.Has("schedule_ids[]") {
+	if q := query(t, srv.takeRequests()[0]); !slices.Equal(q["escalation_policy_ids[]"], []string{"PE1"}) || q.Has("schedule_ids[]") {
 		t.Errorf("query = %s, want escalation_policy_ids[]=PE1 only", q.Encode())
 	}
 }
@@ -96,7 +99,7 @@ func TestCurrentShiftsNotOnCall(t *testing.T) {
 
 func TestCurrentShiftsPages(t *testing.T) {
 	srv := newPDServer(t)
-	srv.maxLimit = 2
+	srv.SetMaxLimit(2)
 	var ocs []testOnCall
 	for i := range 6 {
 		ocs = append(ocs, testOnCall{user: "PU3", schedule: "PS1", policy: "PE1", level: i + 1})
@@ -107,7 +110,7 @@ func TestCurrentShiftsPages(t *testing.T) {
 	wantShifts(t, got, access.Shift{ScheduleID: "PS1", EscalationPolicyID: "PE1", Level: 7})
 	var offsets []string
 	for _, r := range srv.takeRequests() {
-		offsets = append(offsets, r.URL.Query().Get("offset"))
+		offsets = append(offsets, query(t, r).Get("offset"))
 	}
 	if want := []string{"", "2", "4", "6"}; !slices.Equal(offsets, want) {
 		t.Fatalf("offsets = %q, want %q", offsets, want)
@@ -122,7 +125,7 @@ func TestCurrentShiftsFetchesMissingEmail(t *testing.T) {
 	p := access.OnCallPolicy{Schedules: []string{"PS1"}}
 	wantShifts(t, shifts(t, pd, "bob@example.com", p, t0), access.Shift{ScheduleID: "PS1", EscalationPolicyID: "PE1", Level: 1})
 	reqs := srv.takeRequests()
-	if len(reqs) != 2 || reqs[1].URL.Path != "/users/PU2" {
+	if len(reqs) != 2 || reqs[1].Path != "/users/PU2" {
 		t.Fatalf("requests = %v, want /oncalls then /users/PU2", reqs)
 	}
 	// The email is remembered past the on-call list.

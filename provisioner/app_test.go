@@ -22,10 +22,7 @@ func TestAppAssignHasAccessUnassign(t *testing.T) {
 	wantCode(t, o.Grant(ctx, "bob@example.com", app1), "")
 	wantCode(t, o.Grant(ctx, "bob@example.com", app1), "") // held already
 	has(true)
-	srv.mu.Lock()
-	userName := srv.apps["0oa1"]["00u2"]
-	srv.mu.Unlock()
-	if userName != "bob" {
+	if userName, _ := srv.AppUserName("0oa1", "00u2"); userName != "bob" {
 		t.Fatalf("app username = %q, want the Okta login %q", userName, "bob")
 	}
 	wantCode(t, o.Revoke(ctx, "bob@example.com", app1), "")

@@ -31,7 +31,7 @@ func TestGroupGrantHasAccessRevoke(t *testing.T) {
 
 func TestGroupHasAccessFollowsPages(t *testing.T) {
 	srv := newOktaServer(t)
-	srv.pageSize = 1
+	srv.SetMaxPage(1)
 	o := newTestOkta(t, srv)
 	ctx := testContext(t)
 	for _, g := range []string{"00g1", "00g2", "00g3"} {

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/accessbot/accessbot/access"
+	"github.com/accessbot/accessbot/fake/fakeokta"
 )
 
 func TestNewChecksOptions(t *testing.T) {
@@ -73,26 +73,16 @@ func TestCheckToken(t *testing.T) {
 
 func TestRateLimitIsRetried(t *testing.T) {
 	srv := newOktaServer(t)
-	var limited atomic.Int32
-	var mu sync.Mutex
-	var retryCounts []string
-	srv.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		// The SDK adds a header value per retry; the last one counts.
-		if n := r.Header.Values("X-Okta-Retry-Count"); len(n) > 0 {
-			mu.Lock()
-			retryCounts = append(retryCounts, n[len(n)-1])
-			mu.Unlock()
-		}
-		if limited.Add(1) <= 2 {
-			rateLimit(w)
-			return true
-		}
-		return false
-	})
+	// A reset already past, so that the SDK retries at once.
+	srv.FailNext("", "", fakeokta.Fault{Status: http.StatusTooManyRequests, Times: 2, RateLimitReset: -time.Second})
 	o := newTestOkta(t, srv)
 	wantCode(t, o.CheckUser(testContext(t), "alice@example.com"), "")
-	mu.Lock()
-	defer mu.Unlock()
+	var retryCounts []string
+	for _, c := range srv.Calls() {
+		if c.RetryCount != "" {
+			retryCounts = append(retryCounts, c.RetryCount)
+		}
+	}
 	if got := strings.Join(retryCounts, ","); got != "1,2" {
 		t.Fatalf("X-Okta-Retry-Count on retries = %q, want 1,2", got)
 	}
@@ -103,10 +93,7 @@ func TestRateLimitIsRetried(t *testing.T) {
 
 func TestRateLimitExhausted(t *testing.T) {
 	srv := newOktaServer(t)
-	srv.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		rateLimit(w)
-		return true
-	})
+	srv.FailNext("", "", fakeokta.Fault{Status: http.StatusTooManyRequests, Times: 100, RateLimitReset: -time.Second})
 	o := newTestOkta(t, srv, func(o *Options) { o.RateLimitMaxRetries = 1 })
 	err := o.Grant(testContext(t), "alice@example.com", group1)
 	wantCode(t, err, access.EUNAVAILABLE)
@@ -134,14 +121,9 @@ func TestErrorMapping(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
 			srv := newOktaServer(t)
-			srv.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-				if r.Method != http.MethodPut {
-					return false
-				}
-				// A server that echoes the credential must not get it into our errors.
-				oktaError(w, tt.status, tt.errCode, "refused "+r.Header.Get("Authorization"))
-				return true
-			})
+			// A server that echoes the credential must not get it into our errors.
+			srv.FailNext(http.MethodPut, "", fakeokta.Fault{Status: tt.status, Times: 100,
+				ErrorCode: tt.errCode, ErrorSummary: "refused SSWS " + testToken})
 			err := newTestOkta(t, srv).Grant(testContext(t), "alice@example.com", group1)
 			wantCode(t, err, tt.code)
 			msg := err.Error()
@@ -167,19 +149,11 @@ func TestUnreachable(t *testing.T) {
 
 func TestServerClosesConnection(t *testing.T) {
 	srv := newOktaServer(t)
-	var n atomic.Int32
-	srv.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		n.Add(1)
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err == nil {
-			conn.Close()
-		}
-		return true
-	})
+	srv.FailNext("", "", fakeokta.Fault{CloseConnection: true, Times: 100})
 	wantCode(t, newTestOkta(t, srv).CheckToken(testContext(t)), access.EUNAVAILABLE)
 	// net/http may retry an idempotent request once on a fresh connection;
 	// the SDK must not loop on io.EOF.
-	if got := n.Load(); got > 2 {
+	if got := len(srv.takeRequests()); got > 2 {
 		t.Fatalf("%d attempts, want at most 2", got)
 	}
 }

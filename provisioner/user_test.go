@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/accessbot/accessbot/access"
+	"github.com/accessbot/accessbot/fake/fakeokta"
 )
 
 func TestUserByLogin(t *testing.T) {
@@ -57,9 +58,7 @@ func TestUserNotFound(t *testing.T) {
 	}
 	wantCode(t, o.CheckUser(testContext(t), "nobody@example.com"), access.ENOTFOUND)
 	// Not remembered: a user created later is found.
-	srv.mu.Lock()
-	srv.users = append(srv.users, testUser{"00u9", "nobody@example.com", "nobody@example.com"})
-	srv.mu.Unlock()
+	srv.AddUser(fakeokta.User{ID: "00u9", Login: "nobody@example.com", Email: "nobody@example.com"})
 	wantCode(t, o.CheckUser(testContext(t), "nobody@example.com"), "")
 }
 
@@ -77,9 +76,7 @@ func TestUserAmbiguousEmail(t *testing.T) {
 
 func TestUserEmailIsQuotedInSearch(t *testing.T) {
 	srv := newOktaServer(t)
-	srv.mu.Lock()
-	srv.users = append(srv.users, testUser{"00u7", "odd", `o"d\d@example.com`})
-	srv.mu.Unlock()
+	srv.AddUser(fakeokta.User{ID: "00u7", Login: "odd", Email: `o"d\d@example.com`})
 	wantCode(t, newTestOkta(t, srv).CheckUser(testContext(t), `o"d\d@example.com`), "")
 }
 

@@ -2,20 +2,73 @@ package fakeokta
 
 import (
 	"net/http"
-	"sort"
+	"strings"
 )
+
+// App is an Okta application instance.
+type App struct {
+	ID, Label string
+	Name      string // the app's integration name; default "bookmark"
+	Status    string // ACTIVE (the default) or INACTIVE
+}
+
+type app struct {
+	App
+	users map[string]appUser
+}
+
+// AddApp adds an ACTIVE app, or relabels the app id.
+func (s *Server) AddApp(id, label string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, found := s.apps[id]; found {
+		a.Label = label
+		return
+	}
+	s.putAppLocked(App{ID: id, Label: label})
+}
+
+// PutApp adds a, or replaces the label, name and status of the app with its
+// id (assignments stay).
+func (s *Server) PutApp(a App) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a.Name == "" {
+		a.Name = "bookmark"
+	}
+	if a.Status == "" {
+		a.Status = "ACTIVE"
+	}
+	if old, found := s.apps[a.ID]; found {
+		old.App = a
+		s.notifyLocked()
+		return
+	}
+	s.putAppLocked(a)
+}
+
+func (s *Server) putAppLocked(a App) {
+	if a.Name == "" {
+		a.Name = "bookmark"
+	}
+	if a.Status == "" {
+		a.Status = "ACTIVE"
+	}
+	s.apps[a.ID] = &app{App: a, users: map[string]appUser{}}
+	s.notifyLocked()
+}
 
 func appJSON(host string, a *app) map[string]any {
 	return map[string]any{
-		"id":          a.id,
-		"name":        "bookmark",
-		"label":       a.label,
-		"status":      "ACTIVE",
+		"id":          a.ID,
+		"name":        a.Name,
+		"label":       a.Label,
+		"status":      a.Status,
 		"signOnMode":  "BOOKMARK",
 		"created":     timestamp,
 		"lastUpdated": timestamp,
 		"features":    []string{},
-		"_links":      map[string]any{"self": map[string]any{"href": "http://" + host + "/api/v1/apps/" + a.id}},
+		"_links":      map[string]any{"self": map[string]any{"href": "http://" + host + "/api/v1/apps/" + a.ID}},
 	}
 }
 
@@ -37,6 +90,69 @@ func appUserJSON(host, appID, userID string, au appUser) map[string]any {
 	}
 }
 
+// appFields are the attributes an app filter may name.
+var appFields = map[string]bool{"id": true, "status": true, "name": true, "user.id": true, "group.id": true}
+
+func (s *Server) appRecord(a *app) record {
+	return func(field string) []string {
+		switch field {
+		case "id":
+			return []string{a.ID}
+		case "status":
+			return []string{a.Status}
+		case "name":
+			return []string{a.Name}
+		case "user.id":
+			var ids []string
+			for id := range a.users {
+				ids = append(ids, id)
+			}
+			return ids
+		case "group.id":
+			var ids []string
+			for id, g := range s.groups {
+				if g.apps[a.ID] {
+					ids = append(ids, id)
+				}
+			}
+			return ids
+		}
+		return nil
+	}
+}
+
+// listApps serves GET /api/v1/apps: filter (status, name, user.id,
+// group.id), q (a prefix of the name or label), limit (default 20, at most
+// 200) and after, ordered by id.
+func (s *Server) listApps(w http.ResponseWriter, r *http.Request, reqID string) {
+	q := r.URL.Query()
+	match := func(*app) bool { return true }
+	if f := q.Get("filter"); f != "" {
+		e, err := parseExpr(f, appFields)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "E0000031", "Invalid filter criteria.", reqID)
+			return
+		}
+		match = func(a *app) bool { return e.match(s.appRecord(a)) }
+	}
+	prefix := strings.ToLower(q.Get("q"))
+	var ids []string
+	for id, a := range s.apps {
+		if match(a) && (strings.HasPrefix(strings.ToLower(a.Label), prefix) || strings.HasPrefix(strings.ToLower(a.Name), prefix)) {
+			ids = append(ids, id)
+		}
+	}
+	page, ok := s.pageLocked(w, r, ids, 20, 200, reqID)
+	if !ok {
+		return
+	}
+	out := []any{}
+	for _, id := range page {
+		out = append(out, appJSON(r.Host, s.apps[id]))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request, id, reqID string) {
 	a, found := s.apps[id]
 	if !found {
@@ -56,16 +172,20 @@ func (s *Server) listAppUsers(w http.ResponseWriter, r *http.Request, appID, req
 	for id := range a.users {
 		ids = append(ids, id)
 	}
-	sort.Strings(ids)
-	page, next, err := paginate(ids, r.URL.Query(), 50)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "E0000001", "Api validation failed: limit", reqID)
+	page, ok := s.pageLocked(w, r, ids, 50, 500, reqID)
+	if !ok {
 		return
 	}
-	setLinks(w, r, next)
+	// expand=user embeds each user, as Okta does, so that a caller needs no
+	// request per user for their login and email.
+	expand := r.URL.Query().Get("expand") == "user"
 	out := []any{}
 	for _, id := range page {
-		out = append(out, appUserJSON(r.Host, appID, id, a.users[id]))
+		au := appUserJSON(r.Host, appID, id, a.users[id])
+		if u, known := s.users[id]; known && expand {
+			au["_embedded"] = map[string]any{"user": s.userJSON(r.Host, u)}
+		}
+		out = append(out, au)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

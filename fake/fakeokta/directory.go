@@ -2,11 +2,8 @@ package fakeokta
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -18,16 +15,9 @@ type User struct {
 	FirstName string
 	LastName  string
 	Status    string // default "ACTIVE"
-}
-
-type group struct {
-	id, name string
-	members  map[string]bool
-}
-
-type app struct {
-	id, label string
-	users     map[string]appUser
+	// Profile holds further profile attributes (department, title...), as
+	// an org's custom profile attributes.
+	Profile map[string]string
 }
 
 type appUser struct {
@@ -42,6 +32,8 @@ type directory struct {
 	users  map[string]*User
 	groups map[string]*group
 	apps   map[string]*app
+	rules  map[string]*GroupRule
+	logs   []*logEntry // in the order Okta stored them
 
 	groupAdds, groupRemovals     map[pair]int
 	appAssigns, appUnassignments map[pair]int
@@ -51,6 +43,7 @@ func (d *directory) init() {
 	d.users = map[string]*User{}
 	d.groups = map[string]*group{}
 	d.apps = map[string]*app{}
+	d.rules = map[string]*GroupRule{}
 	d.groupAdds, d.groupRemovals = map[pair]int{}, map[pair]int{}
 	d.appAssigns, d.appUnassignments = map[pair]int{}, map[pair]int{}
 }
@@ -70,28 +63,6 @@ func (s *Server) AddUser(u User) {
 	s.notifyLocked()
 }
 
-// AddGroup adds (or renames) a group.
-func (s *Server) AddGroup(id, name string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if g, found := s.groups[id]; found {
-		g.name = name
-		return
-	}
-	s.groups[id] = &group{id: id, name: name, members: map[string]bool{}}
-}
-
-// AddApp adds (or relabels) an application.
-func (s *Server) AddApp(id, label string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if a, found := s.apps[id]; found {
-		a.label = label
-		return
-	}
-	s.apps[id] = &app{id: id, label: label, users: map[string]appUser{}}
-}
-
 // AddMember makes userID a member of groupID (standing membership set up by
 // a test; not counted by GroupAdds). It panics if either is unknown.
 func (s *Server) AddMember(groupID, userID string) {
@@ -107,7 +78,9 @@ func (s *Server) AddMember(groupID, userID string) {
 func (s *Server) RemoveMember(groupID, userID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.mustGroupLocked(groupID).members, userID)
+	g := s.mustGroupLocked(groupID)
+	delete(g.members, userID)
+	delete(g.ruleMembers, userID)
 	s.notifyLocked()
 }
 
@@ -193,6 +166,19 @@ func (s *Server) AppUsers(appID string) []string {
 	return ids
 }
 
+// AppUserName returns the app username of userID's assignment to appID, and
+// whether there is one.
+func (s *Server) AppUserName(appID, userID string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, found := s.apps[appID]
+	if !found {
+		return "", false
+	}
+	au, assigned := a.users[userID]
+	return au.userName, assigned
+}
+
 // GroupAdds counts successful PUT /api/v1/groups/{groupID}/users/{userID}
 // calls (idempotent repeats included), so a test can assert "added once".
 func (s *Server) GroupAdds(groupID, userID string) int {
@@ -234,6 +220,15 @@ func sortedKeys(m map[string]bool) []string {
 const timestamp = "2024-01-01T00:00:00.000Z"
 
 func (s *Server) userJSON(host string, u *User) map[string]any {
+	profile := map[string]any{
+		"login":     u.Login,
+		"email":     u.Email,
+		"firstName": u.FirstName,
+		"lastName":  u.LastName,
+	}
+	for k, v := range u.Profile {
+		profile[k] = v
+	}
 	return map[string]any{
 		"id":            u.ID,
 		"status":        u.Status,
@@ -242,27 +237,9 @@ func (s *Server) userJSON(host string, u *User) map[string]any {
 		"statusChanged": timestamp,
 		"lastUpdated":   timestamp,
 		"type":          map[string]any{"id": "otyfake0000000000001"},
-		"profile": map[string]any{
-			"login":     u.Login,
-			"email":     u.Email,
-			"firstName": u.FirstName,
-			"lastName":  u.LastName,
-		},
-		"credentials": map[string]any{"provider": map[string]any{"type": "OKTA", "name": "OKTA"}},
-		"_links":      map[string]any{"self": map[string]any{"href": "http://" + host + "/api/v1/users/" + u.ID}},
-	}
-}
-
-func groupJSON(host string, g *group) map[string]any {
-	return map[string]any{
-		"id":                    g.id,
-		"created":               timestamp,
-		"lastUpdated":           timestamp,
-		"lastMembershipUpdated": timestamp,
-		"objectClass":           []string{"okta:user_group"},
-		"type":                  "OKTA_GROUP",
-		"profile":               map[string]any{"name": g.name, "description": ""},
-		"_links":                map[string]any{"self": map[string]any{"href": "http://" + host + "/api/v1/groups/" + g.id}},
+		"profile":       profile,
+		"credentials":   map[string]any{"provider": map[string]any{"type": "OKTA", "name": "OKTA"}},
+		"_links":        map[string]any{"self": map[string]any{"href": "http://" + host + "/api/v1/users/" + u.ID}},
 	}
 }
 
@@ -299,7 +276,15 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte, reqI
 	case len(parts) == 3 && parts[0] == "users" && parts[2] == "groups" && m == http.MethodGet:
 		s.listUserGroups(w, r, parts[1], reqID)
 	case len(parts) == 1 && parts[0] == "groups" && m == http.MethodGet:
-		s.listGroups(w, r)
+		s.listGroups(w, r, reqID)
+	case len(parts) == 2 && parts[0] == "groups" && parts[1] == "rules" && m == http.MethodGet:
+		s.listGroupRules(w, r, reqID)
+	case len(parts) == 3 && parts[0] == "groups" && parts[2] == "apps" && m == http.MethodGet:
+		s.listGroupApps(w, r, parts[1], reqID)
+	case len(parts) == 1 && parts[0] == "apps" && m == http.MethodGet:
+		s.listApps(w, r, reqID)
+	case len(parts) == 1 && parts[0] == "logs" && m == http.MethodGet:
+		s.listLogs(w, r, reqID)
 	case len(parts) == 2 && parts[0] == "groups" && m == http.MethodGet:
 		s.getGroup(w, r, parts[1], reqID)
 	case len(parts) == 3 && parts[0] == "groups" && parts[2] == "users" && m == http.MethodGet:
@@ -335,19 +320,19 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, reqID string)
 	var match func(*User) bool
 	switch {
 	case q.Get("search") != "":
-		expr, err := parseExpr(q.Get("search"))
+		expr, err := parseExpr(q.Get("search"), userFields)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "E0000031", "Invalid search criteria.", reqID)
 			return
 		}
-		match = expr.match
+		match = func(u *User) bool { return expr.match(userRecord(u)) }
 	case q.Get("filter") != "":
-		expr, err := parseExpr(q.Get("filter"))
+		expr, err := parseExpr(q.Get("filter"), userFields)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "E0000031", "Invalid filter criteria.", reqID)
 			return
 		}
-		match = expr.match
+		match = func(u *User) bool { return expr.match(userRecord(u)) }
 	case q.Get("q") != "":
 		prefix := strings.ToLower(q.Get("q"))
 		match = func(u *User) bool {
@@ -367,58 +352,21 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, reqID string)
 			ids = append(ids, id)
 		}
 	}
-	s.writeUserPage(w, r, ids, 200, reqID)
+	s.writeUserPage(w, r, ids, 200, 200, reqID)
 }
 
 // writeUserPage answers one page of users, ordered by id, with Okta's
 // cursor pagination: ?limit=N&after=<last id>, and a Link rel="next".
-func (s *Server) writeUserPage(w http.ResponseWriter, r *http.Request, ids []string, defLimit int, reqID string) {
-	page, next, err := paginate(ids, r.URL.Query(), defLimit)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "E0000001", "Api validation failed: limit", reqID)
+func (s *Server) writeUserPage(w http.ResponseWriter, r *http.Request, ids []string, defLimit, maxLimit int, reqID string) {
+	page, ok := s.pageLocked(w, r, ids, defLimit, maxLimit, reqID)
+	if !ok {
 		return
 	}
-	setLinks(w, r, next)
 	out := []any{}
 	for _, id := range page {
 		out = append(out, s.userJSON(r.Host, s.users[id]))
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func paginate(ids []string, q url.Values, defLimit int) (page []string, next string, err error) {
-	sort.Strings(ids)
-	limit := defLimit
-	if l := q.Get("limit"); l != "" {
-		if limit, err = strconv.Atoi(l); err != nil || limit < 1 {
-			return nil, "", fmt.Errorf("bad limit %q", l)
-		}
-	}
-	if after := q.Get("after"); after != "" {
-		i := sort.SearchStrings(ids, after)
-		if i < len(ids) && ids[i] == after {
-			i++
-		}
-		ids = ids[i:]
-	}
-	if len(ids) > limit {
-		return ids[:limit], ids[limit-1], nil
-	}
-	return ids, "", nil
-}
-
-// setLinks writes Link headers built from the request's own host, as Okta
-// does: rel="self", and rel="next" when there is another page.
-func setLinks(w http.ResponseWriter, r *http.Request, nextAfter string) {
-	self := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawQuery: r.URL.RawQuery}
-	w.Header().Add("Link", "<"+self.String()+`>; rel="self"`)
-	if nextAfter == "" {
-		return
-	}
-	q := r.URL.Query()
-	q.Set("after", nextAfter)
-	next := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}
-	w.Header().Add("Link", "<"+next.String()+`>; rel="next"`)
 }
 
 func (s *Server) listUserGroups(w http.ResponseWriter, r *http.Request, idOrLogin, reqID string) {
@@ -433,37 +381,15 @@ func (s *Server) listUserGroups(w http.ResponseWriter, r *http.Request, idOrLogi
 			ids = append(ids, id)
 		}
 	}
-	sort.Strings(ids)
-	out := []any{}
-	for _, id := range ids {
-		out = append(out, groupJSON(r.Host, s.groups[id]))
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
-	prefix := strings.ToLower(r.URL.Query().Get("q"))
-	var ids []string
-	for id, g := range s.groups {
-		if strings.HasPrefix(strings.ToLower(g.name), prefix) {
-			ids = append(ids, id)
-		}
-	}
-	sort.Strings(ids)
-	out := []any{}
-	for _, id := range ids {
-		out = append(out, groupJSON(r.Host, s.groups[id]))
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, id, reqID string) {
-	g, found := s.groups[id]
-	if !found {
-		writeNotFound(w, "UserGroup", id, reqID)
+	page, ok := s.pageLocked(w, r, ids, 10000, 10000, reqID)
+	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, groupJSON(r.Host, g))
+	out := []any{}
+	for _, id := range page {
+		out = append(out, groupJSON(r.Host, s.groups[id]))
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) listGroupUsers(w http.ResponseWriter, r *http.Request, id, reqID string) {
@@ -472,7 +398,7 @@ func (s *Server) listGroupUsers(w http.ResponseWriter, r *http.Request, id, reqI
 		writeNotFound(w, "UserGroup", id, reqID)
 		return
 	}
-	s.writeUserPage(w, r, sortedKeys(g.members), 1000, reqID)
+	s.writeUserPage(w, r, sortedKeys(g.members), 1000, 10000, reqID)
 }
 
 // changeMembership serves PUT (add) and DELETE (remove) of a group member.
@@ -492,6 +418,7 @@ func (s *Server) changeMembership(w http.ResponseWriter, method, groupID, userID
 		s.groupAdds[pair{groupID, userID}]++
 	} else {
 		delete(g.members, userID)
+		delete(g.ruleMembers, userID)
 		s.groupRemovals[pair{groupID, userID}]++
 	}
 	writeNoContent(w)

@@ -276,3 +276,54 @@ func TestServerErrorsDropsDownAndLatency(t *testing.T) {
 	}
 	t.Logf("abandoned call: %+v", got)
 }
+
+func TestUserGroupsPagesAndCallRecords(t *testing.T) {
+	srv, c, ctx := setup(t)
+	for _, g := range []string{"00g2", "00g3"} {
+		srv.AddGroup(g, "group-"+g)
+	}
+	for _, g := range []string{"00g1grafana", "00g2", "00g3"} {
+		srv.AddMember(g, "00u1alice")
+	}
+	srv.SetMaxPage(2)
+	groups, resp, err := c.User.ListUserGroups(ctx, "00u1alice")
+	if err != nil || len(groups) != 2 || !resp.HasNextPage() {
+		t.Fatalf("first page: %v %v", groups, err)
+	}
+	var next []*okta.Group
+	if resp, err = resp.Next(ctx, &next); err != nil || len(next) != 1 || next[0].Id != "00g3" || resp.HasNextPage() {
+		t.Fatalf("second page: %v %v", next, err)
+	}
+	calls := srv.Calls()
+	if last := calls[len(calls)-1]; last.Query != "after=00g2" || last.Header.Get("Accept") != "application/json" ||
+		last.Header.Get("Authorization") != "SSWS "+srv.Token() {
+		t.Errorf("last call %+v", last)
+	}
+	srv.SetMaxPage(0)
+	if groups, _, err = c.User.ListUserGroups(ctx, "00u1alice"); err != nil || len(groups) != 3 {
+		t.Errorf("without a page cap: %v %v", groups, err)
+	}
+
+	srv.AssignApp("0oa1grafana", "00u2bob")
+	if name, ok := srv.AppUserName("0oa1grafana", "00u2bob"); !ok || name != "bob@example.com" {
+		t.Errorf("AppUserName = %q %v", name, ok)
+	}
+	if _, ok := srv.AppUserName("0oa1grafana", "00u1alice"); ok {
+		t.Error("AppUserName of an unassigned user")
+	}
+}
+
+func TestRetryCountIsTheLastValue(t *testing.T) {
+	srv, c, ctx := setup(t)
+	srv.FailNext("", "/api/v1/users/", fakeokta.Fault{Status: http.StatusTooManyRequests, Times: 2, RateLimitReset: -time.Second})
+	if _, _, err := c.User.GetUser(ctx, "00u1alice"); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, call := range srv.Calls() {
+		got = append(got, call.RetryCount)
+	}
+	if strings.Join(got, ",") != ",1,2" {
+		t.Errorf("retry counts %q", got)
+	}
+}

@@ -123,3 +123,10 @@ func orDefault(v, def string) string {
 	}
 	return v
 }
+
+// ClearFaults drops every pending fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}

@@ -7,12 +7,17 @@ import (
 
 // expr is a parsed Okta search/filter expression such as
 // `profile.email eq "alice@example.com" and status eq "ACTIVE"`.
-// Supported: the operators eq, ne, sw, co, pr, gt, ge, lt, le on id, status,
-// created, lastUpdated and profile.login/email/firstName/lastName; and, or,
-// parentheses. String comparisons ignore case, as Okta's do.
+// Supported: the operators eq, ne, sw, co, pr, gt, ge, lt, le on the
+// attributes each resource declares (userFields, groupFields, appFields,
+// logFields); and, or, parentheses. String comparisons ignore case, as
+// Okta's do.
 type expr interface {
-	match(u *User) bool
+	match(rec record) bool
 }
+
+// record gives the values of an attribute of one object; an attribute with
+// several values (a log event's target.id) matches when any value does.
+type record func(field string) []string
 
 type orExpr []expr
 type andExpr []expr
@@ -21,25 +26,34 @@ type cmpExpr struct {
 	field, op, value string
 }
 
-func (o orExpr) match(u *User) bool {
+func (o orExpr) match(rec record) bool {
 	for _, e := range o {
-		if e.match(u) {
+		if e.match(rec) {
 			return true
 		}
 	}
 	return false
 }
 
-func (a andExpr) match(u *User) bool {
+func (a andExpr) match(rec record) bool {
 	for _, e := range a {
-		if !e.match(u) {
+		if !e.match(rec) {
 			return false
 		}
 	}
 	return true
 }
 
+func userRecord(u *User) record {
+	return func(field string) []string { return []string{userField(u, field)} }
+}
+
 func userField(u *User, field string) string {
+	if strings.HasPrefix(field, "profile.") {
+		if v, found := u.Profile[strings.TrimPrefix(field, "profile.")]; found {
+			return v
+		}
+	}
 	switch field {
 	case "id":
 		return u.ID
@@ -59,11 +73,22 @@ func userField(u *User, field string) string {
 	return ""
 }
 
-var knownFields = map[string]bool{"id": true, "status": true, "created": true, "lastUpdated": true,
-	"profile.login": true, "profile.email": true, "profile.firstName": true, "profile.lastName": true}
+// userFields are the user attributes a search or filter may name; any
+// other profile.* attribute is accepted too (custom profile attributes).
+var userFields = map[string]bool{"id": true, "status": true, "created": true, "lastUpdated": true,
+	"profile.login": true, "profile.email": true, "profile.firstName": true, "profile.lastName": true, "profile.*": true}
 
-func (c cmpExpr) match(u *User) bool {
-	got := strings.ToLower(userField(u, c.field))
+func (c cmpExpr) match(rec record) bool {
+	for _, v := range rec(c.field) {
+		if c.matchOne(v) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c cmpExpr) matchOne(v string) bool {
+	got := strings.ToLower(v)
 	want := strings.ToLower(c.value)
 	switch c.op {
 	case "eq":
@@ -88,13 +113,14 @@ func (c cmpExpr) match(u *User) bool {
 	return false
 }
 
-// parseExpr parses a search or filter expression.
-func parseExpr(s string) (expr, error) {
+// parseExpr parses a search or filter expression over the given attributes
+// ("profile.*" in fields admits any profile attribute).
+func parseExpr(s string, fields map[string]bool) (expr, error) {
 	toks, err := tokenize(s)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{toks: toks}
+	p := &parser{toks: toks, fields: fields}
 	e, err := p.or()
 	if err != nil {
 		return nil, err
@@ -146,8 +172,9 @@ func tokenize(s string) ([]token, error) {
 }
 
 type parser struct {
-	toks []token
-	pos  int
+	toks   []token
+	pos    int
+	fields map[string]bool
 }
 
 func (p *parser) peekWord(w string) bool {
@@ -209,7 +236,7 @@ func (p *parser) term() (expr, error) {
 		return nil, fmt.Errorf("incomplete expression")
 	}
 	field, op := p.toks[p.pos].text, strings.ToLower(p.toks[p.pos+1].text)
-	if !knownFields[field] {
+	if !p.fields[field] && !(p.fields["profile.*"] && strings.HasPrefix(field, "profile.")) {
 		return nil, fmt.Errorf("unsupported attribute %q", field)
 	}
 	p.pos += 2

@@ -1,6 +1,9 @@
 // Package fakeokta is an in-process fake of the parts of Okta's Management
-// API that accessbot uses (users, groups, application assignments), shaped
-// so that okta-sdk-golang/v2 runs against it unmodified.
+// API that accessbot uses (users; groups, their members, apps and rules;
+// apps and their users; the System Log), shaped so that
+// okta-sdk-golang/v2 runs against it unmodified. Every list pages the way
+// Okta does: limit, an after cursor, and Link headers rel="self" and
+// rel="next" with full URLs.
 //
 // The SDK must be told it is talking to plain HTTP, and its cache must be
 // off or it serves stale group listings after a change:
@@ -48,6 +51,7 @@ type Server struct {
 	conns    map[net.Conn]bool
 	counter  int64
 	latency  time.Duration
+	maxPage  int // 0: each endpoint's own page limits
 
 	directory
 	calls  []Call
@@ -201,11 +205,13 @@ func (s *Server) waitFor(ctx context.Context, check func() bool) error {
 type Call struct {
 	Method string
 	Path   string
-	Query  string // raw query string
+	Query  string      // raw query string
+	Header http.Header // as sent
 	Body   []byte
 	Time   time.Time
 	Status int // 0 if the connection was dropped without an answer
-	// RetryCount is the SDK's X-Okta-Retry-Count header (0 on first tries).
+	// RetryCount is the SDK's X-Okta-Retry-Count header ("" on first
+	// tries). The SDK adds a value per retry; this is the last one.
 	RetryCount string
 }
 
@@ -274,8 +280,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.inflight.Done()
 
 	body := readBody(r)
-	call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Time: time.Now(),
-		RetryCount: r.Header.Get("X-Okta-Retry-Count")}
+	call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body,
+		Time: time.Now(), RetryCount: lastValue(r.Header, "X-Okta-Retry-Count")}
 	rec := &statusRecorder{ResponseWriter: w}
 	defer func() {
 		call.Status = rec.status
@@ -302,6 +308,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.route(rec, r, body, reqID)
+}
+
+func lastValue(h http.Header, key string) string {
+	if v := h.Values(key); len(v) > 0 {
+		return v[len(v)-1]
+	}
+	return ""
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

@@ -155,3 +155,59 @@ func TestAbilitiesAsTokenCheck(t *testing.T) {
 		t.Error("delay not applied")
 	}
 }
+
+func TestFaultShapesAndHold(t *testing.T) {
+	srv, pd, ctx := setup(t)
+	srv.AddUser(fakepagerduty.User{ID: "PU3", Name: "Carol", Email: "carol@example.com", ReferenceOnly: true})
+	srv.SetOnCalls([]fakepagerduty.OnCall{{UserID: "PU3", EscalationPolicyID: "PE1", Level: 1},
+		{UserID: "PU1", EscalationPolicyID: "PE1", Level: 2}, {UserID: "PU2", EscalationPolicyID: "PE1", Level: 3}})
+
+	srv.FailNext("/oncalls", fakepagerduty.Fault{Status: 500, Message: "refused " + srv.Token()})
+	_, err := pd.ListOnCallsWithContext(ctx, pagerduty.ListOnCallOptions{})
+	var apiErr pagerduty.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 500 || !strings.Contains(apiErr.APIError.ErrorObject.Message, srv.Token()) {
+		t.Errorf("message: %v", err)
+	}
+	srv.FailNext("/oncalls", fakepagerduty.Fault{Status: 502, Body: "<html>bad gateway</html>"})
+	if _, err = pd.ListOnCallsWithContext(ctx, pagerduty.ListOnCallOptions{}); err == nil ||
+		!strings.Contains(err.Error(), "Content-Type") {
+		t.Errorf("plain-text body: %v", err)
+	}
+
+	release := make(chan struct{})
+	srv.FailNext("/oncalls", fakepagerduty.Fault{Hold: release})
+	done := make(chan error, 1)
+	go func() {
+		_, err := pd.ListOnCallsWithContext(ctx, pagerduty.ListOnCallOptions{})
+		done <- err
+	}()
+	if err := srv.WaitHeld(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("answered while held: %v", err)
+	default:
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Errorf("after release: %v", err)
+	}
+
+	srv.SetMaxLimit(2)
+	resp, err := pd.ListOnCallsWithContext(ctx, pagerduty.ListOnCallOptions{Limit: 100, Includes: []string{"users"}})
+	if err != nil || len(resp.OnCalls) != 2 || !resp.More || resp.Limit != 2 {
+		t.Fatalf("max limit: %+v %v", resp, err)
+	}
+	if u := resp.OnCalls[0].User; u.Type != "user_reference" || u.Email != "" {
+		t.Errorf("reference-only user %+v", u)
+	}
+	if u := resp.OnCalls[1].User; u.Type != "user" || u.Email != "alice@example.com" {
+		t.Errorf("full user %+v", u)
+	}
+	calls := srv.Calls()
+	if h := calls[len(calls)-1].Header; h.Get("Accept") != "application/vnd.pagerduty+json;version=2" ||
+		h.Get("Authorization") != "Token token="+srv.Token() {
+		t.Errorf("recorded headers %v", h)
+	}
+}

@@ -85,19 +85,19 @@ func listIDs(q url.Values, name string) map[string]bool {
 	return set
 }
 
-// page reads limit (default 25, at most 100) and offset.
-func page(q url.Values) (limit, offset int, ok bool) {
+// page reads limit (default 25, at most maxLimit) and offset.
+func page(q url.Values, maxLimit int) (limit, offset int, ok bool) {
 	limit, offset = 25, 0
 	var err error
 	if l := q.Get("limit"); l != "" {
 		if limit, err = strconv.Atoi(l); err != nil || limit < 0 {
 			return 0, 0, false
 		}
-		limit = min(limit, 100)
 		if limit == 0 {
 			limit = 25
 		}
 	}
+	limit = min(limit, maxLimit)
 	if o := q.Get("offset"); o != "" {
 		if offset, err = strconv.Atoi(o); err != nil || offset < 0 {
 			return 0, 0, false
@@ -133,7 +133,10 @@ func (s *Server) listOnCalls(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Invalid Input Provided", 2001, "until must be after since")
 		return
 	}
-	limit, offset, valid := page(q)
+	s.mu.Lock()
+	maxLimit := s.maxLimit
+	s.mu.Unlock()
+	limit, offset, valid := page(q, maxLimit)
 	if !valid {
 		writeError(w, http.StatusBadRequest, "Invalid Input Provided", 2001, "invalid limit or offset")
 		return
@@ -174,7 +177,7 @@ func (s *Server) listOnCalls(w http.ResponseWriter, r *http.Request) {
 	for i := offset; i < len(matched) && i < offset+limit; i++ {
 		oc := matched[i]
 		out = append(out, map[string]any{
-			"user":              s.userRef(oc.UserID, include["users"]),
+			"user":              s.userRef(oc.UserID, include["users"] && !s.users[oc.UserID].ReferenceOnly),
 			"schedule":          s.objectRef("schedule", oc.ScheduleID, s.schedules[oc.ScheduleID], include["schedules"]),
 			"escalation_policy": s.objectRef("escalation_policy", oc.EscalationPolicyID, s.policies[oc.EscalationPolicyID], include["escalation_policies"]),
 			"escalation_level":  oc.Level,

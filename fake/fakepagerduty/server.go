@@ -44,8 +44,10 @@ type Server struct {
 	schedules map[string]string // id -> name
 	policies  map[string]string // id -> name
 	oncalls   []OnCall
+	maxLimit  int // the largest page PagerDuty answers
 	calls     []Call
 	faults    []*pendingFault
+	held      int // requests that have reached a Fault's Hold
 }
 
 // New starts a fake PagerDuty on 127.0.0.1. Close it when done.
@@ -59,6 +61,7 @@ func New(opts Options) *Server {
 		users:     map[string]User{},
 		schedules: map[string]string{},
 		policies:  map[string]string{},
+		maxLimit:  100,
 	}
 	s.hs = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s
@@ -99,7 +102,8 @@ func (s *Server) notifyLocked() {
 type Call struct {
 	Method string
 	Path   string
-	Query  string // raw query string
+	Query  string      // raw query string
+	Header http.Header // as sent, so tests can check Authorization and Accept
 	Time   time.Time
 	Status int
 }
@@ -114,25 +118,52 @@ func (s *Server) Calls() []Call {
 // WaitCall returns the first recorded call matching pred, waiting until one
 // arrives (and is answered) or ctx ends.
 func (s *Server) WaitCall(ctx context.Context, pred func(Call) bool) (Call, error) {
-	for {
-		s.mu.Lock()
+	var found Call
+	err := s.waitFor(ctx, func() bool {
 		for _, c := range s.calls {
 			if pred(c) {
-				s.mu.Unlock()
-				return c, nil
+				found = c
+				return true
 			}
+		}
+		return false
+	})
+	return found, err
+}
+
+// WaitHeld waits until n requests in all have reached a Fault's Hold (and
+// are held there until it is closed), or ctx ends.
+func (s *Server) WaitHeld(ctx context.Context, n int) error {
+	return s.waitFor(ctx, func() bool { return s.held >= n })
+}
+
+// waitFor blocks until check (run with s.mu held) is true or ctx ends.
+func (s *Server) waitFor(ctx context.Context, check func() bool) error {
+	for {
+		s.mu.Lock()
+		if check() {
+			s.mu.Unlock()
+			return nil
 		}
 		ch, closed := s.changed, s.closed
 		s.mu.Unlock()
 		if closed {
-			return Call{}, fmt.Errorf("fakepagerduty: server closed")
+			return fmt.Errorf("fakepagerduty: server closed")
 		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return Call{}, ctx.Err()
+			return ctx.Err()
 		}
 	}
+}
+
+// SetMaxLimit lowers the largest page the server answers (PagerDuty's is
+// 100), so that paging shows with a few entries.
+func (s *Server) SetMaxLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.maxLimit = n
 }
 
 type statusRecorder struct {
@@ -147,7 +178,7 @@ func (r *statusRecorder) WriteHeader(code int) {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w}
-	call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Time: time.Now()}
+	call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Time: time.Now()}
 	defer func() {
 		call.Status = rec.status
 		s.logf("%s %s -> %d", r.Method, r.URL.RequestURI(), rec.status)
@@ -209,12 +240,33 @@ type Fault struct {
 	// RetryAfter is sent as Retry-After (whole seconds, rounded up) on a 429.
 	// go-pagerduty never retries by itself: callers see APIError.RateLimited().
 	RetryAfter time.Duration
+	// Message overrides the error message (what a careless server might
+	// quote back, a token for instance).
+	Message string
+	// Body, when set, is answered verbatim with Status (200 when 0) and
+	// ContentType (default "text/plain; charset=utf-8") instead of
+	// PagerDuty's JSON error: a proxy's HTML page, or an answer the client
+	// cannot decode.
+	Body        string
+	ContentType string
+	// Hold, when not nil, holds each matching request until it is closed (or
+	// the client gives up), then applies the rest of the fault; with nothing
+	// else set the request is then served normally. WaitHeld tells when
+	// requests have arrived.
+	Hold <-chan struct{}
 }
 
 type pendingFault struct {
 	prefix string
 	fault  Fault
 	left   int
+}
+
+// ClearFaults drops every pending fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
 }
 
 // FailNext makes the next f.Times requests whose path starts with
@@ -245,6 +297,17 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
 	if f == nil {
 		return false
 	}
+	if f.Hold != nil {
+		s.mu.Lock()
+		s.held++
+		s.notifyLocked()
+		s.mu.Unlock()
+		select {
+		case <-f.Hold:
+		case <-r.Context().Done():
+			return true
+		}
+	}
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
@@ -255,13 +318,28 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	switch {
+	case f.Body != "":
+		w.Header().Set("Content-Type", orDefault(f.ContentType, "text/plain; charset=utf-8"))
+		if f.Status == 0 {
+			f.Status = http.StatusOK
+		}
+		w.WriteHeader(f.Status)
+		_, _ = w.Write([]byte(f.Body))
+		return true
 	case f.Status == http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(f.RetryAfter.Seconds())), 10))
-		writeError(w, f.Status, "Rate Limit Exceeded", 2020)
+		writeError(w, f.Status, orDefault(f.Message, "Rate Limit Exceeded"), 2020)
 		return true
 	case f.Status != 0:
-		writeError(w, f.Status, http.StatusText(f.Status), 2000)
+		writeError(w, f.Status, orDefault(f.Message, http.StatusText(f.Status)), 2000)
 		return true
 	}
 	return false
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

@@ -12,6 +12,10 @@ type User struct {
 	Name     string
 	Email    string
 	TimeZone string // default "UTC"
+	// ReferenceOnly lists the user in on-calls as a user_reference (no
+	// email) even when include[]=users asks for full users, so a test can
+	// drive a client's fallback to GET /users/{id}.
+	ReferenceOnly bool
 }
 
 // AddUser adds (or replaces) a user.
@@ -63,14 +67,14 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, id string) {
 // email, ignoring case), ordered by id.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, offset, valid := page(q)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	limit, offset, valid := page(q, s.maxLimit)
 	if !valid {
 		writeError(w, http.StatusBadRequest, "Invalid Input Provided", 2001, "invalid limit or offset")
 		return
 	}
 	needle := strings.ToLower(q.Get("query"))
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var ids []string
 	for id, u := range s.users {
 		if strings.Contains(strings.ToLower(u.Name), needle) || strings.Contains(strings.ToLower(u.Email), needle) {
