@@ -69,7 +69,7 @@ func (s *Server) showCommandAck(channel, user string, payload json.RawMessage) {
 }
 
 func (s *Server) sendPayload(ctx context.Context, typ string, acceptsResponse bool, payload map[string]any) (Ack, error) {
-	raw, err := appendTree(nil, payload) // json.Marshal's bytes, without reflection over the message's blocks
+	raw, err := json.Marshal(payload)
 	if err != nil {
 		return Ack{}, err
 	}

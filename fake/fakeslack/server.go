@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -70,10 +69,8 @@ type Server struct {
 	opts Options
 	hs   *httptest.Server
 
-	mu sync.Mutex
-	// changed is closed on the next state change; nil until a waiter
-	// asks for it, so that changes nobody waits for cost nothing.
-	changed chan struct{}
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on every state change
 	closed  bool
 
 	counter  int64 // source of unique ids
@@ -108,6 +105,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{
 		opts:     opts,
+		changed:  make(chan struct{}),
 		users:    map[string]User{},
 		channels: map[string]string{},
 		faults:   map[string][]*Fault{},
@@ -210,20 +208,13 @@ func (s *Server) nextIDLocked() int64 {
 func (s *Server) nextTSLocked() string {
 	s.tsCount++
 	micros := s.tsCount * 100
-	b := strconv.AppendInt(make([]byte, 0, 24), 1700000000+micros/1000000, 10)
-	b = append(b, '.')
-	for frac, d := micros%1000000, int64(100000); d > 0; d /= 10 {
-		b = append(b, byte('0'+frac/d%10))
-	}
-	return string(b)
+	return fmt.Sprintf("%d.%06d", 1700000000+micros/1000000, micros%1000000)
 }
 
 // notifyLocked wakes every waiter. Call with s.mu held after a state change.
 func (s *Server) notifyLocked() {
-	if s.changed != nil {
-		close(s.changed)
-		s.changed = nil
-	}
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 // waitFor blocks until check (called with s.mu held) returns true or ctx
@@ -234,9 +225,6 @@ func (s *Server) waitFor(ctx context.Context, check func() bool) error {
 		if check() {
 			s.mu.Unlock()
 			return nil
-		}
-		if s.changed == nil {
-			s.changed = make(chan struct{})
 		}
 		ch := s.changed
 		closed := s.closed

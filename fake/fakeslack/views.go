@@ -212,20 +212,20 @@ func (s *Server) viewObjectLocked(method string, r *apiRequest, wantType string)
 	case map[string]any:
 		obj = x
 		var err error
-		if raw, err = appendTree(nil, x); err != nil { // as json.Marshal
+		if raw, err = json.Marshal(x); err != nil {
 			raw = nil
 		}
 	case string:
 		raw = json.RawMessage(x)
 		var err error
-		if obj, err = unmarshalObject(x); err != nil {
+		if err = json.Unmarshal([]byte(x), &obj); err != nil {
 			res := fail("invalid_arguments")
 			return nil, nil, &res
 		}
 	default:
 		if v := r.form.Get("view"); v != "" {
 			raw = json.RawMessage(v)
-			obj, _ = unmarshalObject(v)
+			_ = json.Unmarshal([]byte(v), &obj)
 		}
 	}
 	if obj == nil {

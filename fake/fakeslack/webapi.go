@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -49,9 +48,6 @@ type apiRequest struct {
 	form   url.Values     // form fields (form-encoded bodies and query)
 	json   map[string]any // decoded JSON body
 	raw    []byte
-	// content is the text and blocks, parsed before taking s.mu for the
-	// methods that post messages (nil otherwise).
-	content *parsedContent
 }
 
 // str returns a parameter from the form or the JSON body.
@@ -111,7 +107,7 @@ var methods = map[string]methodHandler{
 
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
-	raw := readBody(r)
+	raw, _ := io.ReadAll(r.Body)
 	call := Call{
 		Method:        method,
 		Time:          time.Now(),
@@ -122,7 +118,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	req := &apiRequest{method: method, raw: raw, form: r.URL.Query()}
 	if strings.HasPrefix(call.ContentType, "application/json") {
 		if len(bytes.TrimSpace(raw)) > 0 {
-			req.json = decodeObject(raw)
+			_ = json.Unmarshal(raw, &req.json) // a body that is not an object leaves json nil, as Slack ignores it
 		}
 		call.JSON = req.json
 	} else if len(raw) > 0 {
@@ -145,51 +141,14 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, res)
 }
 
-// readBody reads a request body in one allocation when its length is known.
-func readBody(r *http.Request) []byte {
-	if r.ContentLength <= 0 || r.ContentLength > 1<<20 {
-		raw, _ := io.ReadAll(r.Body)
-		return raw
-	}
-	raw := make([]byte, r.ContentLength)
-	n, _ := io.ReadFull(r.Body, raw)
-	return raw[:n]
-}
-
-// decodeObject decodes a JSON request body the way json.Unmarshal into a
-// map[string]any does, errors ignored.
-func decodeObject(raw []byte) map[string]any {
-	m, _ := unmarshalObject(string(raw))
-	return m
-}
-
-// unmarshalObject is json.Unmarshal of src into a map[string]any.
-func unmarshalObject(src string) (map[string]any, error) {
-	if v, ok := decodeTree(src); ok {
-		if m, isObject := v.(map[string]any); isObject {
-			return m, nil
-		}
-	}
-	var m map[string]any
-	err := json.Unmarshal([]byte(src), &m)
-	return m, err
-}
-
 // serveAPI answers a request and records it in s.calls, in the same
 // critical section as the method's change of state, so a waiter that sees
 // the change also sees the call.
 func (s *Server) serveAPI(r *http.Request, req *apiRequest, call *Call) apiResult {
 	res, handler := s.checkAPI(r, req)
+	s.mu.Lock()
 	if handler != nil {
-		// Checking content needs no state: do it before taking the lock.
-		switch req.method {
-		case "chat.postMessage", "chat.update", "chat.postEphemeral": // the handlers that call parseContentLocked
-			req.content = parseContent(req)
-		}
-		s.mu.Lock()
 		res = handler(s, req)
-	} else {
-		s.mu.Lock()
 	}
 	call.Status = res.status
 	if e, _ := res.body["error"].(string); e != "" {
@@ -230,30 +189,15 @@ func (s *Server) checkAPI(r *http.Request, req *apiRequest) (apiResult, methodHa
 	return apiResult{}, h
 }
 
-var jsonContentType = []string{"application/json; charset=utf-8"}
-
-// answerBuffers recycles the buffers answers are encoded in.
-var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
 func writeJSON(w http.ResponseWriter, res apiResult) {
 	for k, vs := range res.header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
 		}
 	}
-	w.Header()["Content-Type"] = jsonContentType
-	bp := answerBuffers.Get().(*[]byte)
-	defer answerBuffers.Put(bp)
-	buf, err := appendTree((*bp)[:0], res.body)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(res.status)
-	if err != nil {
-		return // json.Encoder wrote nothing either; bodies are built to encode
-	}
-	buf = append(buf, '\n') // as json.Encoder ends it
-	_, _ = w.Write(buf)
-	if cap(buf) <= 1<<16 {
-		*bp = buf
-	}
+	_ = json.NewEncoder(w).Encode(res.body) // the client is gone if this fails
 }
 
 func (s *Server) authTest(r *apiRequest) apiResult {
