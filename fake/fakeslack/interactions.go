@@ -28,6 +28,9 @@ func (s *Server) SlashCommand(ctx context.Context, userID, command, text, channe
 		"response_url":          s.newResponseURLLocked(responseOrigin{channel: channelID, user: userID}),
 		"trigger_id":            s.issueTriggerLocked(userID),
 	}
+	if s.enterprise.id != "" {
+		payload["enterprise_id"], payload["enterprise_name"] = s.enterprise.id, s.enterprise.name
+	}
 	s.mu.Unlock()
 	ack, err := s.sendPayload(ctx, "slash_commands", true, payload)
 	if err == nil {
@@ -76,9 +79,21 @@ func (s *Server) sendPayload(ctx context.Context, typ string, acceptsResponse bo
 	return s.Send(ctx, Envelope{Type: typ, AcceptsResponsePayload: acceptsResponse, Payload: raw})
 }
 
-func (s *Server) userJSONLocked(userID string) map[string]any {
+// payloadUserLocked is the "user" of an interaction payload; team_id is
+// the user's home workspace, which differs from the payload's "team" for
+// Slack Connect users and for members of another Grid workspace.
+func (s *Server) payloadUserLocked(userID string) map[string]any {
 	name := s.userNameLocked(userID)
-	return map[string]any{"id": userID, "username": name, "name": name, "team_id": TeamID}
+	return map[string]any{"id": userID, "username": name, "name": name, "team_id": s.userTeamLocked(s.users[userID])}
+}
+
+// enterpriseJSONLocked is an interaction payload's "enterprise": null
+// outside Enterprise Grid.
+func (s *Server) enterpriseJSONLocked() any {
+	if s.enterprise.id == "" {
+		return nil
+	}
+	return map[string]any{"id": s.enterprise.id, "name": s.enterprise.name}
 }
 
 // actionTS returns a fresh action_ts.
@@ -91,11 +106,11 @@ func (s *Server) blockActionsPayloadLocked(userID string, action map[string]any)
 	action["action_ts"] = s.actionTSLocked()
 	return map[string]any{
 		"type":                  "block_actions",
-		"user":                  s.userJSONLocked(userID),
+		"user":                  s.payloadUserLocked(userID),
 		"api_app_id":            AppID,
 		"token":                 VerificationToken,
 		"team":                  map[string]any{"id": TeamID, "domain": TeamDomain},
-		"enterprise":            nil,
+		"enterprise":            s.enterpriseJSONLocked(),
 		"trigger_id":            s.issueTriggerLocked(userID),
 		"actions":               []any{action},
 		"is_enterprise_install": false,
@@ -499,14 +514,14 @@ func (s *Server) SubmitView(ctx context.Context, userID, viewID string, values m
 	p := map[string]any{
 		"type":                  "view_submission",
 		"team":                  map[string]any{"id": TeamID, "domain": TeamDomain},
-		"user":                  s.userJSONLocked(userID),
+		"user":                  s.payloadUserLocked(userID),
 		"api_app_id":            AppID,
 		"token":                 VerificationToken,
 		"trigger_id":            s.issueTriggerLocked(userID),
 		"view":                  viewJSON(v),
 		"response_urls":         []any{},
 		"is_enterprise_install": false,
-		"enterprise":            nil,
+		"enterprise":            s.enterpriseJSONLocked(),
 	}
 	s.mu.Unlock()
 
@@ -624,7 +639,7 @@ func (s *Server) CloseView(ctx context.Context, userID, viewID string) (Ack, err
 	p := map[string]any{
 		"type":       "view_closed",
 		"team":       map[string]any{"id": TeamID, "domain": TeamDomain},
-		"user":       s.userJSONLocked(userID),
+		"user":       s.payloadUserLocked(userID),
 		"api_app_id": AppID,
 		"token":      VerificationToken,
 		"view":       viewJSON(v),

@@ -54,14 +54,34 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
-// User is a member of the fake workspace.
+// User is a person users.info and users.lookupByEmail describe. The zero
+// value of every field but ID is an ordinary, confirmed member of the fake
+// workspace; the other fields make the people an identity check must turn
+// away (API-NOTES, users.info).
 type User struct {
 	ID       string
 	Name     string // the handle, e.g. "alice"
 	RealName string
 	Email    string
 	IsBot    bool
-	Deleted  bool
+	Deleted  bool // a deactivated account; Slack still answers users.info
+	// TeamID is the user's home workspace; "" is the fake's own (TeamID).
+	// Another value is a Slack Connect user from another organization or,
+	// on Enterprise Grid, a member of another workspace of the enterprise.
+	TeamID string
+	// EnterpriseID and Teams make the user an Enterprise Grid member
+	// (enterprise_user in users.info): their org and the workspaces they
+	// belong to. When the server is on Grid (SetEnterprise) and the user
+	// is in its workspace, both default to the server's.
+	EnterpriseID string
+	Teams        []string
+	// IsRestricted is a multi-channel guest, IsUltraRestricted a
+	// single-channel guest.
+	IsRestricted      bool
+	IsUltraRestricted bool
+	// EmailUnconfirmed is an account whose email Slack has not confirmed
+	// (is_email_confirmed: false).
+	EmailUnconfirmed bool
 }
 
 // Server is a running fake Slack. All methods are safe for concurrent use.
@@ -72,6 +92,8 @@ type Server struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every state change
 	closed  bool
+
+	enterprise enterprise // the Enterprise Grid org the workspace is in, if any
 
 	counter  int64 // source of unique ids
 	tsCount  int64 // source of message timestamps
@@ -160,6 +182,20 @@ func (s *Server) AddUser(u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[u.ID] = u
+	s.notifyLocked()
+}
+
+// enterprise is an Enterprise Grid organization.
+type enterprise struct{ id, name string }
+
+// SetEnterprise puts the fake workspace into the Enterprise Grid
+// organization id (e.g. "E0FAKE"): auth.test then answers its
+// enterprise_id, interaction payloads carry it, and members of the fake's
+// own workspace are enterprise users of it. "" takes the workspace out.
+func (s *Server) SetEnterprise(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.enterprise = enterprise{id: id, name: name}
 	s.notifyLocked()
 }
 

@@ -200,15 +200,22 @@ func writeJSON(w http.ResponseWriter, res apiResult) {
 	_ = json.NewEncoder(w).Encode(res.body) // the client is gone if this fails
 }
 
+// authTest answers who the token belongs to; on Enterprise Grid Slack adds
+// the enterprise_id of the workspace's organization.
 func (s *Server) authTest(r *apiRequest) apiResult {
-	return ok(map[string]any{
-		"url":     "https://" + TeamDomain + ".slack.com/",
-		"team":    "Fake Co",
-		"user":    s.userNameLocked(BotUserID),
-		"team_id": TeamID,
-		"user_id": BotUserID,
-		"bot_id":  BotID,
-	})
+	res := map[string]any{
+		"url":                   "https://" + TeamDomain + ".slack.com/",
+		"team":                  "Fake Co",
+		"user":                  s.userNameLocked(BotUserID),
+		"team_id":               TeamID,
+		"user_id":               BotUserID,
+		"bot_id":                BotID,
+		"is_enterprise_install": false,
+	}
+	if s.enterprise.id != "" {
+		res["enterprise_id"] = s.enterprise.id
+	}
+	return ok(res)
 }
 
 func (s *Server) conversationsOpen(r *apiRequest) apiResult {
@@ -236,20 +243,24 @@ func (s *Server) usersInfo(r *apiRequest) apiResult {
 	if !found {
 		return fail("user_not_found")
 	}
-	return ok(map[string]any{"user": userJSON(u)})
+	return ok(map[string]any{"user": s.userJSONLocked(u)})
 }
 
 func (s *Server) usersLookupByEmail(r *apiRequest) apiResult {
 	email := r.str("email")
 	for _, u := range s.users {
 		if email != "" && strings.EqualFold(u.Email, email) {
-			return ok(map[string]any{"user": userJSON(u)})
+			return ok(map[string]any{"user": s.userJSONLocked(u)})
 		}
 	}
 	return fail("users_not_found")
 }
 
-func userJSON(u User) map[string]any {
+// userJSONLocked is u as users.info describes a user, with the fields an
+// identity check reads: team_id, enterprise_user (Enterprise Grid only),
+// is_restricted and is_ultra_restricted (guests), is_email_confirmed,
+// deleted and is_bot.
+func (s *Server) userJSONLocked(u User) map[string]any {
 	profile := map[string]any{
 		"real_name":               u.RealName,
 		"real_name_normalized":    u.RealName,
@@ -259,17 +270,63 @@ func userJSON(u User) map[string]any {
 	if u.Email != "" {
 		profile["email"] = u.Email
 	}
-	return map[string]any{
-		"id":        u.ID,
-		"team_id":   TeamID,
-		"name":      u.Name,
-		"real_name": u.RealName,
-		"deleted":   u.Deleted,
-		"is_bot":    u.IsBot,
-		"tz":        "UTC",
-		"tz_label":  "Coordinated Universal Time",
-		"tz_offset": 0,
-		"updated":   1700000000,
-		"profile":   profile,
+	team := s.userTeamLocked(u)
+	j := map[string]any{
+		"id":                  u.ID,
+		"team_id":             team,
+		"name":                u.Name,
+		"real_name":           u.RealName,
+		"deleted":             u.Deleted,
+		"is_bot":              u.IsBot,
+		"is_app_user":         false,
+		"is_admin":            false,
+		"is_owner":            false,
+		"is_restricted":       u.IsRestricted || u.IsUltraRestricted,
+		"is_ultra_restricted": u.IsUltraRestricted,
+		"is_email_confirmed":  !u.EmailUnconfirmed && !u.IsBot,
+		"tz":                  "UTC",
+		"tz_label":            "Coordinated Universal Time",
+		"tz_offset":           0,
+		"updated":             1700000000,
+		"profile":             profile,
 	}
+	if ent, teams := s.userEnterpriseLocked(u); ent != "" {
+		j["enterprise_user"] = map[string]any{
+			"id":            u.ID,
+			"enterprise_id": ent,
+			"is_admin":      false,
+			"is_owner":      false,
+			"teams":         teams,
+		}
+	}
+	return j
+}
+
+// userTeamLocked is u's home workspace.
+func (s *Server) userTeamLocked(u User) string {
+	if u.TeamID != "" {
+		return u.TeamID
+	}
+	return TeamID
+}
+
+// userEnterpriseLocked is u's Enterprise Grid org and workspaces, or "" for
+// someone outside any: members of the fake's workspace belong to the
+// server's enterprise, if it has one.
+func (s *Server) userEnterpriseLocked(u User) (string, []string) {
+	if u.EnterpriseID != "" {
+		teams := u.Teams
+		if teams == nil {
+			teams = []string{s.userTeamLocked(u)}
+		}
+		return u.EnterpriseID, teams
+	}
+	if s.enterprise.id != "" && s.userTeamLocked(u) == TeamID {
+		teams := u.Teams
+		if teams == nil {
+			teams = []string{TeamID}
+		}
+		return s.enterprise.id, teams
+	}
+	return "", nil
 }
