@@ -246,11 +246,11 @@ func (v *blockValidator) imageFields(obj map[string]any, path string) {
 // Element types allowed in each place.
 var (
 	actionsElements = setOf("button", "static_select", "multi_static_select", "overflow", "datepicker",
-		"users_select", "multi_users_select", "radio_buttons", "checkboxes")
+		"users_select", "multi_users_select", "radio_buttons", "checkboxes", "external_select", "multi_external_select")
 	accessoryElements = setOf("button", "static_select", "multi_static_select", "overflow", "datepicker",
-		"users_select", "multi_users_select", "radio_buttons", "checkboxes", "image")
+		"users_select", "multi_users_select", "radio_buttons", "checkboxes", "external_select", "multi_external_select", "image")
 	inputElements = setOf("plain_text_input", "static_select", "multi_static_select", "datepicker",
-		"users_select", "multi_users_select", "radio_buttons", "checkboxes")
+		"users_select", "multi_users_select", "radio_buttons", "checkboxes", "external_select", "multi_external_select")
 	contextElements = setOf("image")
 )
 
@@ -342,6 +342,20 @@ func (v *blockValidator) element(raw any, path string, allowed map[string]bool, 
 		}
 	case "users_select", "multi_users_select":
 		v.textObject(el, "placeholder", path, true, maxPlaceholder, false)
+	case "external_select", "multi_external_select":
+		// Options come later, from the app's answers to block_suggestion.
+		v.textObject(el, "placeholder", path, true, maxPlaceholder, false)
+		if n, present := el["min_query_length"]; present {
+			if f, isNumber := n.(float64); !isNumber || f < 0 || f != float64(int(f)) {
+				v.errorf(path+"/min_query_length", "must be a non-negative integer")
+			}
+		}
+		if o, present := el["initial_option"]; present && o != nil {
+			v.option(o, path+"/initial_option", true)
+		}
+		for i, o := range v.list(el, "initial_options", path, 0, maxOptions, false) {
+			v.option(o, fmt.Sprintf("%s/initial_options/%d", path, i), true)
+		}
 	}
 }
 

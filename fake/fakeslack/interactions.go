@@ -217,6 +217,7 @@ func (s *Server) ClickHomeButton(ctx context.Context, userID, actionID, value st
 
 // ViewAction sends block_actions for a user changing an element of an open
 // modal (or Home tab): selectedValue is the chosen option value for selects
+// (for external selects, one of the options last suggested, see Suggest)
 // and radio buttons, the text for plain_text_input, the user id for
 // users_select and the date for datepicker. The view's state is updated and
 // sent along, as Slack does.
@@ -232,12 +233,13 @@ func (s *Server) ViewAction(ctx context.Context, userID, viewID, blockID, action
 		s.mu.Unlock()
 		return Ack{}, fmt.Errorf("fakeslack: no element %s/%s in view %s", blockID, actionID, viewID)
 	}
+	el = s.withSuggestionsLocked(viewID, blockID, el)
 	typ, _ := el["type"].(string)
 	var entry map[string]any
 	switch typ {
-	case "static_select", "radio_buttons", "overflow":
+	case "static_select", "radio_buttons", "overflow", "external_select":
 		entry = SelectValue(selectedValue)
-	case "multi_static_select", "checkboxes":
+	case "multi_static_select", "checkboxes", "multi_external_select":
 		entry = MultiSelectValues(selectedValue)
 	case "users_select":
 		entry = UserValue(selectedValue)
@@ -391,9 +393,9 @@ func initialValue(el map[string]any) map[string]any {
 	switch typ {
 	case "plain_text_input":
 		v["value"] = el["initial_value"]
-	case "static_select", "radio_buttons":
+	case "static_select", "radio_buttons", "external_select":
 		v["selected_option"] = el["initial_option"]
-	case "multi_static_select", "checkboxes":
+	case "multi_static_select", "checkboxes", "multi_external_select":
 		if init, present := el["initial_options"]; present {
 			v["selected_options"] = init
 		} else {
@@ -461,6 +463,7 @@ func (s *Server) SubmitView(ctx context.Context, userID, viewID string, values m
 		}
 		blockID, _ := b["block_id"].(string)
 		el, _ := b["element"].(map[string]any)
+		el = s.withSuggestionsLocked(viewID, blockID, el)
 		actionID, _ := el["action_id"].(string)
 		entry := initialValue(el)
 		if prev, touched := cur.State[blockID][actionID].(map[string]any); touched {

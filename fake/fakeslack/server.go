@@ -50,6 +50,10 @@ type Options struct {
 	PingInterval time.Duration
 	// TriggerTTL is how long a trigger_id stays valid. Default 3s, like Slack.
 	TriggerTTL time.Duration
+	// Scopes, when set, are the bot token's scopes: auth.test lists them
+	// in X-OAuth-Scopes and a method needing another answers missing_scope
+	// (see methodScopes). Nil grants every scope and sends no header.
+	Scopes []string
 	// Logf, if set, receives a line for every request and frame.
 	Logf func(format string, args ...any)
 }
@@ -100,6 +104,9 @@ type Server struct {
 	users    map[string]User
 	channels map[string]string // id -> name
 
+	usergroups     map[string]UserGroup
+	usergroupOrder []string // ids in the order added, as usergroups.list answers
+
 	calls      []Call
 	faults     map[string][]*Fault
 	rejections []Rejection
@@ -126,11 +133,12 @@ func New(opts Options) *Server {
 		opts.TriggerTTL = 3 * time.Second
 	}
 	s := &Server{
-		opts:     opts,
-		changed:  make(chan struct{}),
-		users:    map[string]User{},
-		channels: map[string]string{},
-		faults:   map[string][]*Fault{},
+		opts:       opts,
+		changed:    make(chan struct{}),
+		users:      map[string]User{},
+		channels:   map[string]string{},
+		usergroups: map[string]UserGroup{},
+		faults:     map[string][]*Fault{},
 	}
 	s.messageStore.init()
 	s.viewStore.init()

@@ -76,6 +76,9 @@ type viewStore struct {
 	stacks   map[string][]string // user -> open modal ids, bottom first
 	homes    map[string]string   // user -> home view id
 	triggers map[string]*trigger
+	// suggested holds the options an app last suggested for an external
+	// select, by view/block/action, so they can be chosen (suggestions.go).
+	suggested map[string][]map[string]any
 }
 
 func (vs *viewStore) init() {
@@ -83,6 +86,7 @@ func (vs *viewStore) init() {
 	vs.stacks = map[string][]string{}
 	vs.homes = map[string]string{}
 	vs.triggers = map[string]*trigger{}
+	vs.suggested = map[string][]map[string]any{}
 }
 
 const maxModalStack = 3 // a modal plus two pushed views

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -103,6 +104,22 @@ var methods = map[string]methodHandler{
 	"views.update":          (*Server).viewsUpdate,
 	"views.publish":         (*Server).viewsPublish,
 	"apps.connections.open": (*Server).appsConnectionsOpen,
+	"usergroups.list":       (*Server).usergroupsList,
+	"usergroups.users.list": (*Server).usergroupsUsersList,
+}
+
+// methodScopes are the bot scopes Slack requires of each method, checked
+// only when Options.Scopes is set; methods not listed need none.
+var methodScopes = map[string]string{
+	"chat.postMessage":      "chat:write",
+	"chat.update":           "chat:write",
+	"chat.postEphemeral":    "chat:write",
+	"chat.delete":           "chat:write",
+	"conversations.open":    "im:write",
+	"users.info":            "users:read",
+	"users.lookupByEmail":   "users:read.email",
+	"usergroups.list":       "usergroups:read",
+	"usergroups.users.list": "usergroups:read",
 }
 
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
@@ -160,7 +177,7 @@ func (s *Server) serveAPI(r *http.Request, req *apiRequest, call *Call) apiResul
 	return res
 }
 
-// checkAPI applies faults, the method name and the token. It returns the
+// checkAPI applies faults, the method name, the token and its scopes. It returns the
 // method's handler, or the answer if the request goes no further.
 func (s *Server) checkAPI(r *http.Request, req *apiRequest) (apiResult, methodHandler) {
 	if res, faulted := s.applyFault(r.Context(), req.method); faulted {
@@ -185,6 +202,11 @@ func (s *Server) checkAPI(r *http.Request, req *apiRequest) (apiResult, methodHa
 	}
 	if got != want {
 		return fail("invalid_auth"), nil
+	}
+	if need := methodScopes[req.method]; need != "" && s.opts.Scopes != nil && !slices.Contains(s.opts.Scopes, need) {
+		res := fail("missing_scope")
+		res.body["needed"], res.body["provided"] = need, strings.Join(s.opts.Scopes, ",")
+		return res, nil
 	}
 	return apiResult{}, h
 }
@@ -215,7 +237,11 @@ func (s *Server) authTest(r *apiRequest) apiResult {
 	if s.enterprise.id != "" {
 		res["enterprise_id"] = s.enterprise.id
 	}
-	return ok(res)
+	answer := ok(res)
+	if s.opts.Scopes != nil {
+		answer.header = http.Header{"X-Oauth-Scopes": {strings.Join(s.opts.Scopes, ",")}}
+	}
+	return answer
 }
 
 func (s *Server) conversationsOpen(r *apiRequest) apiResult {
