@@ -27,5 +27,5 @@ func (c *checker) identity(f fileIdentity) Identity {
 	if a := f.OktaSlackIDAttribute; a != "" && !oktaAttribute.MatchString(a) {
 		c.add(path, "%s is not an Okta profile attribute name: use the attribute's variable name, a letter followed by letters, digits or _, such as slackUserId", c.show(path, a))
 	}
-	return Identity{AllowGuests: f.AllowGuests, OktaSlackIDAttribute: f.OktaSlackIDAttribute}
+	return Identity(f)
 }
