@@ -55,6 +55,9 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// CacheTTL is how long users looked up in Slack are remembered (default 10m).
 	CacheTTL time.Duration
+	// AllowGuests lets multi- and single-channel guests request and approve;
+	// by default they are refused like people of another team.
+	AllowGuests bool
 	// Now is the clock used in messages ("held for 3h"); default time.Now.
 	Now func() time.Time
 	// Transport carries the Web API calls (metrics wrap it); nil: Go's default.

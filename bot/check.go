@@ -11,7 +11,7 @@ import (
 
 // RequiredScopes are the bot token scopes accessbot needs (the Slack app
 // manifest asks for exactly these).
-var RequiredScopes = []string{"commands", "chat:write", "im:write", "users:read", "users:read.email"}
+var RequiredScopes = []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read"}
 
 // TokenInfo is what Slack's auth.test says about the bot token.
 type TokenInfo struct {

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -12,13 +13,20 @@ import (
 // noEmailMessage tells a person why accessbot cannot serve them.
 const noEmailMessage = "Your Slack profile has no email, so accessbot can't match you to Okta; ask an admin (the app needs the users:read.email scope)."
 
-// UserByID returns the Slack user slackID with the email on their profile
-// (users.info). EINVALID when the profile shows no email (missing scope, or
-// a guest without one), ENOTFOUND for an unknown or deactivated user,
-// EUNAVAILABLE when Slack cannot be asked. Answers are cached.
+// UserByID returns the Slack user slackID, the person who types or clicks,
+// with the email on their profile (users.info). It refuses, with
+// EFORBIDDEN and an access.IdentityError, an account that is deactivated,
+// of another team (on Enterprise Grid: of another organization), a guest
+// unless Options.AllowGuests, or whose email Slack has not confirmed.
+// EINVALID when the profile shows no email (missing scope), ENOTFOUND for
+// an unknown user, EUNAVAILABLE when Slack cannot be asked. Answers,
+// refusals included, are cached.
 func (b *Bot) UserByID(ctx context.Context, slackID string) (access.User, error) {
 	if u, ok := b.users.byIDGet(slackID); ok {
 		return u, nil
+	}
+	if reason, ok := b.users.refusalByID(slackID); ok {
+		return access.User{}, refusedActor(reason)
 	}
 	su, err := b.api.GetUserInfoContext(ctx, slackID)
 	if err != nil {
@@ -28,8 +36,13 @@ func (b *Bot) UserByID(ctx context.Context, slackID string) (access.User, error)
 		}
 		return access.User{}, err
 	}
-	if su.Deleted {
-		return access.User{}, access.Errorf(access.ENOTFOUND, "That Slack account is deactivated.")
+	reason, err := b.refusal(ctx, su)
+	if err != nil {
+		return access.User{}, err
+	}
+	if reason != "" {
+		b.users.refuse(su.ID, su.Profile.Email, reason)
+		return access.User{}, refusedActor(reason)
 	}
 	u := userFromSlack(su)
 	if u.Email == "" {
@@ -40,11 +53,16 @@ func (b *Bot) UserByID(ctx context.Context, slackID string) (access.User, error)
 }
 
 // UserByEmail returns the Slack user with that email (users.lookupByEmail),
-// or ENOTFOUND. Answers are cached.
+// or ENOTFOUND. It is how approvers are found, so an account UserByID would
+// refuse is ENOTFOUND too, with the access.IdentityError as its cause: it
+// is neither asked nor told. Answers are cached.
 func (b *Bot) UserByEmail(ctx context.Context, email string) (access.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if u, ok := b.users.byEmailGet(email); ok {
 		return u, nil
+	}
+	if reason, ok := b.users.refusalByEmail(email); ok {
+		return access.User{}, refusedApprover(email, reason)
 	}
 	su, err := b.api.GetUserByEmailContext(ctx, email)
 	if err != nil {
@@ -54,8 +72,13 @@ func (b *Bot) UserByEmail(ctx context.Context, email string) (access.User, error
 		}
 		return access.User{}, err
 	}
-	if su.Deleted {
-		return access.User{}, access.Errorf(access.ENOTFOUND, "The Slack account of %s is deactivated.", email)
+	reason, err := b.refusal(ctx, su)
+	if err != nil {
+		return access.User{}, err
+	}
+	if reason != "" {
+		b.users.refuse(su.ID, email, reason)
+		return access.User{}, refusedApprover(email, reason)
 	}
 	u := userFromSlack(su)
 	if u.Email == "" {
@@ -63,6 +86,38 @@ func (b *Bot) UserByEmail(ctx context.Context, email string) (access.User, error
 	}
 	b.users.put(u)
 	return u, nil
+}
+
+// refusal is why su may not act, or "" when they may.
+func (b *Bot) refusal(ctx context.Context, su *slack.User) (access.IdentityReason, error) {
+	if su.Deleted {
+		return access.ReasonDeactivated, nil // whatever the team, without asking auth.test
+	}
+	own, err := b.whereInstalled(ctx)
+	if err != nil {
+		return "", err
+	}
+	return identityRefusal(su, own, b.opts.AllowGuests), nil
+}
+
+// refusedActor is the error for a person acting with an account refused
+// for reason. It carries the words as its Message, so the reason reaches
+// them through any path that shows a domain error's message.
+func refusedActor(reason access.IdentityReason) error {
+	e := access.RefuseIdentity(reason)
+	e.Message, _ = identityWords(e)
+	return e
+}
+
+// refusedApprover is the ENOTFOUND error for an approver whose account is
+// refused for reason.
+func refusedApprover(email string, reason access.IdentityReason) error {
+	format, ok := approverIdentityMessages[reason]
+	if !ok {
+		format = "The Slack account of %s can't approve."
+	}
+	return &access.Error{Code: access.ENOTFOUND, Field: access.FieldIdentity,
+		Message: fmt.Sprintf(format, email), Err: access.IdentityError{Reason: reason}}
 }
 
 // cachedByEmail names an approver from the cache only, for rendering

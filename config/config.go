@@ -27,6 +27,8 @@ type Config struct {
 	// Timings is the timing section. The Timing method gives the part of it
 	// the workflow needs, in the domain's type.
 	Timings Timing
+	// Identity says who may request and approve beyond having a Slack account.
+	Identity Identity
 
 	resources []access.Resource
 	policies  int

@@ -18,6 +18,7 @@ type fileConfig struct {
 	Timing    *fileTiming           `yaml:"timing"`
 	Policies  map[string]filePolicy `yaml:"policies"`
 	Resources []fileResource        `yaml:"resources"`
+	Identity  *fileIdentity         `yaml:"identity"`
 }
 
 type fileSlack struct {

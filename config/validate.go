@@ -71,6 +71,7 @@ func build(f *fileConfig, c *checker) *Config {
 		Timings: c.timing(deref(f.Timing)),
 		HTTP:    c.http(deref(f.HTTP)),
 	}
+	cfg.Identity = c.identity(deref(f.Identity))
 	if f.PagerDuty != nil {
 		cfg.PagerDuty = c.pagerDuty(*f.PagerDuty)
 	}

@@ -138,6 +138,7 @@ func (m *Main) Run(ctx context.Context) error {
 	b := bot.New(bot.Options{
 		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL,
 		AuditChannel: cfg.Slack.AuditChannel, Now: m.Now, Transport: m.metrics.Transport(metrics.ServiceSlack, apiTransport()),
+		AllowGuests: cfg.Identity.AllowGuests,
 	}, log.With().Str("component", "slack").Logger())
 	m.bot = b
 	observed.changed = b.RequestChanged

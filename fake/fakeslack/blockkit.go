@@ -59,31 +59,6 @@ const (
 	maxInputLength     = 3000
 )
 
-// pointer is a JSON pointer ("/blocks/0/text") kept as a chain of steps
-// and written out only when an error needs it: content is nearly always
-// valid, and formatting every path cost more than the checks themselves.
-type pointer struct {
-	parent *pointer
-	key    string // a member name, or "" with index for an array item
-	index  int
-}
-
-// field is the pointer to member key of the object at p.
-func (p *pointer) field(key string) pointer { return pointer{parent: p, key: key} }
-
-// item is the pointer to item i of the array at p.
-func (p *pointer) item(i int) pointer { return pointer{parent: p, index: i} }
-
-func (p *pointer) String() string {
-	if p == nil {
-		return ""
-	}
-	if p.key != "" {
-		return p.parent.String() + "/" + p.key
-	}
-	return p.parent.String() + "/" + strconv.Itoa(p.index)
-}
-
 // blockValidator collects Slack-style error messages for one message or view.
 type blockValidator struct {
 	errs     []string
@@ -94,40 +69,34 @@ func newBlockValidator() *blockValidator {
 	return &blockValidator{blockIDs: map[string]bool{}}
 }
 
-func (v *blockValidator) errorf(path *pointer, format string, args ...any) {
-	v.errs = append(v.errs, fmt.Sprintf("[ERROR] %s [json-pointer:%s]", fmt.Sprintf(format, args...), path.String()))
-}
-
-// errorAt is errorf for member key of the object at path.
-func (v *blockValidator) errorAt(path *pointer, key, format string, args ...any) {
-	p := path.field(key)
-	v.errorf(&p, format, args...)
+func (v *blockValidator) errorf(path, format string, args ...any) {
+	v.errs = append(v.errs, fmt.Sprintf("[ERROR] %s [json-pointer:%s]", fmt.Sprintf(format, args...), path))
 }
 
 // maxLen checks a string's length in characters.
-func (v *blockValidator) maxLen(path *pointer, key, s string, n int) {
+func (v *blockValidator) maxLen(path, s string, n int) {
 	if utf8.RuneCountInString(s) > n {
-		v.errorAt(path, key, "must be less than %d characters", n+1)
+		v.errorf(path, "must be less than %d characters", n+1)
 	}
 }
 
 // optString checks an optional string field and returns it.
-func (v *blockValidator) optString(obj map[string]any, key string, path *pointer, n int) string {
+func (v *blockValidator) optString(obj map[string]any, key, path string, n int) string {
 	raw, present := obj[key]
 	if !present || raw == nil {
 		return ""
 	}
 	s, isString := raw.(string)
 	if !isString {
-		v.errorAt(path, key, "must be a string")
+		v.errorf(path+"/"+key, "must be a string")
 		return ""
 	}
-	v.maxLen(path, key, s, n)
+	v.maxLen(path+"/"+key, s, n)
 	return s
 }
 
 // reqString checks a required, non-empty string field.
-func (v *blockValidator) reqString(obj map[string]any, key string, path *pointer, n int) string {
+func (v *blockValidator) reqString(obj map[string]any, key, path string, n int) string {
 	raw, present := obj[key]
 	if !present || raw == nil {
 		v.errorf(path, "missing required field: %s", key)
@@ -136,17 +105,17 @@ func (v *blockValidator) reqString(obj map[string]any, key string, path *pointer
 	s, isString := raw.(string)
 	switch {
 	case !isString:
-		v.errorAt(path, key, "must be a string")
+		v.errorf(path+"/"+key, "must be a string")
 	case s == "":
-		v.errorAt(path, key, "must be more than 0 characters")
+		v.errorf(path+"/"+key, "must be more than 0 characters")
 	default:
-		v.maxLen(path, key, s, n)
+		v.maxLen(path+"/"+key, s, n)
 	}
 	return s
 }
 
 // list checks that obj[key] is an array of at most max items.
-func (v *blockValidator) list(obj map[string]any, key string, path *pointer, min, max int, required bool) []any {
+func (v *blockValidator) list(obj map[string]any, key, path string, min, max int, required bool) []any {
 	raw, present := obj[key]
 	if !present || raw == nil {
 		if required {
@@ -156,20 +125,20 @@ func (v *blockValidator) list(obj map[string]any, key string, path *pointer, min
 	}
 	items, isList := raw.([]any)
 	if !isList {
-		v.errorAt(path, key, "must be an array")
+		v.errorf(path+"/"+key, "must be an array")
 		return nil
 	}
 	if len(items) > max {
-		v.errorAt(path, key, "must be no more than %d items", max)
+		v.errorf(path+"/"+key, "must be no more than %d items", max)
 	}
 	if len(items) < min {
-		v.errorAt(path, key, "must provide at least %d items", min)
+		v.errorf(path+"/"+key, "must provide at least %d items", min)
 	}
 	return items
 }
 
 // textObject checks a composition text object at obj[key].
-func (v *blockValidator) textObject(obj map[string]any, key string, path *pointer, plainOnly bool, max int, required bool) {
+func (v *blockValidator) textObject(obj map[string]any, key, path string, plainOnly bool, max int, required bool) {
 	raw, present := obj[key]
 	if !present || raw == nil {
 		if required {
@@ -177,11 +146,10 @@ func (v *blockValidator) textObject(obj map[string]any, key string, path *pointe
 		}
 		return
 	}
-	p := path.field(key)
-	v.text(raw, &p, plainOnly, max)
+	v.text(raw, path+"/"+key, plainOnly, max)
 }
 
-func (v *blockValidator) text(raw any, path *pointer, plainOnly bool, max int) {
+func (v *blockValidator) text(raw any, path string, plainOnly bool, max int) {
 	t, isObj := raw.(map[string]any)
 	if !isObj {
 		v.errorf(path, "must be an object")
@@ -192,22 +160,21 @@ func (v *blockValidator) text(raw any, path *pointer, plainOnly bool, max int) {
 	case typ == "plain_text":
 	case typ == "mrkdwn" && !plainOnly:
 	default:
-		v.errorAt(path, "type", "must be a valid enum value")
+		v.errorf(path+"/type", "must be a valid enum value")
 	}
 	v.reqString(t, "text", path, max)
 	if e, present := t["emoji"]; present && typ == "mrkdwn" && e != nil {
-		v.errorAt(path, "emoji", "unsupported field for mrkdwn text")
+		v.errorf(path+"/emoji", "unsupported field for mrkdwn text")
 	}
 }
 
-func (v *blockValidator) validateBlocks(blocks []any, path *pointer) {
+func (v *blockValidator) validateBlocks(blocks []any, path string) {
 	for i, raw := range blocks {
-		p := path.item(i)
-		v.block(raw, &p)
+		v.block(raw, fmt.Sprintf("%s/%d", path, i))
 	}
 }
 
-func (v *blockValidator) block(raw any, path *pointer) {
+func (v *blockValidator) block(raw any, path string) {
 	b, isObj := raw.(map[string]any)
 	if !isObj {
 		v.errorf(path, "must be an object")
@@ -215,7 +182,7 @@ func (v *blockValidator) block(raw any, path *pointer) {
 	}
 	if id := v.optString(b, "block_id", path, maxID); id != "" {
 		if v.blockIDs[id] {
-			v.errorAt(path, "block_id", "duplicate block_id: %s", id)
+			v.errorf(path+"/block_id", "duplicate block_id: %s", id)
 		}
 		v.blockIDs[id] = true
 	}
@@ -229,29 +196,23 @@ func (v *blockValidator) block(raw any, path *pointer) {
 			v.errorf(path, "must provide either text or fields")
 		}
 		v.textObject(b, "text", path, false, maxSectionText, false)
-		fields := path.field("fields")
 		for i, f := range v.list(b, "fields", path, 1, maxSectionFields, false) {
-			p := fields.item(i)
-			v.text(f, &p, false, maxFieldText)
+			v.text(f, fmt.Sprintf("%s/fields/%d", path, i), false, maxFieldText)
 		}
 		if acc, present := b["accessory"]; present && acc != nil {
-			p := path.field("accessory")
-			v.element(acc, &p, accessoryElements, actionIDs)
+			v.element(acc, path+"/accessory", accessoryElements, actionIDs)
 		}
 	case "actions":
-		elements := path.field("elements")
 		for i, el := range v.list(b, "elements", path, 1, maxActionsElements, true) {
-			p := elements.item(i)
-			v.element(el, &p, actionsElements, actionIDs)
+			v.element(el, fmt.Sprintf("%s/elements/%d", path, i), actionsElements, actionIDs)
 		}
 	case "context":
-		elements := path.field("elements")
 		for i, el := range v.list(b, "elements", path, 1, maxContextElements, true) {
-			p := elements.item(i)
+			p := fmt.Sprintf("%s/elements/%d", path, i)
 			if m, _ := el.(map[string]any); m != nil && m["type"] == "image" {
-				v.element(el, &p, contextElements, actionIDs)
+				v.element(el, p, contextElements, actionIDs)
 			} else {
-				v.text(el, &p, false, maxSectionText)
+				v.text(el, p, false, maxSectionText)
 			}
 		}
 	case "divider":
@@ -266,17 +227,16 @@ func (v *blockValidator) block(raw any, path *pointer) {
 		if el, present := b["element"]; !present || el == nil {
 			v.errorf(path, "missing required field: element")
 		} else {
-			p := path.field("element")
-			v.element(el, &p, inputElements, actionIDs)
+			v.element(el, path+"/element", inputElements, actionIDs)
 		}
 	case "":
 		v.errorf(path, "missing required field: type")
 	default:
-		v.errorAt(path, "type", "unsupported type: %s", typ)
+		v.errorf(path+"/type", "unsupported type: %s", typ)
 	}
 }
 
-func (v *blockValidator) imageFields(obj map[string]any, path *pointer) {
+func (v *blockValidator) imageFields(obj map[string]any, path string) {
 	if _, hasFile := obj["slack_file"]; !hasFile {
 		v.reqString(obj, "image_url", path, maxURL)
 	}
@@ -286,11 +246,11 @@ func (v *blockValidator) imageFields(obj map[string]any, path *pointer) {
 // Element types allowed in each place.
 var (
 	actionsElements = setOf("button", "static_select", "multi_static_select", "overflow", "datepicker",
-		"users_select", "multi_users_select", "radio_buttons", "checkboxes")
+		"users_select", "multi_users_select", "radio_buttons", "checkboxes", "external_select", "multi_external_select")
 	accessoryElements = setOf("button", "static_select", "multi_static_select", "overflow", "datepicker",
-		"users_select", "multi_users_select", "radio_buttons", "checkboxes", "image")
+		"users_select", "multi_users_select", "radio_buttons", "checkboxes", "external_select", "multi_external_select", "image")
 	inputElements = setOf("plain_text_input", "static_select", "multi_static_select", "datepicker",
-		"users_select", "multi_users_select", "radio_buttons", "checkboxes")
+		"users_select", "multi_users_select", "radio_buttons", "checkboxes", "external_select", "multi_external_select")
 	contextElements = setOf("image")
 )
 
@@ -304,7 +264,7 @@ func setOf(names ...string) map[string]bool {
 
 var datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
-func (v *blockValidator) element(raw any, path *pointer, allowed map[string]bool, actionIDs map[string]bool) {
+func (v *blockValidator) element(raw any, path string, allowed map[string]bool, actionIDs map[string]bool) {
 	el, isObj := raw.(map[string]any)
 	if !isObj {
 		v.errorf(path, "must be an object")
@@ -316,7 +276,7 @@ func (v *blockValidator) element(raw any, path *pointer, allowed map[string]bool
 		return
 	}
 	if !allowed[typ] {
-		v.errorAt(path, "type", "unsupported type: %s", typ)
+		v.errorf(path+"/type", "unsupported type: %s", typ)
 		return
 	}
 	if typ == "image" {
@@ -325,7 +285,7 @@ func (v *blockValidator) element(raw any, path *pointer, allowed map[string]bool
 	}
 	if id := v.optString(el, "action_id", path, maxID); id != "" {
 		if actionIDs[id] {
-			v.errorAt(path, "action_id", "duplicate action_id: %s", id)
+			v.errorf(path+"/action_id", "duplicate action_id: %s", id)
 		}
 		actionIDs[id] = true
 	}
@@ -335,7 +295,7 @@ func (v *blockValidator) element(raw any, path *pointer, allowed map[string]bool
 		v.optString(el, "value", path, maxButtonValue)
 		v.optString(el, "url", path, maxURL)
 		if st := v.optString(el, "style", path, 10); st != "" && st != "primary" && st != "danger" {
-			v.errorAt(path, "style", "must be a valid enum value")
+			v.errorf(path+"/style", "must be a valid enum value")
 		}
 	case "static_select", "multi_static_select":
 		v.textObject(el, "placeholder", path, true, maxPlaceholder, false)
@@ -344,57 +304,62 @@ func (v *blockValidator) element(raw any, path *pointer, allowed map[string]bool
 		if !hasOptions && !hasGroups {
 			v.errorf(path, "must provide either options or option_groups")
 		}
-		options := path.field("options")
 		for i, o := range v.list(el, "options", path, 0, maxOptions, false) {
-			p := options.item(i)
-			v.option(o, &p, true)
+			v.option(o, fmt.Sprintf("%s/options/%d", path, i), true)
 		}
-		groups := path.field("option_groups")
 		for i, g := range v.list(el, "option_groups", path, 0, maxOptions, false) {
-			gp := groups.item(i)
+			gp := fmt.Sprintf("%s/option_groups/%d", path, i)
 			gm, _ := g.(map[string]any)
 			if gm == nil {
-				v.errorf(&gp, "must be an object")
+				v.errorf(gp, "must be an object")
 				continue
 			}
-			v.textObject(gm, "label", &gp, true, maxOptionText, true)
-			groupOptions := gp.field("options")
-			for j, o := range v.list(gm, "options", &gp, 1, maxOptions, true) {
-				p := groupOptions.item(j)
-				v.option(o, &p, true)
+			v.textObject(gm, "label", gp, true, maxOptionText, true)
+			for j, o := range v.list(gm, "options", gp, 1, maxOptions, true) {
+				v.option(o, fmt.Sprintf("%s/options/%d", gp, j), true)
 			}
 		}
 	case "overflow":
-		options := path.field("options")
 		for i, o := range v.list(el, "options", path, 1, 5, true) {
-			p := options.item(i)
-			v.option(o, &p, true)
+			v.option(o, fmt.Sprintf("%s/options/%d", path, i), true)
 		}
 	case "radio_buttons", "checkboxes":
-		options := path.field("options")
 		for i, o := range v.list(el, "options", path, 1, 10, true) {
-			p := options.item(i)
-			v.option(o, &p, false)
+			v.option(o, fmt.Sprintf("%s/options/%d", path, i), false)
 		}
 	case "plain_text_input":
 		v.textObject(el, "placeholder", path, true, maxPlaceholder, false)
 		v.optString(el, "initial_value", path, maxInputLength)
 		for _, key := range []string{"min_length", "max_length"} {
 			if n, present := el[key].(float64); present && (n < 0 || n > maxInputLength) {
-				v.errorAt(path, key, "must be between 0 and %d", maxInputLength)
+				v.errorf(path+"/"+key, "must be between 0 and %d", maxInputLength)
 			}
 		}
 	case "datepicker":
 		v.textObject(el, "placeholder", path, true, maxPlaceholder, false)
 		if d := v.optString(el, "initial_date", path, 10); d != "" && !datePattern.MatchString(d) {
-			v.errorAt(path, "initial_date", "must match the format YYYY-MM-DD")
+			v.errorf(path+"/initial_date", "must match the format YYYY-MM-DD")
 		}
 	case "users_select", "multi_users_select":
 		v.textObject(el, "placeholder", path, true, maxPlaceholder, false)
+	case "external_select", "multi_external_select":
+		// Options come later, from the app's answers to block_suggestion.
+		v.textObject(el, "placeholder", path, true, maxPlaceholder, false)
+		if n, present := el["min_query_length"]; present {
+			if f, isNumber := n.(float64); !isNumber || f < 0 || f != float64(int(f)) {
+				v.errorf(path+"/min_query_length", "must be a non-negative integer")
+			}
+		}
+		if o, present := el["initial_option"]; present && o != nil {
+			v.option(o, path+"/initial_option", true)
+		}
+		for i, o := range v.list(el, "initial_options", path, 0, maxOptions, false) {
+			v.option(o, fmt.Sprintf("%s/initial_options/%d", path, i), true)
+		}
 	}
 }
 
-func (v *blockValidator) option(raw any, path *pointer, plainOnly bool) {
+func (v *blockValidator) option(raw any, path string, plainOnly bool) {
 	o, isObj := raw.(map[string]any)
 	if !isObj {
 		v.errorf(path, "must be an object")
@@ -409,11 +374,10 @@ func (v *blockValidator) option(raw any, path *pointer, plainOnly bool) {
 // validateMessageBlocks checks a message's blocks; errors point at /blocks/...
 func validateMessageBlocks(blocks []any) []string {
 	v := newBlockValidator()
-	path := &pointer{key: "blocks"}
 	if len(blocks) > maxMessageBlocks {
-		v.errorf(path, "must be no more than %d items", maxMessageBlocks)
+		v.errorf("/blocks", "must be no more than %d items", maxMessageBlocks)
 	}
-	v.validateBlocks(blocks, path)
+	v.validateBlocks(blocks, "/blocks")
 	return v.errs
 }
 
@@ -421,10 +385,10 @@ func validateMessageBlocks(blocks []any) []string {
 // wantType is "modal" or "home" ("" accepts either).
 func validateView(view map[string]any, wantType string) []string {
 	v := newBlockValidator()
-	path := &pointer{key: "view"}
+	const path = "/view"
 	typ, _ := view["type"].(string)
 	if typ != "modal" && typ != "home" || wantType != "" && typ != wantType {
-		v.errorAt(path, "type", "must be a valid enum value")
+		v.errorf(path+"/type", "must be a valid enum value")
 	}
 	v.optString(view, "private_metadata", path, maxPrivateMetadata)
 	v.optString(view, "callback_id", path, maxID)
@@ -435,14 +399,12 @@ func validateView(view map[string]any, wantType string) []string {
 		v.textObject(view, "submit", path, true, maxModalTitle, false)
 	}
 	blocks := v.list(view, "blocks", path, 0, maxViewBlocks, true)
-	blocksPath := path.field("blocks")
-	v.validateBlocks(blocks, &blocksPath)
+	v.validateBlocks(blocks, path+"/blocks")
 	if typ == "modal" {
 		if sub, present := view["submit"]; !present || sub == nil {
 			for i, b := range blocks {
 				if m, _ := b.(map[string]any); m != nil && m["type"] == "input" {
-					p := blocksPath.item(i)
-					v.errorAt(&p, "input", "must define submit to use input block")
+					v.errorf(path+"/blocks/"+strconv.Itoa(i)+"/input", "must define submit to use input block")
 					break
 				}
 			}
@@ -455,37 +417,6 @@ func validateView(view map[string]any, wantType string) []string {
 // when it stores a message or view, so every block and interactive element
 // can be addressed by a block_actions payload.
 func assignIDs(blocks []any) {
-	var used map[string]bool // made only if some block lacks an id
-	n := 0
-	for i, raw := range blocks {
-		b, _ := raw.(map[string]any)
-		if b == nil {
-			continue
-		}
-		if id, _ := b["block_id"].(string); id == "" {
-			if used == nil {
-				used = blockIDsIn(blocks)
-			}
-			for {
-				n++
-				id = "fkb" + strconv.Itoa(n)
-				if !used[id] {
-					break
-				}
-			}
-			used[id] = true
-			b["block_id"] = id
-		}
-		forEachElement(b, func(j int, el map[string]any) {
-			if _, hasID := el["action_id"].(string); !hasID && el["type"] != "image" {
-				el["action_id"] = "fka" + strconv.Itoa(i) + "." + strconv.Itoa(j)
-			}
-		})
-	}
-}
-
-// blockIDsIn returns the block_ids the blocks have.
-func blockIDsIn(blocks []any) map[string]bool {
 	used := map[string]bool{}
 	for _, raw := range blocks {
 		if b, _ := raw.(map[string]any); b != nil {
@@ -494,32 +425,46 @@ func blockIDsIn(blocks []any) map[string]bool {
 			}
 		}
 	}
-	return used
+	n := 0
+	for i, raw := range blocks {
+		b, _ := raw.(map[string]any)
+		if b == nil {
+			continue
+		}
+		if id, _ := b["block_id"].(string); id == "" {
+			for {
+				n++
+				id = fmt.Sprintf("fkb%d", n)
+				if !used[id] {
+					break
+				}
+			}
+			used[id] = true
+			b["block_id"] = id
+		}
+		for j, el := range blockElements(b) {
+			if _, hasID := el["action_id"].(string); !hasID && el["type"] != "image" {
+				el["action_id"] = fmt.Sprintf("fka%d.%d", i, j)
+			}
+		}
+	}
 }
 
 // blockElements returns a block's interactive elements: actions elements,
 // a section accessory or an input element.
 func blockElements(b map[string]any) []map[string]any {
 	var out []map[string]any
-	forEachElement(b, func(_ int, el map[string]any) { out = append(out, el) })
-	return out
-}
-
-// forEachElement calls f with each of blockElements(b) and its position.
-func forEachElement(b map[string]any, f func(j int, el map[string]any)) {
-	j := 0
 	if els, _ := b["elements"].([]any); b["type"] == "actions" {
 		for _, e := range els {
 			if m, _ := e.(map[string]any); m != nil {
-				f(j, m)
-				j++
+				out = append(out, m)
 			}
 		}
 	}
-	for _, key := range [...]string{"accessory", "element"} {
+	for _, key := range []string{"accessory", "element"} {
 		if m, _ := b[key].(map[string]any); m != nil {
-			f(j, m)
-			j++
+			out = append(out, m)
 		}
 	}
+	return out
 }

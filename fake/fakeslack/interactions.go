@@ -28,6 +28,9 @@ func (s *Server) SlashCommand(ctx context.Context, userID, command, text, channe
 		"response_url":          s.newResponseURLLocked(responseOrigin{channel: channelID, user: userID}),
 		"trigger_id":            s.issueTriggerLocked(userID),
 	}
+	if s.enterprise.id != "" {
+		payload["enterprise_id"], payload["enterprise_name"] = s.enterprise.id, s.enterprise.name
+	}
 	s.mu.Unlock()
 	ack, err := s.sendPayload(ctx, "slash_commands", true, payload)
 	if err == nil {
@@ -69,16 +72,28 @@ func (s *Server) showCommandAck(channel, user string, payload json.RawMessage) {
 }
 
 func (s *Server) sendPayload(ctx context.Context, typ string, acceptsResponse bool, payload map[string]any) (Ack, error) {
-	raw, err := appendTree(nil, payload) // json.Marshal's bytes, without reflection over the message's blocks
+	raw, err := json.Marshal(payload)
 	if err != nil {
 		return Ack{}, err
 	}
 	return s.Send(ctx, Envelope{Type: typ, AcceptsResponsePayload: acceptsResponse, Payload: raw})
 }
 
-func (s *Server) userJSONLocked(userID string) map[string]any {
+// payloadUserLocked is the "user" of an interaction payload; team_id is
+// the user's home workspace, which differs from the payload's "team" for
+// Slack Connect users and for members of another Grid workspace.
+func (s *Server) payloadUserLocked(userID string) map[string]any {
 	name := s.userNameLocked(userID)
-	return map[string]any{"id": userID, "username": name, "name": name, "team_id": TeamID}
+	return map[string]any{"id": userID, "username": name, "name": name, "team_id": s.userTeamLocked(s.users[userID])}
+}
+
+// enterpriseJSONLocked is an interaction payload's "enterprise": null
+// outside Enterprise Grid.
+func (s *Server) enterpriseJSONLocked() any {
+	if s.enterprise.id == "" {
+		return nil
+	}
+	return map[string]any{"id": s.enterprise.id, "name": s.enterprise.name}
 }
 
 // actionTS returns a fresh action_ts.
@@ -91,11 +106,11 @@ func (s *Server) blockActionsPayloadLocked(userID string, action map[string]any)
 	action["action_ts"] = s.actionTSLocked()
 	return map[string]any{
 		"type":                  "block_actions",
-		"user":                  s.userJSONLocked(userID),
+		"user":                  s.payloadUserLocked(userID),
 		"api_app_id":            AppID,
 		"token":                 VerificationToken,
 		"team":                  map[string]any{"id": TeamID, "domain": TeamDomain},
-		"enterprise":            nil,
+		"enterprise":            s.enterpriseJSONLocked(),
 		"trigger_id":            s.issueTriggerLocked(userID),
 		"actions":               []any{action},
 		"is_enterprise_install": false,
@@ -202,6 +217,7 @@ func (s *Server) ClickHomeButton(ctx context.Context, userID, actionID, value st
 
 // ViewAction sends block_actions for a user changing an element of an open
 // modal (or Home tab): selectedValue is the chosen option value for selects
+// (for external selects, one of the options last suggested, see Suggest)
 // and radio buttons, the text for plain_text_input, the user id for
 // users_select and the date for datepicker. The view's state is updated and
 // sent along, as Slack does.
@@ -217,12 +233,13 @@ func (s *Server) ViewAction(ctx context.Context, userID, viewID, blockID, action
 		s.mu.Unlock()
 		return Ack{}, fmt.Errorf("fakeslack: no element %s/%s in view %s", blockID, actionID, viewID)
 	}
+	el = s.withSuggestionsLocked(viewID, blockID, el)
 	typ, _ := el["type"].(string)
 	var entry map[string]any
 	switch typ {
-	case "static_select", "radio_buttons", "overflow":
+	case "static_select", "radio_buttons", "overflow", "external_select":
 		entry = SelectValue(selectedValue)
-	case "multi_static_select", "checkboxes":
+	case "multi_static_select", "checkboxes", "multi_external_select":
 		entry = MultiSelectValues(selectedValue)
 	case "users_select":
 		entry = UserValue(selectedValue)
@@ -376,9 +393,9 @@ func initialValue(el map[string]any) map[string]any {
 	switch typ {
 	case "plain_text_input":
 		v["value"] = el["initial_value"]
-	case "static_select", "radio_buttons":
+	case "static_select", "radio_buttons", "external_select":
 		v["selected_option"] = el["initial_option"]
-	case "multi_static_select", "checkboxes":
+	case "multi_static_select", "checkboxes", "multi_external_select":
 		if init, present := el["initial_options"]; present {
 			v["selected_options"] = init
 		} else {
@@ -446,6 +463,7 @@ func (s *Server) SubmitView(ctx context.Context, userID, viewID string, values m
 		}
 		blockID, _ := b["block_id"].(string)
 		el, _ := b["element"].(map[string]any)
+		el = s.withSuggestionsLocked(viewID, blockID, el)
 		actionID, _ := el["action_id"].(string)
 		entry := initialValue(el)
 		if prev, touched := cur.State[blockID][actionID].(map[string]any); touched {
@@ -499,14 +517,14 @@ func (s *Server) SubmitView(ctx context.Context, userID, viewID string, values m
 	p := map[string]any{
 		"type":                  "view_submission",
 		"team":                  map[string]any{"id": TeamID, "domain": TeamDomain},
-		"user":                  s.userJSONLocked(userID),
+		"user":                  s.payloadUserLocked(userID),
 		"api_app_id":            AppID,
 		"token":                 VerificationToken,
 		"trigger_id":            s.issueTriggerLocked(userID),
 		"view":                  viewJSON(v),
 		"response_urls":         []any{},
 		"is_enterprise_install": false,
-		"enterprise":            nil,
+		"enterprise":            s.enterpriseJSONLocked(),
 	}
 	s.mu.Unlock()
 
@@ -624,7 +642,7 @@ func (s *Server) CloseView(ctx context.Context, userID, viewID string) (Ack, err
 	p := map[string]any{
 		"type":       "view_closed",
 		"team":       map[string]any{"id": TeamID, "domain": TeamDomain},
-		"user":       s.userJSONLocked(userID),
+		"user":       s.payloadUserLocked(userID),
 		"api_app_id": AppID,
 		"token":      VerificationToken,
 		"view":       viewJSON(v),

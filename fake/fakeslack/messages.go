@@ -3,6 +3,7 @@ package fakeslack
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -320,81 +321,43 @@ type messageContent struct {
 	hasBlocks  bool
 }
 
-// parsedContent is a post's content with the verdict of Slack's checks:
-// rejection is the error code to answer ("" if the content is fine).
-type parsedContent struct {
-	messageContent
-	rejection string
-	messages  []string
-}
-
-// parseContent reads text and blocks (a JSON string in forms, an array in
-// JSON bodies) and applies Slack's checks. It touches no server state, so
-// it runs before s.mu is taken; parseContentLocked records the verdict.
-func parseContent(r *apiRequest) *parsedContent {
-	p := &parsedContent{}
-	p.text = r.str("text")
-	if utf8.RuneCountInString(p.text) > maxMessageText {
-		p.rejection = "msg_too_long"
-		return p
+// parseContentLocked reads text and blocks (a JSON string in forms, an
+// array in JSON bodies) and applies Slack's checks. A non-nil *apiResult is
+// the rejection to answer; it is recorded in s.rejections.
+func (s *Server) parseContentLocked(method string, r *apiRequest) (messageContent, *apiResult) {
+	var c messageContent
+	c.text = r.str("text")
+	if utf8.RuneCountInString(c.text) > maxMessageText {
+		res := s.rejectLocked(method, "msg_too_long", nil)
+		return c, &res
 	}
 	var raw json.RawMessage
-	var src string
 	if b := r.form.Get("blocks"); b != "" {
-		raw, src = json.RawMessage(b), b
+		raw = json.RawMessage(b)
 	} else if b, present := r.json["blocks"]; present && b != nil {
-		// Re-encoded (as json.Marshal would) and decoded afresh, so that
-		// assigning ids leaves the recorded request as it was.
+		// Re-encoded and decoded afresh, so that assigning ids leaves the
+		// recorded request as it was.
 		var err error
-		if raw, err = appendTree(nil, b); err != nil {
+		if raw, err = json.Marshal(b); err != nil {
 			raw = nil
 		}
-		src = string(raw)
 	}
 	if raw != nil {
-		blocks, err := unmarshalBlocks(src)
-		if err != nil {
-			p.rejection, p.messages = "invalid_blocks_format", []string{"[ERROR] blocks must be a JSON array [json-pointer:/blocks]"}
-			return p
+		var blocks []any
+		if err := json.Unmarshal(raw, &blocks); err != nil {
+			res := s.rejectLocked(method, "invalid_blocks_format", []string{"[ERROR] blocks must be a JSON array [json-pointer:/blocks]"})
+			return c, &res
 		}
 		if errs := validateMessageBlocks(blocks); len(errs) > 0 {
-			p.rejection, p.messages = "invalid_blocks", errs
-			return p
+			res := s.rejectLocked(method, "invalid_blocks", errs)
+			return c, &res
 		}
 		assignIDs(blocks)
-		p.blocksJSON = raw
-		p.blocks = toMaps(blocks)
-		p.hasBlocks = true
+		c.blocksJSON = raw
+		c.blocks = toMaps(blocks)
+		c.hasBlocks = true
 	}
-	return p
-}
-
-// unmarshalBlocks decodes a blocks array exactly as json.Unmarshal into a
-// []any does.
-func unmarshalBlocks(src string) ([]any, error) {
-	if v, ok := decodeTree(src); ok {
-		if blocks, isArray := v.([]any); isArray {
-			return blocks, nil
-		}
-	}
-	var blocks []any
-	err := json.Unmarshal([]byte(src), &blocks)
-	return blocks, err
-}
-
-// parseContentLocked is the content of r (parsed already if r.content is
-// set) after Slack's checks. A non-nil *apiResult is the rejection to
-// answer; it is recorded in s.rejections.
-func (s *Server) parseContentLocked(method string, r *apiRequest) (messageContent, *apiResult) {
-	p := r.content
-	if p == nil {
-		p = parseContent(r)
-	}
-	if p.rejection != "" {
-		res := s.rejectLocked(method, p.rejection, p.messages)
-		return p.messageContent, &res
-	}
-	return p.messageContent, nil
+	return c, nil
 }
 
 func toMaps(blocks []any) []map[string]any {
@@ -544,13 +507,11 @@ func (s *Server) chatPostEphemeral(r *apiRequest) apiResult {
 // ephemerally to the user.
 func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/response/")
-	raw := readBody(r)
-	req := &apiRequest{method: "response_url", raw: raw, json: decodeObject(raw)}
+	raw, _ := io.ReadAll(r.Body)
+	req := &apiRequest{method: "response_url", raw: raw}
+	_ = json.Unmarshal(raw, &req.json) // not an object: nil, and answered as no_text below
 	call := Call{Method: "response_url", Time: time.Now(), ContentType: r.Header.Get("Content-Type"),
 		Authorization: r.Header.Get("Authorization"), Body: raw, JSON: req.json}
-	if req.json != nil {
-		req.content = parseContent(req) // before taking s.mu; used unless the post deletes
-	}
 
 	res, faulted := s.applyFault(r.Context(), "response_url")
 	s.mu.Lock()

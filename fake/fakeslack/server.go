@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -51,18 +50,42 @@ type Options struct {
 	PingInterval time.Duration
 	// TriggerTTL is how long a trigger_id stays valid. Default 3s, like Slack.
 	TriggerTTL time.Duration
+	// Scopes, when set, are the bot token's scopes: auth.test lists them
+	// in X-OAuth-Scopes and a method needing another answers missing_scope
+	// (see methodScopes). Nil grants every scope and sends no header.
+	Scopes []string
 	// Logf, if set, receives a line for every request and frame.
 	Logf func(format string, args ...any)
 }
 
-// User is a member of the fake workspace.
+// User is a person users.info and users.lookupByEmail describe. The zero
+// value of every field but ID is an ordinary, confirmed member of the fake
+// workspace; the other fields make the people an identity check must turn
+// away (API-NOTES, users.info).
 type User struct {
 	ID       string
 	Name     string // the handle, e.g. "alice"
 	RealName string
 	Email    string
 	IsBot    bool
-	Deleted  bool
+	Deleted  bool // a deactivated account; Slack still answers users.info
+	// TeamID is the user's home workspace; "" is the fake's own (TeamID).
+	// Another value is a Slack Connect user from another organization or,
+	// on Enterprise Grid, a member of another workspace of the enterprise.
+	TeamID string
+	// EnterpriseID and Teams make the user an Enterprise Grid member
+	// (enterprise_user in users.info): their org and the workspaces they
+	// belong to. When the server is on Grid (SetEnterprise) and the user
+	// is in its workspace, both default to the server's.
+	EnterpriseID string
+	Teams        []string
+	// IsRestricted is a multi-channel guest, IsUltraRestricted a
+	// single-channel guest.
+	IsRestricted      bool
+	IsUltraRestricted bool
+	// EmailUnconfirmed is an account whose email Slack has not confirmed
+	// (is_email_confirmed: false).
+	EmailUnconfirmed bool
 }
 
 // Server is a running fake Slack. All methods are safe for concurrent use.
@@ -70,16 +93,19 @@ type Server struct {
 	opts Options
 	hs   *httptest.Server
 
-	mu sync.Mutex
-	// changed is closed on the next state change; nil until a waiter
-	// asks for it, so that changes nobody waits for cost nothing.
-	changed chan struct{}
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on every state change
 	closed  bool
+
+	enterprise enterprise // the Enterprise Grid org the workspace is in, if any
 
 	counter  int64 // source of unique ids
 	tsCount  int64 // source of message timestamps
 	users    map[string]User
 	channels map[string]string // id -> name
+
+	usergroups     map[string]UserGroup
+	usergroupOrder []string // ids in the order added, as usergroups.list answers
 
 	calls      []Call
 	faults     map[string][]*Fault
@@ -107,10 +133,12 @@ func New(opts Options) *Server {
 		opts.TriggerTTL = 3 * time.Second
 	}
 	s := &Server{
-		opts:     opts,
-		users:    map[string]User{},
-		channels: map[string]string{},
-		faults:   map[string][]*Fault{},
+		opts:       opts,
+		changed:    make(chan struct{}),
+		users:      map[string]User{},
+		channels:   map[string]string{},
+		usergroups: map[string]UserGroup{},
+		faults:     map[string][]*Fault{},
 	}
 	s.messageStore.init()
 	s.viewStore.init()
@@ -165,6 +193,20 @@ func (s *Server) AddUser(u User) {
 	s.notifyLocked()
 }
 
+// enterprise is an Enterprise Grid organization.
+type enterprise struct{ id, name string }
+
+// SetEnterprise puts the fake workspace into the Enterprise Grid
+// organization id (e.g. "E0FAKE"): auth.test then answers its
+// enterprise_id, interaction payloads carry it, and members of the fake's
+// own workspace are enterprise users of it. "" takes the workspace out.
+func (s *Server) SetEnterprise(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.enterprise = enterprise{id: id, name: name}
+	s.notifyLocked()
+}
+
 // AddChannel names a channel; the name appears in slash command and
 // block_actions payloads. Unnamed channels get a name derived from the id.
 func (s *Server) AddChannel(id, name string) {
@@ -210,20 +252,13 @@ func (s *Server) nextIDLocked() int64 {
 func (s *Server) nextTSLocked() string {
 	s.tsCount++
 	micros := s.tsCount * 100
-	b := strconv.AppendInt(make([]byte, 0, 24), 1700000000+micros/1000000, 10)
-	b = append(b, '.')
-	for frac, d := micros%1000000, int64(100000); d > 0; d /= 10 {
-		b = append(b, byte('0'+frac/d%10))
-	}
-	return string(b)
+	return fmt.Sprintf("%d.%06d", 1700000000+micros/1000000, micros%1000000)
 }
 
 // notifyLocked wakes every waiter. Call with s.mu held after a state change.
 func (s *Server) notifyLocked() {
-	if s.changed != nil {
-		close(s.changed)
-		s.changed = nil
-	}
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 // waitFor blocks until check (called with s.mu held) returns true or ctx
@@ -234,9 +269,6 @@ func (s *Server) waitFor(ctx context.Context, check func() bool) error {
 		if check() {
 			s.mu.Unlock()
 			return nil
-		}
-		if s.changed == nil {
-			s.changed = make(chan struct{})
 		}
 		ch := s.changed
 		closed := s.closed

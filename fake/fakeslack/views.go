@@ -76,6 +76,9 @@ type viewStore struct {
 	stacks   map[string][]string // user -> open modal ids, bottom first
 	homes    map[string]string   // user -> home view id
 	triggers map[string]*trigger
+	// suggested holds the options an app last suggested for an external
+	// select, by view/block/action, so they can be chosen (suggestions.go).
+	suggested map[string][]map[string]any
 }
 
 func (vs *viewStore) init() {
@@ -83,6 +86,7 @@ func (vs *viewStore) init() {
 	vs.stacks = map[string][]string{}
 	vs.homes = map[string]string{}
 	vs.triggers = map[string]*trigger{}
+	vs.suggested = map[string][]map[string]any{}
 }
 
 const maxModalStack = 3 // a modal plus two pushed views
@@ -212,20 +216,20 @@ func (s *Server) viewObjectLocked(method string, r *apiRequest, wantType string)
 	case map[string]any:
 		obj = x
 		var err error
-		if raw, err = appendTree(nil, x); err != nil { // as json.Marshal
+		if raw, err = json.Marshal(x); err != nil {
 			raw = nil
 		}
 	case string:
 		raw = json.RawMessage(x)
 		var err error
-		if obj, err = unmarshalObject(x); err != nil {
+		if err = json.Unmarshal([]byte(x), &obj); err != nil {
 			res := fail("invalid_arguments")
 			return nil, nil, &res
 		}
 	default:
 		if v := r.form.Get("view"); v != "" {
 			raw = json.RawMessage(v)
-			obj, _ = unmarshalObject(v)
+			_ = json.Unmarshal([]byte(v), &obj)
 		}
 	}
 	if obj == nil {

@@ -6,8 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -49,9 +49,6 @@ type apiRequest struct {
 	form   url.Values     // form fields (form-encoded bodies and query)
 	json   map[string]any // decoded JSON body
 	raw    []byte
-	// content is the text and blocks, parsed before taking s.mu for the
-	// methods that post messages (nil otherwise).
-	content *parsedContent
 }
 
 // str returns a parameter from the form or the JSON body.
@@ -107,11 +104,27 @@ var methods = map[string]methodHandler{
 	"views.update":          (*Server).viewsUpdate,
 	"views.publish":         (*Server).viewsPublish,
 	"apps.connections.open": (*Server).appsConnectionsOpen,
+	"usergroups.list":       (*Server).usergroupsList,
+	"usergroups.users.list": (*Server).usergroupsUsersList,
+}
+
+// methodScopes are the bot scopes Slack requires of each method, checked
+// only when Options.Scopes is set; methods not listed need none.
+var methodScopes = map[string]string{
+	"chat.postMessage":      "chat:write",
+	"chat.update":           "chat:write",
+	"chat.postEphemeral":    "chat:write",
+	"chat.delete":           "chat:write",
+	"conversations.open":    "im:write",
+	"users.info":            "users:read",
+	"users.lookupByEmail":   "users:read.email",
+	"usergroups.list":       "usergroups:read",
+	"usergroups.users.list": "usergroups:read",
 }
 
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
-	raw := readBody(r)
+	raw, _ := io.ReadAll(r.Body)
 	call := Call{
 		Method:        method,
 		Time:          time.Now(),
@@ -122,7 +135,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	req := &apiRequest{method: method, raw: raw, form: r.URL.Query()}
 	if strings.HasPrefix(call.ContentType, "application/json") {
 		if len(bytes.TrimSpace(raw)) > 0 {
-			req.json = decodeObject(raw)
+			_ = json.Unmarshal(raw, &req.json) // a body that is not an object leaves json nil, as Slack ignores it
 		}
 		call.JSON = req.json
 	} else if len(raw) > 0 {
@@ -145,51 +158,14 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, res)
 }
 
-// readBody reads a request body in one allocation when its length is known.
-func readBody(r *http.Request) []byte {
-	if r.ContentLength <= 0 || r.ContentLength > 1<<20 {
-		raw, _ := io.ReadAll(r.Body)
-		return raw
-	}
-	raw := make([]byte, r.ContentLength)
-	n, _ := io.ReadFull(r.Body, raw)
-	return raw[:n]
-}
-
-// decodeObject decodes a JSON request body the way json.Unmarshal into a
-// map[string]any does, errors ignored.
-func decodeObject(raw []byte) map[string]any {
-	m, _ := unmarshalObject(string(raw))
-	return m
-}
-
-// unmarshalObject is json.Unmarshal of src into a map[string]any.
-func unmarshalObject(src string) (map[string]any, error) {
-	if v, ok := decodeTree(src); ok {
-		if m, isObject := v.(map[string]any); isObject {
-			return m, nil
-		}
-	}
-	var m map[string]any
-	err := json.Unmarshal([]byte(src), &m)
-	return m, err
-}
-
 // serveAPI answers a request and records it in s.calls, in the same
 // critical section as the method's change of state, so a waiter that sees
 // the change also sees the call.
 func (s *Server) serveAPI(r *http.Request, req *apiRequest, call *Call) apiResult {
 	res, handler := s.checkAPI(r, req)
+	s.mu.Lock()
 	if handler != nil {
-		// Checking content needs no state: do it before taking the lock.
-		switch req.method {
-		case "chat.postMessage", "chat.update", "chat.postEphemeral": // the handlers that call parseContentLocked
-			req.content = parseContent(req)
-		}
-		s.mu.Lock()
 		res = handler(s, req)
-	} else {
-		s.mu.Lock()
 	}
 	call.Status = res.status
 	if e, _ := res.body["error"].(string); e != "" {
@@ -201,7 +177,7 @@ func (s *Server) serveAPI(r *http.Request, req *apiRequest, call *Call) apiResul
 	return res
 }
 
-// checkAPI applies faults, the method name and the token. It returns the
+// checkAPI applies faults, the method name, the token and its scopes. It returns the
 // method's handler, or the answer if the request goes no further.
 func (s *Server) checkAPI(r *http.Request, req *apiRequest) (apiResult, methodHandler) {
 	if res, faulted := s.applyFault(r.Context(), req.method); faulted {
@@ -227,13 +203,13 @@ func (s *Server) checkAPI(r *http.Request, req *apiRequest) (apiResult, methodHa
 	if got != want {
 		return fail("invalid_auth"), nil
 	}
+	if need := methodScopes[req.method]; need != "" && s.opts.Scopes != nil && !slices.Contains(s.opts.Scopes, need) {
+		res := fail("missing_scope")
+		res.body["needed"], res.body["provided"] = need, strings.Join(s.opts.Scopes, ",")
+		return res, nil
+	}
 	return apiResult{}, h
 }
-
-var jsonContentType = []string{"application/json; charset=utf-8"}
-
-// answerBuffers recycles the buffers answers are encoded in.
-var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 func writeJSON(w http.ResponseWriter, res apiResult) {
 	for k, vs := range res.header {
@@ -241,30 +217,31 @@ func writeJSON(w http.ResponseWriter, res apiResult) {
 			w.Header().Add(k, v)
 		}
 	}
-	w.Header()["Content-Type"] = jsonContentType
-	bp := answerBuffers.Get().(*[]byte)
-	defer answerBuffers.Put(bp)
-	buf, err := appendTree((*bp)[:0], res.body)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(res.status)
-	if err != nil {
-		return // json.Encoder wrote nothing either; bodies are built to encode
-	}
-	buf = append(buf, '\n') // as json.Encoder ends it
-	_, _ = w.Write(buf)
-	if cap(buf) <= 1<<16 {
-		*bp = buf
-	}
+	_ = json.NewEncoder(w).Encode(res.body) // the client is gone if this fails
 }
 
+// authTest answers who the token belongs to; on Enterprise Grid Slack adds
+// the enterprise_id of the workspace's organization.
 func (s *Server) authTest(r *apiRequest) apiResult {
-	return ok(map[string]any{
-		"url":     "https://" + TeamDomain + ".slack.com/",
-		"team":    "Fake Co",
-		"user":    s.userNameLocked(BotUserID),
-		"team_id": TeamID,
-		"user_id": BotUserID,
-		"bot_id":  BotID,
-	})
+	res := map[string]any{
+		"url":                   "https://" + TeamDomain + ".slack.com/",
+		"team":                  "Fake Co",
+		"user":                  s.userNameLocked(BotUserID),
+		"team_id":               TeamID,
+		"user_id":               BotUserID,
+		"bot_id":                BotID,
+		"is_enterprise_install": false,
+	}
+	if s.enterprise.id != "" {
+		res["enterprise_id"] = s.enterprise.id
+	}
+	answer := ok(res)
+	if s.opts.Scopes != nil {
+		answer.header = http.Header{"X-Oauth-Scopes": {strings.Join(s.opts.Scopes, ",")}}
+	}
+	return answer
 }
 
 func (s *Server) conversationsOpen(r *apiRequest) apiResult {
@@ -292,20 +269,24 @@ func (s *Server) usersInfo(r *apiRequest) apiResult {
 	if !found {
 		return fail("user_not_found")
 	}
-	return ok(map[string]any{"user": userJSON(u)})
+	return ok(map[string]any{"user": s.userJSONLocked(u)})
 }
 
 func (s *Server) usersLookupByEmail(r *apiRequest) apiResult {
 	email := r.str("email")
 	for _, u := range s.users {
 		if email != "" && strings.EqualFold(u.Email, email) {
-			return ok(map[string]any{"user": userJSON(u)})
+			return ok(map[string]any{"user": s.userJSONLocked(u)})
 		}
 	}
 	return fail("users_not_found")
 }
 
-func userJSON(u User) map[string]any {
+// userJSONLocked is u as users.info describes a user, with the fields an
+// identity check reads: team_id, enterprise_user (Enterprise Grid only),
+// is_restricted and is_ultra_restricted (guests), is_email_confirmed,
+// deleted and is_bot.
+func (s *Server) userJSONLocked(u User) map[string]any {
 	profile := map[string]any{
 		"real_name":               u.RealName,
 		"real_name_normalized":    u.RealName,
@@ -315,17 +296,63 @@ func userJSON(u User) map[string]any {
 	if u.Email != "" {
 		profile["email"] = u.Email
 	}
-	return map[string]any{
-		"id":        u.ID,
-		"team_id":   TeamID,
-		"name":      u.Name,
-		"real_name": u.RealName,
-		"deleted":   u.Deleted,
-		"is_bot":    u.IsBot,
-		"tz":        "UTC",
-		"tz_label":  "Coordinated Universal Time",
-		"tz_offset": 0,
-		"updated":   1700000000,
-		"profile":   profile,
+	team := s.userTeamLocked(u)
+	j := map[string]any{
+		"id":                  u.ID,
+		"team_id":             team,
+		"name":                u.Name,
+		"real_name":           u.RealName,
+		"deleted":             u.Deleted,
+		"is_bot":              u.IsBot,
+		"is_app_user":         false,
+		"is_admin":            false,
+		"is_owner":            false,
+		"is_restricted":       u.IsRestricted || u.IsUltraRestricted,
+		"is_ultra_restricted": u.IsUltraRestricted,
+		"is_email_confirmed":  !u.EmailUnconfirmed && !u.IsBot,
+		"tz":                  "UTC",
+		"tz_label":            "Coordinated Universal Time",
+		"tz_offset":           0,
+		"updated":             1700000000,
+		"profile":             profile,
 	}
+	if ent, teams := s.userEnterpriseLocked(u); ent != "" {
+		j["enterprise_user"] = map[string]any{
+			"id":            u.ID,
+			"enterprise_id": ent,
+			"is_admin":      false,
+			"is_owner":      false,
+			"teams":         teams,
+		}
+	}
+	return j
+}
+
+// userTeamLocked is u's home workspace.
+func (s *Server) userTeamLocked(u User) string {
+	if u.TeamID != "" {
+		return u.TeamID
+	}
+	return TeamID
+}
+
+// userEnterpriseLocked is u's Enterprise Grid org and workspaces, or "" for
+// someone outside any: members of the fake's workspace belong to the
+// server's enterprise, if it has one.
+func (s *Server) userEnterpriseLocked(u User) (string, []string) {
+	if u.EnterpriseID != "" {
+		teams := u.Teams
+		if teams == nil {
+			teams = []string{s.userTeamLocked(u)}
+		}
+		return u.EnterpriseID, teams
+	}
+	if s.enterprise.id != "" && s.userTeamLocked(u) == TeamID {
+		teams := u.Teams
+		if teams == nil {
+			teams = []string{TeamID}
+		}
+		return s.enterprise.id, teams
+	}
+	return "", nil
 }

@@ -8,8 +8,42 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slack-go/slack"
+
 	"github.com/accessbot/accessbot/fake/fakeslack"
 )
+
+// approvalMessage is shaped like the bot's approval DM: a header, a lead
+// section, a section of fields, the reason, a status line and the buttons.
+// With pending false it is the decided version: the outcome and Revoke.
+func approvalMessage(id string, pending bool) []slack.Block {
+	md := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	}
+	pt := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+	}
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(pt("Access request")),
+		slack.NewSectionBlock(md("<@U0ALICE> asks for access to *db-prod* (PostgreSQL production, read-write) for *1h*."), nil, nil),
+		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+			md("*Requester*\n<@U0ALICE>"), md("*Resource*\n*db-prod* (PostgreSQL production, read-write)"),
+			md("*Duration*\n1h"), md("*Request*\n`" + id + "`"),
+		}, nil),
+		slack.NewSectionBlock(md("*Reason*\n>INC-1234 lock contention on the orders table; need to look at pg_stat_activity & kill the blocker"), nil, nil),
+	}
+	if pending {
+		return append(blocks,
+			slack.NewContextBlock("", md("Approvals: 0 of 1")),
+			slack.NewActionBlock("approval_actions",
+				slack.NewButtonBlockElement("approve", id, pt("Approve")).WithStyle(slack.StylePrimary),
+				slack.NewButtonBlockElement("deny", id, pt("Deny")).WithStyle(slack.StyleDanger)))
+	}
+	return append(blocks,
+		slack.NewSectionBlock(md(":white_check_mark: Approved by <@U0BOB>. Access is active until <!date^1700003600^{time}|13:00 UTC>."), nil, nil),
+		slack.NewActionBlock("approval_actions",
+			slack.NewButtonBlockElement("revoke", id, pt("Revoke")).WithStyle(slack.StyleDanger)))
+}
 
 // postForm sends a form-encoded Web API call as slack-go does and decodes
 // the answer.
