@@ -61,7 +61,9 @@ type Provisioner interface {
 // Directory maps Slack users to emails and back.
 type Directory interface {
 	// UserByID returns the Slack user with their profile email. EINVALID when
-	// the profile has no email; ENOTFOUND when there is no such user.
+	// the profile has no email; ENOTFOUND when there is no such user;
+	// EFORBIDDEN with an IdentityError when the account may not request or
+	// approve (another team, a guest, an unconfirmed email, deactivated).
 	UserByID(ctx context.Context, slackID string) (User, error)
 	// UserByEmail returns the Slack user with that email, or ENOTFOUND.
 	UserByEmail(ctx context.Context, email string) (User, error)

@@ -144,3 +144,39 @@ func TestAcksEachEnvelopeOnce(t *testing.T) {
 		t.Errorf("Approve called %d times for a click and its redelivery, want 1", n)
 	}
 }
+
+// A form submitted while every handler is busy is acked within Slack's 3 s
+// all the same (the modal closes) and filed once a handler is free: an ack
+// never waits for a handler.
+func TestSubmissionAckedWhileEveryHandlerIsBusy(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	wf := &slowList{fakeWorkflow: newFakeWorkflow(), entered: make(chan string, 1), release: make(chan struct{})}
+	srv := startWith(t, Options{MaxHandlers: 1, EventTimeout: 10 * time.Second}, wf)
+	if _, err := srv.SlashCommand(ctx, "U0ALICE", "/access", "", "C0GENERAL"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := srv.WaitView(ctx, func(v fakeslack.View) bool { return v.CallbackID == CallbackRequest })
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf.fakeWorkflow.waitCall(ctx, t, "FormFor", 1)
+	if _, err := srv.SlashCommand(ctx, "U0BOB", "/access", "list", "C0GENERAL"); err != nil {
+		t.Fatal(err)
+	}
+	<-wf.entered // Bob's list holds the only handler
+	ack, err := srv.SubmitView(ctx, "U0ALICE", v.ID, map[string]map[string]any{BlockReason: {ActionReasonInput: fakeslack.TextValue("debugging INC-1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack.ResponseAction() != "" {
+		t.Fatalf("submission acked with %s, want a plain ack that closes the modal", ack.Payload)
+	}
+	if n := len(wf.fakeWorkflow.callsOf("Submit")); n != 0 {
+		t.Fatalf("%d Submit calls while no handler was free", n)
+	}
+	close(wf.release)
+	if sub := wf.fakeWorkflow.waitCall(ctx, t, "Submit", 1); sub.Input.Reason != "debugging INC-1" {
+		t.Fatalf("Submit got %+v", sub)
+	}
+}

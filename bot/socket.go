@@ -28,6 +28,10 @@ const (
 // ackTimeout bounds queueing an ack; Slack wants it within 3 s of sending.
 const ackTimeout = 2 * time.Second
 
+// ackSlotWait is how long an envelope whose handler acks it (a view
+// submission) may wait for a free handler before it is acked without one.
+const ackSlotWait = 500 * time.Millisecond
+
 // Run connects to Slack over Socket Mode and handles events until ctx ends,
 // then waits (at most ShutdownTimeout) for handlers still running and
 // returns nil. It returns an error at once, without retrying, when Slack
@@ -126,6 +130,7 @@ func (b *Bot) checkBotToken(ctx context.Context) error {
 		b.log.Warn().Err(err).Msg("slack auth.test failed; continuing")
 		return nil
 	}
+	b.LearnOwnTeam(res.TeamID, res.EnterpriseID)
 	b.log.Info().Str("team", res.TeamID).Str("bot_user", res.UserID).Msg("slack bot token accepted")
 	return nil
 }
@@ -299,7 +304,15 @@ func (b *Bot) spawn(ctx context.Context, ev *event, fn func(ctx context.Context,
 	go func() {
 		defer b.handlers.Done()
 		defer b.slots.leave()
-		if !b.slots.start(ctx, b.opts.EventTimeout) {
+		started := false
+		if ev.pendingAck {
+			if started = b.slots.start(ctx, ackSlotWait); !started {
+				// An ack never waits for a handler: acknowledge now (a modal
+				// closes) and answer by message once a handler is free.
+				b.ackEvent(ctx, ev, nil)
+			}
+		}
+		if !started && !b.slots.start(ctx, b.opts.EventTimeout) {
 			// Nothing was done yet: stopping, or stuck behind a burst.
 			ev.log.Warn().Msg("no free handler for this Slack event; the person is told to try again")
 			tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)

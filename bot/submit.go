@@ -101,16 +101,21 @@ func modalErrors(err error, present map[string]bool, meta requestMeta) map[strin
 
 // onRequestSubmit checks a submitted request modal and answers on the ack:
 // inline errors keep the modal open; otherwise it closes and the request is
-// filed in the background. A check that takes too long closes the modal and
-// lets Submit (which checks again) report any problem by message.
+// filed in the background. A check that takes too long, or a submission
+// acked before a handler was free (socket.go), closes the modal and lets
+// Submit (which checks again) report any problem by message.
 func (b *Bot) onRequestSubmit(ctx context.Context, ev *event, v slack.View) {
 	w := b.workflow()
 	in, meta := b.readRequestForm(v)
 	ev.channel = meta.Channel
-	vctx, cancel := context.WithTimeout(ctx, validateBudget)
-	err := w.Validate(vctx, ev.user, in)
-	slow := vctx.Err() != nil
-	cancel()
+	var err error
+	slow := !ev.pendingAck
+	if !slow {
+		vctx, cancel := context.WithTimeout(ctx, validateBudget)
+		err = w.Validate(vctx, ev.user, in)
+		slow = vctx.Err() != nil
+		cancel()
+	}
 	if err != nil && !slow {
 		logFailure(&ev.log, err, "request form refused")
 		b.ackEvent(ctx, ev, slack.NewErrorsViewSubmissionResponse(modalErrors(err, inputBlocks(v, meta), meta)))

@@ -33,6 +33,9 @@ func errorWords(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return msgUnavailable
 	}
+	if w, ok := identityWords(err); ok {
+		return w
+	}
 	code := access.ErrorCode(err)
 	switch code {
 	case access.EUNAVAILABLE:

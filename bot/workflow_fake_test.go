@@ -186,3 +186,16 @@ func result(r access.Request, err error) (*access.Request, error) {
 func (f *fakeWorkflow) LetExpire(_ context.Context, actorID, id string) (*access.Request, error) {
 	return result(f.record(wfCall{Method: "LetExpire", Actor: actorID, ID: id}))
 }
+
+// callsOf returns the calls of method made so far.
+func (f *fakeWorkflow) callsOf(method string) []wfCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []wfCall
+	for _, c := range f.calls {
+		if c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}

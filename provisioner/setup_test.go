@@ -70,7 +70,7 @@ func (s *oktaFake) takeRequests() []string {
 
 func (s *oktaFake) members(gid string) []string { return s.Members(gid) }
 
-func newTestOkta(t *testing.T, srv *oktaFake, mod ...func(*Options)) *Okta {
+func newTestOkta(t *testing.T, srv *oktaFake, mod ...func(*Options)) byEmail {
 	t.Helper()
 	opts := Options{OrgURL: srv.URL, Token: testToken, AllowHTTP: true, RequestTimeout: 5 * time.Second, MaxBackoff: time.Second}
 	for _, m := range mod {
@@ -80,7 +80,7 @@ func newTestOkta(t *testing.T, srv *oktaFake, mod ...func(*Options)) *Okta {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	return o
+	return byEmail{o}
 }
 
 func testContext(t *testing.T) context.Context {

@@ -87,3 +87,28 @@ func TestUserEmptyEmail(t *testing.T) {
 		t.Fatalf("requests = %q, want none", got)
 	}
 }
+
+// With a Slack id attribute configured, people are matched by it, not by
+// email: an email that moved to another account changes nothing.
+func TestUserBySlackIDAttribute(t *testing.T) {
+	srv := newOktaServer(t)
+	srv.AddUser(fakeokta.User{ID: "00u8", Login: "dana", Email: "alice@example.com", FirstName: "D", LastName: "A",
+		Profile: map[string]string{"slackUserId": "U0DANA"}})
+	srv.AddUser(fakeokta.User{ID: "00u9", Login: "dana2", Email: "dana2@example.com", FirstName: "D", LastName: "B",
+		Profile: map[string]string{"slackUserId": "U0TWIN"}})
+	srv.AddUser(fakeokta.User{ID: "00u10", Login: "dana3", Email: "dana3@example.com", FirstName: "D", LastName: "C",
+		Profile: map[string]string{"slackUserId": "U0TWIN"}})
+	o := newTestOkta(t, srv, func(o *Options) { o.SlackIDAttribute = "slackUserId" })
+	ctx := testContext(t)
+	a, err := o.FindUser(ctx, access.User{SlackID: "U0DANA", Email: "alice@example.com"})
+	wantCode(t, err, "")
+	if a.ID != "00u8" || a.Login != "dana" {
+		t.Fatalf("account = %+v, want 00u8 (matched by Slack id, whatever the email says)", a)
+	}
+	_, err = o.FindUser(ctx, access.User{SlackID: "U0NOBODY", Email: "alice@example.com"})
+	wantCode(t, err, access.ENOTFOUND)
+	_, err = o.FindUser(ctx, access.User{SlackID: "U0TWIN"})
+	wantCode(t, err, access.EINVALID)
+	_, err = o.FindUser(ctx, access.User{Email: "alice@example.com"})
+	wantCode(t, err, access.EINVALID) // no Slack id to match by
+}

@@ -125,7 +125,8 @@ func (m *Main) Run(ctx context.Context) error {
 	prov, err := provisioner.New(ctx, provisioner.Options{
 		OrgURL: cfg.Okta.OrgURL, Token: cfg.Okta.APIToken, AllowHTTP: cfg.Okta.AllowHTTP,
 		RequestTimeout: cfg.Okta.RequestTimeout, Logger: log.With().Str("component", "okta").Logger(),
-		Transport: m.metrics.Transport(metrics.ServiceOkta, apiTransport()),
+		Transport:        m.metrics.Transport(metrics.ServiceOkta, apiTransport()),
+		SlackIDAttribute: cfg.Identity.OktaSlackIDAttribute,
 	})
 	if err != nil {
 		return err

@@ -200,7 +200,7 @@ func TestCheckReportsStrandedGrants(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := checker{cfg: cfg, storePath: path,
-		slack: checkStubSlack{info: bot.TokenInfo{TeamID: "T1", Scopes: []string{"commands", "chat:write", "im:write", "users:read", "users:read.email"}},
+		slack: checkStubSlack{info: bot.TokenInfo{TeamID: "T1", Scopes: []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read"}},
 			users: checkSandboxEmails()},
 		okta: checkStubOkta{}}
 	rep := c.run(context.Background())
