@@ -18,6 +18,13 @@ const maxGroup = 128
 // commits at once, alone, so group commit adds no latency; under load it
 // turns n fsyncs into one.
 //
+// bbolt's own DB.Batch groups writes the same way but holds every lone write
+// for MaxBatchDelay (10 ms by default) waiting for company, which a click's
+// two or three writes would pay on each approval; the committer commits at
+// once when nothing else is committing. What it buys today: 1,000 grants
+// expiring together are removed within the removal row's 2 s even where an
+// fsync costs milliseconds (three commits each would not be).
+//
 // A write is a function over the transaction that must be safe to run again
 // in a fresh transaction: when a group's transaction fails, every write in
 // it is run again alone, so that one caller's failure is never another's.

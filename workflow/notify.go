@@ -33,8 +33,7 @@ func (s *Service) announce(ctx context.Context, n access.Notice) access.MessageR
 // run one at a time, each reading the state when it starts, so the last
 // redraw Slack receives shows the latest state.
 func (s *Service) refreshApprovals(ctx context.Context, id string) {
-	unlock := s.redraws.lock(id)
-	defer unlock()
+	defer s.redraws.lock(id)()
 	r, err := s.store.Get(ctx, id)
 	if err != nil {
 		s.logger(ctx).Error().Err(err).Msg("reload request to refresh messages")
