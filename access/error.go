@@ -20,40 +20,52 @@ const (
 	EUNAUTHORIZED = "unauthorized" // a credential was refused (fatal for the process)
 )
 
-// Error is the domain error. Message is written for the person who caused it
-// (for EINVALID, EFORBIDDEN and ECONFLICT) and is safe to show; Field names the
-// input it concerns ("resource", "duration", "reason", "approvers") when there is one.
+// Error is the domain error. Reason and Params say which rule refused and
+// the facts its words need; only bot/ turns them into words for people.
+// Message is a technical description for logs and operators (adapters use
+// it), never shown in Slack. Field names the input the error concerns
+// ("resource", "duration", "reason", "approvers", "identity") when there is one.
 type Error struct {
 	Code    string
+	Reason  Reason
+	Params  Params
 	Field   string
 	Message string
-	// Fields holds one message per input field when several are wrong at once
-	// (a modal shows them all); Message then summarises them.
-	Fields map[string]string
+	// Fields holds one error per input field when several are wrong at once
+	// (a modal shows them all).
+	Fields map[string]*Error
 	Err    error // the underlying cause, for logs; never shown to users
 }
 
 func (e *Error) Error() string {
+	what := e.Message
+	if e.Reason != "" {
+		what = string(e.Reason)
+		if e.Field != "" {
+			what = e.Field + ": " + what
+		}
+		for f, fe := range e.Fields {
+			if f != e.Field {
+				what += "; " + f + ": " + string(fe.Reason)
+			}
+		}
+	}
 	switch {
-	case e.Err != nil && e.Message != "":
-		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	case e.Err != nil && what != "":
+		return fmt.Sprintf("%s: %s: %v", e.Code, what, e.Err)
 	case e.Err != nil:
 		return fmt.Sprintf("%s: %v", e.Code, e.Err)
 	default:
-		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+		return fmt.Sprintf("%s: %s", e.Code, what)
 	}
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Errorf returns an *Error with the given code and a message for people.
+// Errorf returns an *Error with the given code and a technical message, for
+// adapters and operators; people get words for the code from bot/.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// FieldErrorf returns an EINVALID error about one input field.
-func FieldErrorf(field, format string, args ...any) *Error {
-	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // Invalid collects the field errors in errs (nil entries skipped) into one
@@ -65,11 +77,9 @@ func Invalid(errs ...*Error) error {
 			continue
 		}
 		if out == nil {
-			out = &Error{Code: EINVALID, Field: e.Field, Message: e.Message, Fields: map[string]string{}}
-		} else {
-			out.Message += " " + e.Message
+			out = &Error{Code: EINVALID, Field: e.Field, Reason: e.Reason, Params: e.Params, Fields: map[string]*Error{}}
 		}
-		out.Fields[e.Field] = e.Message
+		out.Fields[e.Field] = e
 	}
 	if out == nil {
 		return nil
@@ -77,9 +87,9 @@ func Invalid(errs ...*Error) error {
 	return out
 }
 
-// ErrorFields returns the per-field messages of err: Fields when set, else
-// Field and Message as one entry, else nil.
-func ErrorFields(err error) map[string]string {
+// ErrorFields returns the per-field errors of err: Fields when set, else
+// err itself under its Field, else nil.
+func ErrorFields(err error) map[string]*Error {
 	var e *Error
 	if !errors.As(err, &e) {
 		return nil
@@ -88,7 +98,7 @@ func ErrorFields(err error) map[string]string {
 		return e.Fields
 	}
 	if e.Field != "" {
-		return map[string]string{e.Field: e.Message}
+		return map[string]*Error{e.Field: e}
 	}
 	return nil
 }

@@ -9,7 +9,7 @@ import "time"
 // a retry would see its own earlier grant and take it for standing access.
 func (r *Request) Prepare(a Account, t Target, standing, dryRun bool) error {
 	if r.State != StateApproved || r.Grant.Removal != nil {
-		return Errorf(ECONFLICT, "Request %s is %s, not waiting to be provisioned.", r.ID, r.State)
+		return r.wrongState()
 	}
 	if r.Grant.Prepared() {
 		return nil
@@ -32,7 +32,7 @@ func (r *Request) Unrecorded() bool {
 // was granted on as far as they can be known now.
 func (r *Request) RecordLegacy(a Account, t Target, dryRun bool) error {
 	if !r.Unrecorded() {
-		return Errorf(ECONFLICT, "Request %s has nothing left to record.", r.ID)
+		return r.wrongState()
 	}
 	r.Grant.Checked, r.Grant.Account, r.Grant.Target, r.Grant.DryRun = true, a, t, dryRun
 	return nil
@@ -43,7 +43,7 @@ func (r *Request) RecordLegacy(a Account, t Target, dryRun bool) error {
 // more than maxDuration.
 func (r *Request) Activate(maxDuration time.Duration, now time.Time) error {
 	if r.State != StateApproved || r.Grant.Removal != nil || !r.Grant.Prepared() {
-		return Errorf(ECONFLICT, "Request %s is %s, not waiting to be provisioned.", r.ID, r.State)
+		return r.wrongState()
 	}
 	d := r.Duration
 	if r.UntilShiftEnd {
@@ -67,7 +67,7 @@ func (r *Request) Activate(maxDuration time.Duration, now time.Time) error {
 // what was recorded, so that nothing the bot granted is left untracked.
 func (r *Request) ProvisionFailed(cause string, giveUp bool, next time.Time) error {
 	if r.State != StateApproved || r.Grant.Removal != nil {
-		return Errorf(ECONFLICT, "Request %s is %s, not waiting to be provisioned.", r.ID, r.State)
+		return r.wrongState()
 	}
 	p := &r.Grant.Provision
 	p.Attempts++
@@ -99,16 +99,16 @@ func (r *Request) Extend(d time.Duration, res *Resource, now time.Time) error {
 // CheckExtension returns nil when the grant may be extended by d now.
 func (r *Request) CheckExtension(d time.Duration, res *Resource, now time.Time) error {
 	if r.State != StateActive || r.Grant.Removal != nil {
-		return Errorf(ECONFLICT, "Your access to %s has ended; request it again instead.", res.Name)
+		return Refuse(ECONFLICT, ReasonAccessEnded, Params{RequestID: r.ID, Resource: res.Name})
 	}
 	if r.Grant.Extensions >= res.Extension.MaxExtensions {
-		return Errorf(EFORBIDDEN, "Your access to %s has been extended %d times, the most its policy allows; request it again instead.", res.Name, r.Grant.Extensions)
+		return Refuse(EFORBIDDEN, ReasonTooManyExtensions, Params{RequestID: r.ID, Resource: res.Name, Count: r.Grant.Extensions})
 	}
 	if !res.AllowsDuration(d) {
-		return FieldErrorf("duration", "%s is not an allowed extension for %s. Allowed: %s.", FormatDuration(d), res.Name, FormatDurations(res.Durations))
+		return FieldRefuse("duration", ReasonExtensionNotAllowed, Params{Value: FormatDuration(d), Resource: res.Name, Allowed: res.Durations})
 	}
 	if res.MaxDuration > 0 && r.Grant.ExpiresAt.Add(d).Sub(now) > res.MaxDuration {
-		return FieldErrorf("duration", "Extending by %s would put the end more than %s from now, the most %s allows.", FormatDuration(d), FormatDuration(res.MaxDuration), res.Name)
+		return FieldRefuse("duration", ReasonExtensionTooLong, Params{Value: FormatDuration(d), Max: res.MaxDuration, Resource: res.Name})
 	}
 	return nil
 }
@@ -119,10 +119,10 @@ func (r *Request) CheckExtension(d time.Duration, res *Resource, now time.Time) 
 // given up), whose grant may have landed.
 func (r *Request) BeginRemoval(outcome State, by User, reason string, now time.Time) error {
 	if r.State != StateActive && r.State != StateApproved {
-		return Errorf(ECONFLICT, "Request %s is %s; there is no access to remove.", r.ID, r.State)
+		return Refuse(ECONFLICT, ReasonNoAccessToRevoke, Params{RequestID: r.ID, State: r.State})
 	}
 	if r.Grant.Removal != nil {
-		return Errorf(ECONFLICT, "Access for request %s is already being removed.", r.ID)
+		return Refuse(ECONFLICT, ReasonBeingRemoved, Params{RequestID: r.ID})
 	}
 	r.Grant.Removal = &Removal{Outcome: outcome, By: by, Reason: reason, RequestedAt: now}
 	return nil
@@ -131,7 +131,7 @@ func (r *Request) BeginRemoval(outcome State, by User, reason string, now time.T
 // RemovalFailed records a failed removal; it is tried again at next.
 func (r *Request) RemovalFailed(cause string, next time.Time) error {
 	if r.Grant.Removal == nil || r.State.Final() {
-		return Errorf(ECONFLICT, "Request %s has no removal pending.", r.ID)
+		return r.wrongState()
 	}
 	rt := &r.Grant.Removal.Retry
 	rt.Attempts++
@@ -143,7 +143,7 @@ func (r *Request) RemovalFailed(cause string, next time.Time) error {
 // removal (or, when the grant changed nothing there, without a call).
 func (r *Request) CompleteRemoval(now time.Time) error {
 	if r.Grant.Removal == nil || r.State.Final() {
-		return Errorf(ECONFLICT, "Request %s has no removal pending.", r.ID)
+		return r.wrongState()
 	}
 	r.State = r.Grant.Removal.Outcome
 	r.Grant.EndedAt = now
@@ -156,16 +156,16 @@ func (r *Request) CompleteRemoval(now time.Time) error {
 // holder and admins may.
 func (r *Request) Revocable(by User, res *Resource, admin bool) error {
 	if r.Kind == KindExtension {
-		return Errorf(EINVALID, "%s is an extension request; revoke the grant %s instead.", r.ID, r.ParentID)
+		return Refuse(EINVALID, ReasonRevokeExtension, Params{RequestID: r.ID, ParentID: r.ParentID})
 	}
 	if !by.Is(r.Requester) && !admin && (res == nil || !res.IsApprover(by.Email)) {
-		return Errorf(EFORBIDDEN, "Only the holder, an approver of %s or an admin can revoke this access.", resourceName(res, r))
+		return Refuse(EFORBIDDEN, ReasonRevokeForbidden, Params{RequestID: r.ID, Resource: resourceName(res, r)})
 	}
 	if r.State != StateActive && r.State != StateApproved {
-		return Errorf(ECONFLICT, "Request %s is %s; there is no access to revoke.", r.ID, r.State)
+		return Refuse(ECONFLICT, ReasonNoAccessToRevoke, Params{RequestID: r.ID, State: r.State})
 	}
 	if r.Grant.Removal != nil {
-		return Errorf(ECONFLICT, "Access for request %s is already being removed.", r.ID)
+		return Refuse(ECONFLICT, ReasonBeingRemoved, Params{RequestID: r.ID})
 	}
 	return nil
 }
@@ -219,4 +219,10 @@ func (r *Request) reminderApplies(lead time.Duration) bool {
 		}
 	}
 	return true
+}
+
+// wrongState refuses a transition that r's state no longer allows (a flow
+// that lost a race); people rarely see it.
+func (r *Request) wrongState() *Error {
+	return Refuse(ECONFLICT, ReasonWrongState, Params{RequestID: r.ID, State: r.State})
 }

@@ -1,7 +1,6 @@
 package access
 
 import (
-	"strings"
 	"time"
 )
 
@@ -193,16 +192,16 @@ func (r *Request) decidedBy(u User) (Decision, bool) {
 // is an approver of res, is not the requester, and has not decided already.
 func (r *Request) CheckDecider(by User, res *Resource) error {
 	if by.Is(r.Requester) {
-		return Errorf(EFORBIDDEN, "You can't approve or deny your own request; another approver of %s has to.", res.Name)
+		return Refuse(EFORBIDDEN, ReasonOwnRequest, Params{RequestID: r.ID, Resource: res.Name})
 	}
 	if !res.IsApprover(by.Email) {
-		return Errorf(EFORBIDDEN, "You are not an approver of %s.", res.Name)
+		return Refuse(EFORBIDDEN, ReasonNotApprover, Params{RequestID: r.ID, Resource: res.Name})
 	}
 	if r.State != StatePending {
 		return r.notPending()
 	}
 	if d, ok := r.decidedBy(by); ok {
-		return Errorf(ECONFLICT, "You already %s this request.", verb(d.Approve))
+		return Refuse(ECONFLICT, ReasonAlreadyDecided, Params{RequestID: r.ID, Approve: d.Approve})
 	}
 	return nil
 }
@@ -259,7 +258,7 @@ func (r *Request) AutoApprove(shift Shift, now time.Time) error {
 // whatever may have landed.
 func (r *Request) Cancel(by User, now time.Time) error {
 	if !by.Is(r.Requester) {
-		return Errorf(EFORBIDDEN, "Only the requester can cancel request %s.", r.ID)
+		return Refuse(EFORBIDDEN, ReasonOnlyRequester, Params{RequestID: r.ID})
 	}
 	switch {
 	case r.State == StatePending:
@@ -277,7 +276,7 @@ func (r *Request) TimeOut(ttl time.Duration, now time.Time) error {
 		return r.notPending()
 	}
 	if now.Before(r.CreatedAt.Add(ttl)) {
-		return Errorf(ECONFLICT, "Request %s has not timed out yet.", r.ID)
+		return r.wrongState()
 	}
 	r.State, r.DecidedAt = StateTimedOut, now
 	return nil
@@ -286,7 +285,7 @@ func (r *Request) TimeOut(ttl time.Duration, now time.Time) error {
 // MarkExtended ends an approved extension request once the grant was extended.
 func (r *Request) MarkExtended(now time.Time) error {
 	if r.Kind != KindExtension || r.State != StateApproved {
-		return Errorf(ECONFLICT, "Request %s is not an approved extension.", r.ID)
+		return r.wrongState()
 	}
 	r.State = StateExtended
 	r.Grant.EndedAt = now
@@ -312,25 +311,11 @@ func (r *Request) NeedsRouting() bool {
 
 func (r *Request) notPending() error {
 	if d, ok := r.Decider(); ok && (r.State == StateApproved || r.State == StateActive || r.State == StateDenied) && d.By.Display() != "" {
-		return Errorf(ECONFLICT, "This request was already %s by %s.", pastTense(r.State, d), d.By.Display())
+		return Refuse(ECONFLICT, ReasonDecidedBy, Params{RequestID: r.ID, State: r.State, Approve: d.Approve, Person: d.By.Display()})
 	}
 	switch r.State {
 	case StateApproved, StateActive, StateExpired, StateRevoked, StateFailed:
-		return Errorf(ECONFLICT, "This request was already approved.")
+		return Refuse(ECONFLICT, ReasonAlreadyApproved, Params{RequestID: r.ID, State: r.State})
 	}
-	return Errorf(ECONFLICT, "This request is already %s.", strings.ReplaceAll(string(r.State), "_", " "))
-}
-
-func pastTense(s State, d Decision) string {
-	if s == StateDenied {
-		return "denied"
-	}
-	return verb(d.Approve)
-}
-
-func verb(approve bool) string {
-	if approve {
-		return "approved"
-	}
-	return "denied"
+	return Refuse(ECONFLICT, ReasonNotPending, Params{RequestID: r.ID, State: r.State})
 }

@@ -98,8 +98,8 @@ func TestOneDenyDenies(t *testing.T) {
 		t.Fatalf("decider = %+v %v", d, ok)
 	}
 	_, err := r.Approve(carol, res, t0)
-	if msg := access.ErrorMessage(err); msg != "This request was already denied by carol." {
-		t.Fatalf("message = %q", msg)
+	if r, p, _ := access.ErrorReason(err); r != access.ReasonDecidedBy || p.State != access.StateDenied || p.Person != "carol" {
+		t.Fatalf("reason = %s %+v, want decided_by: denied by carol", r, p)
 	}
 }
 

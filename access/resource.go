@@ -132,21 +132,14 @@ func NewCatalog(resources []Resource) *Catalog {
 func (c *Catalog) Get(id string) (*Resource, error) {
 	i, ok := c.byID[id]
 	if !ok {
-		return nil, &Error{Code: ENOTFOUND, Field: "resource", Message: unknownResourceMessage(id, c)}
+		ids := make([]string, 0, len(c.list))
+		for _, r := range c.list {
+			ids = append(ids, r.ID)
+		}
+		return nil, &Error{Code: ENOTFOUND, Field: "resource", Reason: ReasonUnknownResource, Params: Params{Value: id, Names: ids}}
 	}
 	return &c.list[i], nil
 }
 
 // All returns every resource in config order. Callers must not modify it.
 func (c *Catalog) All() []Resource { return c.list }
-
-func unknownResourceMessage(id string, c *Catalog) string {
-	ids := make([]string, 0, len(c.list))
-	for _, r := range c.list {
-		ids = append(ids, r.ID)
-	}
-	if id == "" {
-		return "Choose a resource. Available: " + strings.Join(ids, ", ") + "."
-	}
-	return "There is no resource \"" + id + "\". Available: " + strings.Join(ids, ", ") + "."
-}

@@ -101,10 +101,14 @@ type Notice struct {
 	Kind     NoticeKind
 	Request  Request
 	Resource Resource
-	Actor    User            // who caused it, when not the bot
-	Detail   string          // a reason or error summary, when the kind has one
-	Extend   []time.Duration // NoticeReminder: the extensions on offer
-	DryRun   bool            // no change was made in the identity provider
+	Actor    User   // who caused it, when not the bot
+	Detail   string // words a person wrote (a denial's reason), when the kind has one
+	// Reason and Params say why, when the kind says why something could not
+	// be done; bot/ puts them into words.
+	Reason Reason
+	Params Params
+	Extend []time.Duration // NoticeReminder: the extensions on offer
+	DryRun bool            // no change was made in the identity provider
 	// Repeats counts, for NoticeBreakGlassRefused, the refused attempts of
 	// the same person for the resource that were not announced since the
 	// last notice.

@@ -17,7 +17,8 @@ const maxAnnouncedNames = 10
 // the reasons, so the channel reads as a log that needs no clicking. A
 // break-glass line keeps a Revoke button while the grant is active.
 func (rd renderer) announcement(n access.Notice) message {
-	rd.dryRun = rd.dryRun || n.DryRun
+	rd.dryRun = noticeDryRun(rd.dryRun, n)
+	n.Detail = noticeDetail(n)
 	r, res := n.Request, n.Resource
 	label := resourceLabel(r, res)
 	who := mention(r.Requester)

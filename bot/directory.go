@@ -10,9 +10,6 @@ import (
 	"github.com/accessbot/accessbot/access"
 )
 
-// noEmailMessage tells a person why accessbot cannot serve them.
-const noEmailMessage = "Your Slack profile has no email, so accessbot can't match you to Okta; ask an admin (the app needs the users:read.email scope)."
-
 // UserByID returns the Slack user slackID, the person who types or clicks,
 // with the email on their profile (users.info). It refuses, with
 // EFORBIDDEN and an access.IdentityError, an account that is deactivated,
@@ -46,7 +43,7 @@ func (b *Bot) UserByID(ctx context.Context, slackID string) (access.User, error)
 	}
 	u := userFromSlack(su)
 	if u.Email == "" {
-		return access.User{}, access.Errorf(access.EINVALID, noEmailMessage)
+		return access.User{}, access.Refuse(access.EINVALID, access.ReasonNoEmail, access.Params{Person: u.SlackID})
 	}
 	b.users.put(u)
 	return u, nil

@@ -81,7 +81,7 @@ func TestHomeEmptyAndFailed(t *testing.T) {
 			t.Errorf("empty home lacks %q", w)
 		}
 	}
-	failed := blocksText(t, rd.home(workflow.Overview{}, access.Errorf(access.EINVALID, noEmailMessage), nil).Blocks.BlockSet)
+	failed := blocksText(t, rd.home(workflow.Overview{}, access.Refuse(access.EINVALID, access.ReasonNoEmail, access.Params{}), nil).Blocks.BlockSet)
 	if !strings.Contains(failed, "no email") || strings.Contains(failed, "Waiting for your approval") {
 		t.Errorf("failed home: %s", failed)
 	}

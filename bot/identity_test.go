@@ -85,7 +85,7 @@ func TestUserByIDRefusesIdentities(t *testing.T) {
 				return
 			}
 			reason, isIdentity := access.IdentityRefusal(err)
-			if access.ErrorCode(err) != access.EFORBIDDEN || !isIdentity || reason != tt.want || access.ErrorFields(err)[access.FieldIdentity] == "" {
+			if access.ErrorCode(err) != access.EFORBIDDEN || !isIdentity || reason != tt.want || access.ErrorFields(err)[access.FieldIdentity] == nil {
 				t.Fatalf("UserByID(%s) = %+v, %v (code %s); want EFORBIDDEN for %s", tt.id, u, err, access.ErrorCode(err), tt.want)
 			}
 			if words := errorWords(err); !strings.Contains(words, tt.words) {

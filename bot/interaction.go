@@ -108,7 +108,8 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 		reqID, dur, _ := strings.Cut(id, "|")
 		d, err := access.ParseDuration(dur)
 		if err != nil || reqID == "" {
-			b.tellError(ctx, ev, access.Errorf(access.EINVALID, "That extension button is malformed; use `/access extend <request-id> <duration>`."), "extend")
+			ev.log.Info().Msg("malformed extension button")
+			b.tell(ctx, ev, "That extension button is malformed; use `/access extend <request-id> <duration>`.")
 			return
 		}
 		ev.log = ev.log.With().Str(FieldRequestID, truncate(reqID, 64)).Logger()

@@ -47,9 +47,9 @@ func TestInvalidSubmissionGetsInlineErrors(t *testing.T) {
 	}
 	v := h.waitView(func(v fakeslack.View) bool { return v.CallbackID == CallbackRequest })
 	h.wf.fail("Validate", access.Invalid(
-		access.FieldErrorf("reason", "Give a reason: approvers and auditors need to know why."),
-		access.FieldErrorf("approvers", "eve@example.com is not an approver."),
-		access.FieldErrorf("duration", "\"9h\" is not an allowed duration.")))
+		access.FieldRefuse("reason", access.ReasonNoReason, access.Params{}),
+		access.FieldRefuse("approvers", access.ReasonNotAnApprover, access.Params{Person: "eve@example.com", Resource: "AWS", Names: []string{"bob@example.com"}}),
+		access.FieldRefuse("duration", access.ReasonDurationNotAllowed, access.Params{Value: "9h", Resource: "AWS", Allowed: []time.Duration{time.Hour}})))
 	ack, err := h.srv.SubmitView(h.ctx, "U0ALICE", v.ID, map[string]map[string]any{
 		BlockReason:               {ActionReasonInput: fakeslack.TextValue(" ")},
 		"approvers_aws-prod-read": {ActionApprovers: fakeslack.MultiSelectValues("1")},
@@ -63,8 +63,8 @@ func TestInvalidSubmissionGetsInlineErrors(t *testing.T) {
 	errs := ack.Errors()
 	want := map[string]string{
 		BlockReason:               "Give a reason: approvers and auditors need to know why.",
-		"approvers_aws-prod-read": "eve@example.com is not an approver.",
-		"duration_aws-prod-read":  "\"9h\" is not an allowed duration.",
+		"approvers_aws-prod-read": "eve@example.com is not an approver of AWS. Approvers: bob@example.com.",
+		"duration_aws-prod-read":  "\"9h\" is not an allowed duration for AWS. Allowed: 1h.",
 	}
 	for k, v := range want {
 		if errs[k] != v {
@@ -80,7 +80,7 @@ func TestInvalidSubmissionGetsInlineErrors(t *testing.T) {
 	}
 
 	// A conflict lands on the resource block.
-	h.wf.fail("Validate", access.Errorf(access.ECONFLICT, "You already have a pending request for AWS Production (read)."))
+	h.wf.fail("Validate", access.Refuse(access.ECONFLICT, access.ReasonPendingRequest, access.Params{Resource: "AWS Production (read)", RequestID: "r1"}))
 	ack, err = h.srv.SubmitView(h.ctx, "U0ALICE", v.ID, map[string]map[string]any{BlockReason: {ActionReasonInput: fakeslack.TextValue("why")}})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func TestApproveClickReachesTheWorkflow(t *testing.T) {
 	}
 
 	// A refusal is told to the clicker only.
-	h.wf.fail("Approve", access.Errorf(access.EFORBIDDEN, "You can't approve or deny your own request; another approver of AWS Production (read) has to."))
+	h.wf.fail("Approve", access.Refuse(access.EFORBIDDEN, access.ReasonOwnRequest, access.Params{Resource: "AWS Production (read)"}))
 	if _, err := h.srv.ClickButton(h.ctx, "U0ALICE", msg, ActionApprove); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestDenyAsksForAReasonOnlyOfDeciders(t *testing.T) {
 	}
 	msg, _ := h.srv.MessageAt(ref.Channel, ref.TS)
 
-	h.wf.fail("CheckDecider", access.Errorf(access.EFORBIDDEN, "You are not an approver of AWS Production (read)."))
+	h.wf.fail("CheckDecider", access.Refuse(access.EFORBIDDEN, access.ReasonNotApprover, access.Params{Resource: "AWS Production (read)"}))
 	if _, err := h.srv.ClickButton(h.ctx, "U0EVE", msg, ActionDeny); err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestSlashSubcommands(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	h.wf.fail("BreakGlass", access.Errorf(access.EFORBIDDEN, "Break-glass for AWS Production (read) is only for people on call."))
+	h.wf.fail("BreakGlass", access.Refuse(access.EFORBIDDEN, access.ReasonNotOnCall, access.Params{Resource: "AWS Production (read)", ResourceID: "aws-prod-read"}))
 	if _, err := h.srv.SlashCommand(h.ctx, "U0ALICE", "/breakglass", "aws-prod-read db down", "C0GENERAL"); err != nil {
 		t.Fatal(err)
 	}

@@ -55,14 +55,18 @@ func TestModalErrorsGoToInputBlocks(t *testing.T) {
 		present map[string]bool
 		want    map[string]string
 	}{
-		{"fields", access.Invalid(access.FieldErrorf("reason", "Give a reason."), access.FieldErrorf("duration", "Bad duration.")), all,
-			map[string]string{BlockReason: "Give a reason.", "duration_aws-prod-read": "Bad duration."}},
-		{"missing block", access.Invalid(access.FieldErrorf("approvers", "No."), access.FieldErrorf("resource", "Gone.")), noApprovers,
-			map[string]string{BlockResource: "Gone. No."}},
-		{"conflict", access.Errorf(access.ECONFLICT, "Already pending."), all, map[string]string{BlockResource: "Already pending."}},
+		{"fields", access.Invalid(access.FieldRefuse("reason", access.ReasonNoReason, access.Params{}),
+			access.FieldRefuse("duration", access.ReasonNoDuration, access.Params{Resource: "AWS", Allowed: []time.Duration{time.Hour}})), all,
+			map[string]string{BlockReason: noReason, "duration_aws-prod-read": "Choose a duration. Allowed for AWS: 1h."}},
+		{"missing block", access.Invalid(access.FieldRefuse("approvers", access.ReasonSelfAsApprover, access.Params{}),
+			access.FieldRefuse("resource", access.ReasonResourceGone, access.Params{ResourceID: "db"})), noApprovers,
+			map[string]string{BlockResource: "Resource \"db\" is no longer configured. You can't approve your own request; choose other approvers."}},
+		{"conflict", access.Refuse(access.ECONFLICT, access.ReasonPendingRequest, access.Params{Resource: "AWS", RequestID: "r1"}), all,
+			map[string]string{BlockResource: "You already have a pending request for AWS (r1); cancel it with `/access cancel r1` or wait for an approver."}},
 		{"outage", access.Wrap(access.EUNAVAILABLE, nil), all, map[string]string{BlockResource: msgUnavailable}},
-		{"no email", access.Errorf(access.EINVALID, noEmailMessage), all, map[string]string{BlockResource: noEmailMessage}},
-		{"unknown field", &access.Error{Code: access.EINVALID, Fields: map[string]string{"colour": "Blue."}}, all, map[string]string{BlockResource: "Blue."}},
+		{"no email", access.Refuse(access.EINVALID, access.ReasonNoEmail, access.Params{}), all, map[string]string{BlockResource: noEmail}},
+		{"unknown field", &access.Error{Code: access.EINVALID, Fields: map[string]*access.Error{"colour": access.FieldRefuse("colour", access.ReasonNoReason, access.Params{})}}, all,
+			map[string]string{BlockResource: noReason}},
 	}
 	for _, tt := range tests {
 		got := modalErrors(tt.err, tt.present, meta)
@@ -76,7 +80,7 @@ func TestModalErrorsGoToInputBlocks(t *testing.T) {
 			}
 		}
 	}
-	huge := access.FieldErrorf("reason", "%s", strings.Repeat("x", 10000))
+	huge := access.FieldRefuse("reason", access.ReasonUnknownResource, access.Params{Value: strings.Repeat("x", 10000)})
 	if got := modalErrors(huge, all, meta)[BlockReason]; textLen(got) > maxErrorText {
 		t.Errorf("inline error of %d characters", textLen(got))
 	}
@@ -91,3 +95,8 @@ func TestNewerTS(t *testing.T) {
 		t.Error("viewChoices lets an older choice win")
 	}
 }
+
+const (
+	noReason = "Give a reason: approvers and auditors need to know why."
+	noEmail  = "Your Slack profile has no email, so accessbot can't match you to Okta; ask an admin (the app needs the users:read.email scope)."
+)

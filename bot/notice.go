@@ -15,7 +15,8 @@ import (
 // show its current state, so redrawing one after a click or a decision
 // drops buttons that no longer apply.
 func (rd renderer) notice(n access.Notice) message {
-	rd.dryRun = rd.dryRun || n.DryRun
+	rd.dryRun = noticeDryRun(rd.dryRun, n)
+	n.Detail = noticeDetail(n)
 	r, res := n.Request, n.Resource
 	label := resourceLabel(r, res)
 	var blocks []slack.Block

@@ -164,7 +164,7 @@ func TestDirectory(t *testing.T) {
 	if n := len(srv.Calls("users.lookupByEmail")); n != 0 {
 		t.Errorf("users.lookupByEmail called %d times for a cached user", n)
 	}
-	if _, err := b.UserByID(ctx, "U0GUEST"); access.ErrorCode(err) != access.EINVALID || !strings.Contains(access.ErrorMessage(err), "users:read.email") {
+	if _, err := b.UserByID(ctx, "U0GUEST"); access.ErrorCode(err) != access.EINVALID || !strings.Contains(errorWords(err), "users:read.email") {
 		t.Errorf("user without email: %v", err)
 	}
 	if _, err := b.UserByEmail(ctx, "nobody@example.com"); access.ErrorCode(err) != access.ENOTFOUND {

@@ -23,7 +23,7 @@ func TestRefusedClickRedrawsUntrackedApprovalDM(t *testing.T) {
 	h.wf.mu.Lock()
 	h.wf.req = testRequest(access.StateActive) // decided meanwhile; ApproverMessages does not name this DM
 	h.wf.mu.Unlock()
-	h.wf.fail("Approve", access.Errorf(access.ECONFLICT, "This request was already approved by bob."))
+	h.wf.fail("Approve", access.Refuse(access.ECONFLICT, access.ReasonDecidedBy, access.Params{Approve: true, State: access.StateActive, Person: "bob"}))
 	if _, err := h.srv.ClickButton(h.ctx, bob.SlackID, msg, ActionApprove); err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestRefusedClickRedrawsUntrackedApprovalDM(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg2, _ := h.srv.MessageAt(ref2.Channel, ref2.TS)
-	h.wf.fail("Approve", access.Errorf(access.EFORBIDDEN, "You are not an approver of AWS Production (read)."))
+	h.wf.fail("Approve", access.Refuse(access.EFORBIDDEN, access.ReasonNotApprover, access.Params{Resource: "AWS Production (read)"}))
 	if _, err := h.srv.ClickButton(h.ctx, "U0EVE", msg2, ActionApprove); err != nil {
 		t.Fatal(err)
 	}

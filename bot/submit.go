@@ -88,13 +88,13 @@ func modalErrors(err error, present map[string]bool, meta requestMeta) map[strin
 		return out
 	}
 	for _, f := range []string{"resource", "duration", "reason", "approvers"} {
-		if msg, ok := fields[f]; ok {
-			add(blockFor[f], msg)
+		if fe, ok := fields[f]; ok {
+			add(blockFor[f], errorWords(fe))
 			delete(fields, f)
 		}
 	}
-	for _, msg := range fields { // fields the form does not have
-		add(BlockResource, msg)
+	for _, fe := range fields { // fields the form does not have
+		add(BlockResource, errorWords(fe))
 	}
 	return out
 }

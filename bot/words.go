@@ -24,8 +24,8 @@ const (
 func errorText(err error) string { return esc(errorWords(err), maxSectionText) }
 
 // errorWords turns an error into words for the person who caused it (plain
-// text). Messages of EINVALID, ENOTFOUND, ECONFLICT and EFORBIDDEN errors are
-// written for people and shown; other codes get a fixed sentence.
+// text): the words for its reason (reasons.go), else a fixed sentence for
+// its code. An error's technical Message is never shown.
 func errorWords(err error) string {
 	if err == nil {
 		return ""
@@ -36,15 +36,17 @@ func errorWords(err error) string {
 	if w, ok := identityWords(err); ok {
 		return w
 	}
+	if r, p, ok := access.ErrorReason(err); ok {
+		if w, ok := reasonWords(r, p); ok {
+			return w
+		}
+	}
 	code := access.ErrorCode(err)
 	switch code {
 	case access.EUNAVAILABLE:
 		return msgUnavailable
 	case access.EINTERNAL, access.EUNAUTHORIZED:
 		return msgInternal
-	}
-	if m := access.ErrorMessage(err); m != "" {
-		return m
 	}
 	switch code {
 	case access.ENOTFOUND:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -17,10 +18,12 @@ func TestErrorText(t *testing.T) {
 		err  error
 		want string
 	}{
-		{access.Errorf(access.EFORBIDDEN, "You are not an approver of AWS."), "You are not an approver of AWS."},
-		{fmt.Errorf("approve: %w", access.Errorf(access.ECONFLICT, "This request was already approved by bob.")), "This request was already approved by bob."},
-		{access.FieldErrorf("duration", "\"9h\" is not an allowed duration."), "\"9h\" is not an allowed duration."},
-		{access.Errorf(access.ENOTFOUND, "There is no request <!channel>."), "There is no request &lt;!channel&gt;."},
+		{access.Refuse(access.EFORBIDDEN, access.ReasonNotApprover, access.Params{Resource: "AWS"}), "You are not an approver of AWS."},
+		{fmt.Errorf("approve: %w", access.Refuse(access.ECONFLICT, access.ReasonDecidedBy, access.Params{Approve: true, State: access.StateActive, Person: "bob"})), "This request was already approved by bob."},
+		{access.FieldRefuse("duration", access.ReasonDurationNotAllowed, access.Params{Value: "9h", Resource: "AWS", Allowed: []time.Duration{time.Hour}}), "\"9h\" is not an allowed duration for AWS. Allowed: 1h."},
+		{access.Refuse(access.ENOTFOUND, access.ReasonNoSuchRequest, access.Params{RequestID: "<!channel>"}), "There is no request &lt;!channel&gt;."},
+		// An adapter's technical message is never shown.
+		{access.Errorf(access.ENOTFOUND, "okta: no user alice@example.com in group 00g1"), msgNotFound},
 		{&access.Error{Code: access.ENOTFOUND}, msgNotFound},
 		{&access.Error{Code: access.EFORBIDDEN}, msgForbidden},
 		{&access.Error{Code: access.EUNAVAILABLE, Message: "okta said 503 token=x", Err: secret}, msgUnavailable},

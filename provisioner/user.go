@@ -57,13 +57,13 @@ func (o *Okta) findByEmail(ctx context.Context, email string) (access.Account, e
 	}
 	switch len(found) {
 	case 0:
-		return access.Account{}, access.Errorf(access.ENOTFOUND, "no Okta user has login or email %s", email)
+		return access.Account{}, noUser(0, email, fmt.Sprintf("no Okta user has login or email %s", email))
 	case 1:
 		return found[0], nil
 	}
-	return access.Account{}, access.Errorf(access.EINVALID,
+	return access.Account{}, noUser(len(found), email, fmt.Sprintf(
 		"%d Okta users (%s) have email %s and none has it as login; accessbot will not guess which one is meant",
-		len(found), ids(found), email)
+		len(found), ids(found), email))
 }
 
 // findBySlackID finds the one user whose SlackIDAttribute is slackID.
@@ -79,12 +79,12 @@ func (o *Okta) findBySlackID(ctx context.Context, slackID string) (access.Accoun
 	}
 	switch len(found) {
 	case 0:
-		return access.Account{}, access.Errorf(access.ENOTFOUND, "no Okta user has %s %s", attr, slackID)
+		return access.Account{}, noUser(0, slackID, fmt.Sprintf("no Okta user has %s %s", attr, slackID))
 	case 1:
 		return found[0], nil
 	}
-	return access.Account{}, access.Errorf(access.EINVALID,
-		"%d Okta users (%s) have %s %s; accessbot will not guess which one is meant", len(found), ids(found), attr, slackID)
+	return access.Account{}, noUser(len(found), slackID, fmt.Sprintf(
+		"%d Okta users (%s) have %s %s; accessbot will not guess which one is meant", len(found), ids(found), attr, slackID))
 }
 
 // search returns the accounts of the users the search expression finds and
@@ -107,6 +107,17 @@ func (o *Okta) search(ctx context.Context, expr, what string, keep func(*okta.Us
 		}
 	}
 	return found, nil
+}
+
+// noUser is the error for a person who maps to no Okta account (n == 0,
+// ENOTFOUND) or to several (EINVALID): the technical message for logs, the
+// reason for the person.
+func noUser(n int, who, message string) *access.Error {
+	code := access.ENOTFOUND
+	if n > 1 {
+		code = access.EINVALID
+	}
+	return &access.Error{Code: code, Reason: access.ReasonOktaNoUser, Params: access.Params{Person: who, Count: n}, Message: message}
 }
 
 // who names an account in errors and logs: its login, else its id.

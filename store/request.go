@@ -49,7 +49,7 @@ func checkKeys(r *access.Request) error {
 func create(tx *bolt.Tx, r *access.Request, events []access.Event) error {
 	b := tx.Bucket(bucketRequests)
 	if b.Get([]byte(r.ID)) != nil {
-		return unwritten{access.Errorf(access.ECONFLICT, "Request %s exists already.", r.ID)}
+		return unwritten{access.Errorf(access.ECONFLICT, "request %s exists already", r.ID)}
 	}
 	data, err := json.Marshal(r)
 	if err != nil {
@@ -273,7 +273,7 @@ func (s *Store) NextDue(ctx context.Context, after time.Time) (time.Time, error)
 func getRequest(tx *bolt.Tx, id string) (*access.Request, error) {
 	data := tx.Bucket(bucketRequests).Get([]byte(id))
 	if data == nil {
-		return nil, access.Errorf(access.ENOTFOUND, "There is no request %s.", id)
+		return nil, access.Refuse(access.ENOTFOUND, access.ReasonNoSuchRequest, access.Params{RequestID: id})
 	}
 	r := new(access.Request)
 	if err := json.Unmarshal(data, r); err != nil {

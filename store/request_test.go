@@ -139,14 +139,14 @@ func TestMissingRequest(t *testing.T) {
 			t.Errorf("%s: error %v is not an *access.Error", name, err)
 			continue
 		}
-		assertEqual(t, name+" error", *e, access.Error{Code: access.ENOTFOUND, Message: "There is no request nope."})
+		assertEqual(t, name+" error", *e, access.Error{Code: access.ENOTFOUND, Reason: access.ReasonNoSuchRequest, Params: access.Params{RequestID: "nope"}})
 	}
 }
 
 func TestUpdateErrorWritesNothing(t *testing.T) {
 	for name, fnErr := range map[string]error{
-		"domain error": access.Errorf(access.ECONFLICT, "This request was already approved."),
-		"field error":  access.FieldErrorf("duration", "too long"),
+		"domain error": access.Refuse(access.ECONFLICT, access.ReasonAlreadyApproved, access.Params{}),
+		"field error":  access.FieldRefuse("duration", access.ReasonExtensionTooLong, access.Params{}),
 		"plain error":  errors.New("boom"),
 		"change id":    nil,
 	} {

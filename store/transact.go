@@ -54,7 +54,7 @@ func (s *Store) Transact(ctx context.Context, ids []string, fn func(rs []*access
 				return unwritten{err}
 			}
 			if tx.Bucket(bucketRequests).Get([]byte(r.ID)) != nil {
-				fnErr = access.Errorf(access.ECONFLICT, "Request %s exists already.", r.ID)
+				fnErr = access.Errorf(access.ECONFLICT, "request %s exists already", r.ID)
 				return unwritten{fnErr}
 			}
 		}

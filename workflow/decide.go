@@ -21,7 +21,7 @@ func (s *Service) Approve(ctx context.Context, actorID, requestID string) (*acce
 // Deny records a denial; one denial ends the request. Same rules as Approve.
 func (s *Service) Deny(ctx context.Context, actorID, requestID, reason string) (*access.Request, error) {
 	if len(reason) > MaxReasonLength {
-		return nil, access.FieldErrorf("reason", "The reason is %d characters long; keep it under %d.", len(reason), MaxReasonLength)
+		return nil, access.FieldRefuse("reason", access.ReasonReasonTooLong, access.Params{Count: len(reason), Limit: MaxReasonLength})
 	}
 	return s.decide(ctx, actorID, requestID, false, reason)
 }
@@ -271,7 +271,7 @@ func (s *Service) provisionFailed(ctx context.Context, r *access.Request, cause 
 			return nil, err
 		}
 		if r.Grant.Removal != nil {
-			r.Grant.Removal.Reason = failureDetail(cause) // what the requester is told once it is removed
+			r.Grant.Removal.Reason = string(failureReason(cause, r.Grant.Target)) // what the requester is told once it is removed
 		}
 		details := map[string]string{"error": cause.Error(), "attempt": strconv.Itoa(r.Grant.Provision.Attempts)}
 		switch {
@@ -302,24 +302,41 @@ func (s *Service) provisionFailed(ctx context.Context, r *access.Request, cause 
 // tellFailed tells the requester and the audit channel that a grant failed
 // for good.
 func (s *Service) tellFailed(ctx context.Context, r *access.Request, cause error) {
-	n := access.Notice{Kind: access.NoticeFailed, Request: *r, Resource: s.resourceFor(r), Detail: failureDetail(cause)}
+	why := failureReason(cause, r.Grant.Target)
+	n := access.Notice{Kind: access.NoticeFailed, Request: *r, Resource: s.resourceFor(r), Reason: why, Params: failureParams(cause, r.Grant.Target)}
 	s.notify(ctx, r.Requester, n)
 	s.announce(ctx, n)
 	s.refreshApprovals(ctx, r.ID)
 }
 
-// failureDetail says what went wrong in words that carry no secrets.
-func failureDetail(err error) string {
-	if m := access.ErrorMessage(err); m != "" {
-		return m
+// failureReason says why a call to Okta failed, for the words people read:
+// the reason the provisioner gave (no account for the person), else one for
+// the error's code. Okta's own text never reaches people.
+func failureReason(err error, t access.Target) access.Reason {
+	if r, _, ok := access.ErrorReason(err); ok {
+		return r
 	}
 	switch access.ErrorCode(err) {
 	case access.EUNAVAILABLE:
-		return "Okta could not be reached."
+		return access.ReasonOktaUnavailable
 	case access.EUNAUTHORIZED:
-		return "Okta refused accessbot's API token."
+		return access.ReasonOktaRefusedToken
+	case access.EFORBIDDEN:
+		return access.ReasonOktaForbidden
+	case access.ENOTFOUND:
+		if !t.IsZero() {
+			return access.ReasonOktaNoTarget
+		}
 	}
-	return "Okta returned an unexpected error."
+	return access.ReasonOktaError
+}
+
+// failureParams are the facts behind failureReason.
+func failureParams(err error, t access.Target) access.Params {
+	if _, p, ok := access.ErrorReason(err); ok {
+		return p
+	}
+	return access.Params{Value: string(t.Kind), ResourceID: t.ID}
 }
 
 // grantDetails adds to details what the grant changes in Okta, as recorded.

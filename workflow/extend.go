@@ -29,7 +29,7 @@ func (s *Service) Extend(ctx context.Context, actorID, requestID string, d time.
 		return nil, err
 	}
 	if !actor.Is(r.Requester) {
-		return nil, s.refuse(ctx, actor, r, "extend", access.Errorf(access.EFORBIDDEN, "Only the holder can extend this access."))
+		return nil, s.refuse(ctx, actor, r, "extend", access.Refuse(access.EFORBIDDEN, access.ReasonOnlyHolder, access.Params{RequestID: requestID}))
 	}
 	if err := r.CheckExtension(d, res, s.now()); err != nil {
 		return nil, s.refuse(ctx, actor, r, "extend", err)
@@ -50,7 +50,7 @@ func (s *Service) Extend(ctx context.Context, actorID, requestID string, d time.
 func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d time.Duration, res *access.Resource, shift *access.Shift) (*access.Request, error) {
 	r, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		if !actor.Is(r.Requester) {
-			return nil, access.Errorf(access.EFORBIDDEN, "Only the holder can extend this access.")
+			return nil, access.Refuse(access.EFORBIDDEN, access.ReasonOnlyHolder, access.Params{RequestID: r.ID})
 		}
 		if err := r.Extend(d, res, now); err != nil {
 			return nil, err
@@ -89,7 +89,7 @@ func (s *Service) requestExtension(ctx context.Context, actor access.User, grant
 	_, err := s.store.Transact(ctx, []string{grant.ID}, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
 		g := rs[0]
 		if g.Grant.PendingExtension != "" && g.Grant.PendingExtension == waiting {
-			return nil, nil, access.Errorf(access.ECONFLICT, "An extension of this access (%s) is already waiting for approval.", g.Grant.PendingExtension)
+			return nil, nil, access.Refuse(access.ECONFLICT, access.ReasonExtensionWaiting, access.Params{RequestID: g.Grant.PendingExtension})
 		}
 		if err := g.CheckExtension(d, res, now); err != nil {
 			return nil, nil, err
@@ -140,7 +140,7 @@ func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Req
 		e, g := rs[0], rs[1]
 		now := s.now()
 		if g.Grant.PendingExtension != e.ID {
-			return nil, nil, access.Errorf(access.ECONFLICT, "This extension no longer applies.")
+			return nil, nil, access.Refuse(access.ECONFLICT, access.ReasonExtensionVoid, access.Params{RequestID: e.ID})
 		}
 		if err := g.Extend(e.Duration, res, now); err != nil {
 			return nil, nil, err
@@ -163,7 +163,7 @@ func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Req
 		// The grant ended or changed first: the extension dies with it.
 		s.logger(ctx).Warn().Err(err).Msg("extension could not be applied")
 		if _, uerr := s.update(ctx, extID, func(r *access.Request, now time.Time) ([]access.Event, error) {
-			return []access.Event{access.NewEvent(access.EventCancelled, access.System, r, now, map[string]string{"why": access.ErrorMessage(err)})}, r.Withdraw(now)
+			return []access.Event{access.NewEvent(access.EventCancelled, access.System, r, now, map[string]string{"why": string(refusal(err))})}, r.Withdraw(now)
 		}); uerr != nil {
 			s.logger(ctx).Error().Err(uerr).Msg("close extension request")
 		}
@@ -260,7 +260,7 @@ func (s *Service) LetExpire(ctx context.Context, actorID, requestID string) (*ac
 		return nil, err
 	}
 	if !actor.Is(r.Requester) {
-		return nil, s.refuse(ctx, actor, r, "let_expire", access.Errorf(access.EFORBIDDEN, "Only the holder can answer this reminder."))
+		return nil, s.refuse(ctx, actor, r, "let_expire", access.Refuse(access.EFORBIDDEN, access.ReasonOnlyHolderReply, access.Params{RequestID: requestID}))
 	}
 	return r, nil
 }

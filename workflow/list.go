@@ -63,7 +63,7 @@ func (s *Service) FormFor(ctx context.Context, actorID, resourceID string) (Form
 	all := s.opts.Catalog.All()
 	if resourceID == "" {
 		if len(all) == 0 {
-			return Form{}, access.Errorf(access.ENOTFOUND, "No resources are configured.")
+			return Form{}, access.Refuse(access.ENOTFOUND, access.ReasonNoResources, access.Params{})
 		}
 		resourceID = all[0].ID
 	}

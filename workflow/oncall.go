@@ -60,7 +60,7 @@ func (s *Service) tryAutoApprove(ctx context.Context, r *access.Request, c *chec
 		if err != nil {
 			s.logger(ctx).Warn().Err(err).Msg("on-call status unknown; falling back to approvers")
 			s.notify(ctx, r.Requester, access.Notice{Kind: access.NoticeOnCallFallback, Request: *r, Resource: *res,
-				Detail: "PagerDuty could not be asked whether you are on call, so your request went to the approvers."})
+				Reason: access.ReasonOnCallFallback})
 			return nil, nil
 		}
 	}
@@ -136,18 +136,18 @@ func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason st
 			// (unknown resource, no reason) is not.
 			if ok, held := s.refusals.pass(u.SlackID+"\x00"+res.ID, s.now(), refusalWindow); ok {
 				s.announce(ctx, access.Notice{Kind: access.NoticeBreakGlassRefused, Request: *ev, Resource: *res, Actor: u,
-					Detail: access.ErrorMessage(err), Repeats: held})
+					Reason: refusal(err), Params: refusalParams(err), Repeats: held})
 			}
 		}
 		return nil, s.refuse(ctx, u, ev, "break_glass", err)
 	}
 	switch {
 	case err != nil:
-		return refused(access.FieldErrorf("resource", "%s", access.ErrorMessage(err)))
+		return refused(asField("resource", err))
 	case res.OnCall == nil || !res.OnCall.BreakGlass:
-		return refused(access.Errorf(access.EFORBIDDEN, "%s does not allow break-glass access. Use `/access request %s <duration> <reason>` instead.", res.Name, res.ID))
+		return refused(access.Refuse(access.EFORBIDDEN, access.ReasonNoBreakGlass, access.Params{Resource: res.Name, ResourceID: res.ID}))
 	case s.oncall == nil:
-		return refused(access.Errorf(access.EFORBIDDEN, "Break-glass needs PagerDuty, and PagerDuty is not configured."))
+		return refused(access.Refuse(access.EFORBIDDEN, access.ReasonNoPagerDuty, access.Params{Resource: res.Name, ResourceID: res.ID}))
 	}
 	if err := reasonError(reason); err != nil {
 		return refused(err)
@@ -155,9 +155,9 @@ func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason st
 	sh, err := s.shift(ctx, u, res)
 	switch {
 	case err != nil:
-		return refused(access.Errorf(access.EFORBIDDEN, "PagerDuty could not be asked whether you are on call, so break-glass is refused. Use `/access request %s <duration> <reason>` to ask the approvers.", res.ID))
+		return refused(access.Refuse(access.EFORBIDDEN, access.ReasonBreakGlassUnknown, access.Params{Resource: res.Name, ResourceID: res.ID}))
 	case sh == nil:
-		return refused(access.Errorf(access.EFORBIDDEN, "Break-glass for %s is only for people on call in its PagerDuty schedules right now, and you are not. Use `/access request %s <duration> <reason>` instead.", res.Name, res.ID))
+		return refused(access.Refuse(access.EFORBIDDEN, access.ReasonNotOnCall, access.Params{Resource: res.Name, ResourceID: res.ID}))
 	}
 
 	r, err := s.fileBreakGlass(ctx, u, res, *sh, reason)
@@ -190,7 +190,7 @@ func (s *Service) fileBreakGlass(ctx context.Context, u access.User, res *access
 			continue
 		}
 		if o.State != access.StatePending {
-			return nil, access.Errorf(access.ECONFLICT, "You already have access to %s (%s).", res.Name, o.ID)
+			return nil, access.Refuse(access.ECONFLICT, access.ReasonAlreadyHeldNow, access.Params{Resource: res.Name, RequestID: o.ID})
 		}
 		// The emergency supersedes a request still waiting for approvers.
 		if _, err := s.update(ctx, o.ID, func(o *access.Request, now time.Time) ([]access.Event, error) {

@@ -140,7 +140,10 @@ func (s *Service) removeClaimed(ctx context.Context, id string) (*access.Request
 		return nil, err
 	}
 	s.logger(ctx).Info().Str("outcome", string(r.State)).Msg("access removed")
-	n := access.Notice{Kind: removalEvents[r.State].notice, Request: *r, Resource: s.resourceFor(r), Actor: r.Grant.Removal.By, Detail: r.Grant.Removal.Reason}
+	n := access.Notice{Kind: removalEvents[r.State].notice, Request: *r, Resource: s.resourceFor(r), Actor: r.Grant.Removal.By}
+	if r.State == access.StateFailed {
+		n.Reason = access.Reason(r.Grant.Removal.Reason)
+	}
 	if r.State != access.StateCancelled || !r.Grant.Removal.By.Is(r.Requester) {
 		s.notify(ctx, r.Requester, n) // a requester who cancelled knows
 	}
@@ -179,6 +182,12 @@ func (s *Service) removalFailed(ctx context.Context, r *access.Request, cause er
 	s.logger(ctx).Error().Err(cause).Int("attempt", attempt).Time("next_attempt", next).
 		Msg("removal keeps failing: the access is still held in Okta; accessbot keeps retrying and told the audit channel")
 	s.announce(ctx, access.Notice{Kind: access.NoticeRemovalFailing, Request: *updated, Resource: s.resourceFor(updated),
-		Detail: failureDetail(cause) + " Removal failed " + strconv.Itoa(attempt) + " times; accessbot keeps retrying."})
+		Reason: failureReason(cause, updated.Grant.Target), Params: withCount(failureParams(cause, updated.Grant.Target), attempt)})
 	return updated, nil
+}
+
+// withCount is p with Count set to n.
+func withCount(p access.Params, n int) access.Params {
+	p.Count = n
+	return p
 }

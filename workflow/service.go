@@ -170,7 +170,7 @@ func (s *Service) create(ctx context.Context, r *access.Request, events ...acces
 // refuse audits an attempt the rules turned down and returns err.
 func (s *Service) refuse(ctx context.Context, actor access.User, r *access.Request, action string, err error) error {
 	ev := access.Event{Time: s.now(), Type: access.EventRefused, Actor: actor,
-		Details: map[string]string{"action": action, "why": access.ErrorMessage(err), "code": access.ErrorCode(err)}}
+		Details: map[string]string{"action": action, "why": string(refusal(err)), "code": access.ErrorCode(err)}}
 	if r != nil {
 		ev.Subject, ev.ResourceID, ev.RequestID = r.Requester, r.ResourceID, r.ID
 	}
@@ -187,7 +187,7 @@ func (s *Service) refuse(ctx context.Context, actor access.User, r *access.Reque
 func (s *Service) resource(r *access.Request) (*access.Resource, error) {
 	res, err := s.opts.Catalog.Get(r.ResourceID)
 	if err != nil {
-		return nil, access.Errorf(access.ENOTFOUND, "Resource %q is no longer configured.", r.ResourceID)
+		return nil, access.Refuse(access.ENOTFOUND, access.ReasonResourceGone, access.Params{ResourceID: r.ResourceID})
 	}
 	return res, nil
 }
@@ -265,4 +265,22 @@ func (k *keyedMutex) lock(key string) (unlock func()) {
 		}
 		k.mu.Unlock()
 	}
+}
+
+// refusal is the reason an error gives, for the audit trail; the error's
+// code when it gives none.
+func refusal(err error) access.Reason {
+	if r, _, ok := access.ErrorReason(err); ok {
+		return r
+	}
+	if ir, ok := access.IdentityRefusal(err); ok {
+		return access.Reason(ir)
+	}
+	return access.Reason(access.ErrorCode(err))
+}
+
+// refusalParams are the facts behind err's reason.
+func refusalParams(err error) access.Params {
+	_, p, _ := access.ErrorReason(err)
+	return p
 }

@@ -51,7 +51,7 @@ func (s *Service) check(ctx context.Context, actorID string, in RequestInput) (*
 	c := &checked{requester: requester, reason: strings.TrimSpace(in.Reason)}
 	res, err := s.opts.Catalog.Get(strings.TrimSpace(in.ResourceID))
 	if err != nil {
-		return nil, access.Invalid(access.FieldErrorf("resource", "%s", access.ErrorMessage(err)), reasonError(c.reason))
+		return nil, access.Invalid(asField("resource", err), reasonError(c.reason))
 	}
 	c.resource = res
 	var problems []*access.Error
@@ -73,25 +73,22 @@ func (s *Service) checkDuration(ctx context.Context, c *checked, in string) *acc
 		shift, err := s.shift(ctx, c.requester, res)
 		switch {
 		case res.OnCall == nil || s.oncall == nil:
-			return access.FieldErrorf("duration", "%s does not trust on-call schedules, so \"until my shift ends\" is not available. Allowed: %s.", res.Name, access.FormatDurations(res.Durations))
+			return access.FieldRefuse("duration", access.ReasonNoShiftDuration, access.Params{Resource: res.Name, Allowed: res.Durations})
 		case err != nil:
-			return access.FieldErrorf("duration", "PagerDuty could not be asked whether you are on call; choose one of %s.", access.FormatDurations(res.Durations))
+			return access.FieldRefuse("duration", access.ReasonShiftUnknown, access.Params{Resource: res.Name, Allowed: res.Durations})
 		case shift == nil:
-			return access.FieldErrorf("duration", "You are not on call for %s, so \"until my shift ends\" is not available. Allowed: %s.", res.Name, access.FormatDurations(res.Durations))
+			return access.FieldRefuse("duration", access.ReasonNotOnCallDuration, access.Params{Resource: res.Name, Allowed: res.Durations})
 		}
 		c.untilEnd, c.shift = true, shift
 		return nil
 	}
 	d, err := access.ParseDuration(in)
 	if err != nil || !res.AllowsDuration(d) {
-		allowed := access.FormatDurations(res.Durations)
-		if s.oncall != nil && res.OnCall != nil {
-			allowed += ", or \"oncall\" (until your on-call shift ends)"
-		}
+		p := access.Params{Value: in, Resource: res.Name, Allowed: res.Durations, OnCall: s.oncall != nil && res.OnCall != nil}
 		if in == "" {
-			return access.FieldErrorf("duration", "Choose a duration. Allowed for %s: %s.", res.Name, allowed)
+			return access.FieldRefuse("duration", access.ReasonNoDuration, p)
 		}
-		return access.FieldErrorf("duration", "%q is not an allowed duration for %s. Allowed: %s.", in, res.Name, allowed)
+		return access.FieldRefuse("duration", access.ReasonDurationNotAllowed, p)
 	}
 	c.duration = d
 	return nil
@@ -100,9 +97,9 @@ func (s *Service) checkDuration(ctx context.Context, c *checked, in string) *acc
 func reasonError(reason string) *access.Error {
 	switch {
 	case reason == "":
-		return access.FieldErrorf("reason", "Give a reason: approvers and auditors need to know why.")
+		return access.FieldRefuse("reason", access.ReasonNoReason, access.Params{})
 	case len(reason) > MaxReasonLength:
-		return access.FieldErrorf("reason", "The reason is %d characters long; keep it under %d.", len(reason), MaxReasonLength)
+		return access.FieldRefuse("reason", access.ReasonReasonTooLong, access.Params{Count: len(reason), Limit: MaxReasonLength})
 	}
 	return nil
 }
@@ -114,7 +111,7 @@ func checkApprovers(c *checked, chosen []string) *access.Error {
 	eligible := eligibleApprovers(res, c.requester)
 	need := res.RequiredApprovals()
 	if len(eligible) < need {
-		return access.FieldErrorf("resource", "%s needs %d approver(s) other than you, and only %d other approver(s) are configured; ask an admin to add approvers.", res.Name, need, len(eligible))
+		return access.FieldRefuse("resource", access.ReasonTooFewApprovers, access.Params{Resource: res.Name, Limit: need, Count: len(eligible)})
 	}
 	seen := map[string]bool{}
 	for _, a := range chosen {
@@ -123,15 +120,15 @@ func checkApprovers(c *checked, chosen []string) *access.Error {
 		case a == "" || seen[a]:
 			continue
 		case strings.EqualFold(a, c.requester.Email):
-			return access.FieldErrorf("approvers", "You can't approve your own request; choose other approvers.")
+			return access.FieldRefuse("approvers", access.ReasonSelfAsApprover, access.Params{})
 		case !res.IsApprover(a):
-			return access.FieldErrorf("approvers", "%s is not an approver of %s. Approvers: %s.", a, res.Name, strings.Join(eligible, ", "))
+			return access.FieldRefuse("approvers", access.ReasonNotAnApprover, access.Params{Person: a, Resource: res.Name, Names: eligible})
 		}
 		seen[a] = true
 		c.approvers = append(c.approvers, a)
 	}
 	if len(c.approvers) > 0 && len(c.approvers) < need {
-		return access.FieldErrorf("approvers", "%s needs %d approvals; choose at least %d approvers, or none to ask them all.", res.Name, need, need)
+		return access.FieldRefuse("approvers", access.ReasonChooseMoreApprovers, access.Params{Resource: res.Name, Limit: need})
 	}
 	if len(c.approvers) == 0 {
 		c.approvers = eligible
@@ -160,9 +157,9 @@ func (s *Service) checkNoOpenRequest(ctx context.Context, u access.User, res *ac
 			continue
 		}
 		if r.State == access.StatePending {
-			return access.Errorf(access.ECONFLICT, "You already have a pending request for %s (%s); cancel it with `/access cancel %s` or wait for an approver.", res.Name, r.ID, r.ID)
+			return access.Refuse(access.ECONFLICT, access.ReasonPendingRequest, access.Params{Resource: res.Name, RequestID: r.ID})
 		}
-		return access.Errorf(access.ECONFLICT, "You already have access to %s (%s); extend it instead of asking again.", res.Name, r.ID)
+		return access.Refuse(access.ECONFLICT, access.ReasonAlreadyHeld, access.Params{Resource: res.Name, RequestID: r.ID})
 	}
 	return nil
 }
@@ -248,7 +245,7 @@ func (s *Service) route(ctx context.Context, r *access.Request, res *access.Reso
 	}
 	notice := access.Notice{Kind: access.NoticeSubmitted, Request: *r, Resource: *res, DryRun: s.opts.DryRun}
 	if len(refs) == 0 {
-		notice.Detail = "None of the approvers could be reached in Slack; ask an admin to check the approvers of this resource."
+		notice.Reason = access.ReasonApproversUnreachable
 	}
 	mine, err := s.msg.Notify(ctx, r.Requester, notice)
 	if err != nil {
@@ -268,4 +265,10 @@ func (s *Service) route(ctx context.Context, r *access.Request, res *access.Reso
 		s.refreshApprovals(ctx, routed.ID)
 	}
 	return routed, err
+}
+
+// asField returns err as an error about input field, keeping its reason.
+func asField(field string, err error) *access.Error {
+	r, p, _ := access.ErrorReason(err)
+	return access.FieldRefuse(field, r, p)
 }

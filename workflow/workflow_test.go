@@ -157,7 +157,7 @@ func TestValidation(t *testing.T) {
 			wantCode(t, err, access.EINVALID)
 			fields := access.ErrorFields(err)
 			for _, f := range tt.fields {
-				if fields[f] == "" {
+				if fields[f] == nil || fields[f].Reason == "" {
 					t.Errorf("no message for %s in %v", f, fields)
 				}
 			}

@@ -1,0 +1,117 @@
+package access
+
+import (
+	"errors"
+	"time"
+)
+
+// Reason names the rule, or the fact, behind an error or a notice, so that
+// bot/ can put it into words for people; the domain and the workflow never
+// write those words themselves. Logs and the audit trail carry it as it is.
+type Reason string
+
+// The reasons the rules give. Each comment says which Params it fills.
+const (
+	// Deciding: Resource; Person (who decided first) and Approve, State.
+	ReasonOwnRequest      Reason = "own_request"       // the requester tried to approve or deny
+	ReasonNotApprover     Reason = "not_approver"      // Resource
+	ReasonAlreadyDecided  Reason = "already_decided"   // Approve: what this person answered before
+	ReasonDecidedBy       Reason = "decided_by"        // State, Person
+	ReasonAlreadyApproved Reason = "already_approved"  // the request was approved (no one to name)
+	ReasonNotPending      Reason = "not_pending"       // State
+	ReasonOnlyRequester   Reason = "only_requester"    // RequestID: cancel by someone else
+	ReasonOnlyHolder      Reason = "only_holder"       // extend by someone else
+	ReasonOnlyHolderReply Reason = "only_holder_reply" // a reminder answered by someone else
+	ReasonWrongState      Reason = "wrong_state"       // RequestID, State: an internal transition that no longer applies
+
+	// Grants and their end: RequestID, Resource, State.
+	ReasonAccessEnded         Reason = "access_ended"          // Resource: extend after the end
+	ReasonTooManyExtensions   Reason = "too_many_extensions"   // Resource, Count
+	ReasonExtensionNotAllowed Reason = "extension_not_allowed" // Value, Resource, Allowed
+	ReasonExtensionTooLong    Reason = "extension_too_long"    // Value, Max, Resource
+	ReasonExtensionWaiting    Reason = "extension_waiting"     // RequestID: the extension already waiting
+	ReasonExtensionVoid       Reason = "extension_void"        // the grant changed before the extension applied
+	ReasonNoAccessToRevoke    Reason = "no_access_to_revoke"   // RequestID, State
+	ReasonBeingRemoved        Reason = "being_removed"         // RequestID
+	ReasonRevokeExtension     Reason = "revoke_extension"      // RequestID, ParentID
+	ReasonRevokeForbidden     Reason = "revoke_forbidden"      // Resource
+
+	// Requests: Resource, Value, Allowed, Count, Limit, Names.
+	ReasonUnknownResource     Reason = "unknown_resource"      // Value (the id given, "" for none), Names (ids on offer)
+	ReasonNoResources         Reason = "no_resources"          // nothing is configured
+	ReasonResourceGone        Reason = "resource_gone"         // ResourceID: left the config
+	ReasonNoShiftDuration     Reason = "no_shift_duration"     // Resource, Allowed: no on-call trust
+	ReasonShiftUnknown        Reason = "shift_unknown"         // Allowed: PagerDuty could not be asked
+	ReasonNotOnCallDuration   Reason = "not_on_call_duration"  // Resource, Allowed
+	ReasonNoDuration          Reason = "no_duration"           // Resource, Allowed, OnCall
+	ReasonDurationNotAllowed  Reason = "duration_not_allowed"  // Value, Resource, Allowed, OnCall
+	ReasonNoReason            Reason = "no_reason"             // the reason is empty
+	ReasonReasonTooLong       Reason = "reason_too_long"       // Count, Limit
+	ReasonTooFewApprovers     Reason = "too_few_approvers"     // Resource, Limit (needed), Count (configured)
+	ReasonSelfAsApprover      Reason = "self_as_approver"      // the requester chose themselves
+	ReasonNotAnApprover       Reason = "not_an_approver"       // Person (chosen), Resource, Names (eligible)
+	ReasonChooseMoreApprovers Reason = "choose_more_approvers" // Resource, Limit
+	ReasonPendingRequest      Reason = "pending_request"       // Resource, RequestID
+	ReasonAlreadyHeld         Reason = "already_held"          // Resource, RequestID
+	ReasonAlreadyHeldNow      Reason = "already_held_now"      // Resource, RequestID (break-glass)
+	ReasonNoSuchRequest       Reason = "no_such_request"       // RequestID
+	ReasonNoEmail             Reason = "no_email"              // the person\'s Slack profile shows no email
+
+	// Break-glass: Resource, ResourceID.
+	ReasonNoBreakGlass      Reason = "no_break_glass"      // the resource does not allow it
+	ReasonNoPagerDuty       Reason = "no_pagerduty"        // PagerDuty is not configured
+	ReasonBreakGlassUnknown Reason = "break_glass_unknown" // PagerDuty could not be asked
+	ReasonNotOnCall         Reason = "not_on_call"         // not on call now
+
+	// Notices: why something could not be done, for Notice.Reason.
+	ReasonApproversUnreachable Reason = "approvers_unreachable" // none of the approvers is in Slack
+	ReasonOnCallFallback       Reason = "oncall_fallback"       // PagerDuty could not be asked; sent to approvers
+	ReasonOktaUnavailable      Reason = "okta_unavailable"      // Okta could not be reached
+	ReasonOktaRefusedToken     Reason = "okta_refused_token"    // Okta refused the API token
+	ReasonOktaForbidden        Reason = "okta_forbidden"        // the token lacks a permission
+	ReasonOktaNoUser           Reason = "okta_no_user"          // no (single) Okta account for the person
+	ReasonOktaNoTarget         Reason = "okta_no_target"        // the group or app does not exist
+	ReasonOktaError            Reason = "okta_error"            // anything else Okta answered
+)
+
+// Params are the facts the words for a Reason need; each Reason says which
+// it fills.
+type Params struct {
+	RequestID  string
+	ParentID   string
+	Resource   string // the resource's name
+	ResourceID string
+	State      State
+	Person     string // someone the words name (a display name or an email)
+	Value      string // what the person gave: a duration, an id
+	Approve    bool
+	OnCall     bool // "until my shift ends" is on offer too
+	Count      int
+	Limit      int
+	Max        time.Duration
+	Allowed    []time.Duration
+	Names      []string
+}
+
+// Refuse returns an *Error with code for reason, with the facts its words need.
+func Refuse(code string, reason Reason, p Params) *Error {
+	return &Error{Code: code, Reason: reason, Params: p}
+}
+
+// FieldRefuse returns an EINVALID error about one input field for reason.
+func FieldRefuse(field string, reason Reason, p Params) *Error {
+	return &Error{Code: EINVALID, Field: field, Reason: reason, Params: p}
+}
+
+// ErrorReason returns the reason of the first *Error in err's chain that
+// has one, and its params.
+func ErrorReason(err error) (Reason, Params, bool) {
+	var e *Error
+	for errors.As(err, &e) {
+		if e.Reason != "" {
+			return e.Reason, e.Params, true
+		}
+		err = e.Err
+	}
+	return "", Params{}, false
+}
