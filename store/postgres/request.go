@@ -326,3 +326,21 @@ func (s *Store) Import(ctx context.Context, rs []*access.Request, events []acces
 	}
 	return nil
 }
+
+// RequestsAfter returns up to limit requests whose id sorts after afterID
+// (bytewise), in id order; limit <= 0 means no limit. Called with the last
+// id it returned, it pages through every request.
+func (s *Store) RequestsAfter(ctx context.Context, afterID string, limit int) ([]*access.Request, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: list requests after %q: %w", afterID, err)
+	}
+	var lim *int
+	if limit > 0 {
+		lim = &limit
+	}
+	out, err := s.listRequests(ctx, "SELECT data FROM requests WHERE id > $1 ORDER BY id LIMIT $2", afterID, lim)
+	if err != nil {
+		return nil, fmt.Errorf("store: list requests after %q: %w", afterID, err)
+	}
+	return out, nil
+}

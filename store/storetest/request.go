@@ -454,3 +454,53 @@ func testNextDue(t *testing.T, open Opener) {
 		}
 	}
 }
+
+// testRequestsAfter pages through every request by id, as a copy does.
+func testRequestsAfter(t *testing.T, open Opener) {
+	ctx := t.Context()
+	e := open(t)
+	s := e.Store
+	stored := []string{"a", "a\x01", "b", "b0", "c", "é"} // bytewise: "a" < "a\x01" < "b" < "b0" < "c" < "é"
+	for i, id := range []string{"c", "a", "é", "b0", "a\x01", "b"} {
+		if err := s.Create(ctx, NewRequest(id, "U1", T0.Add(time.Duration(i)*time.Second), access.StateExpired)); err != nil {
+			t.Fatalf("Create %q: %v", id, err)
+		}
+	}
+	for _, tc := range []struct {
+		after string
+		limit int
+		want  []string
+	}{
+		{"", 0, stored},
+		{"", -1, stored},
+		{"", 2, stored[:2]},
+		{"a", 2, stored[1:3]},
+		{"a\x01", 0, stored[2:]},
+		{"b", 1, []string{"b0"}},
+		{"bz", 0, []string{"c", "é"}},
+		{"é", 0, []string{}},
+		{"\U0010FFFF", 0, []string{}},
+	} {
+		got, err := s.RequestsAfter(ctx, tc.after, tc.limit)
+		if err != nil {
+			t.Fatalf("RequestsAfter(%q, %d): %v", tc.after, tc.limit, err)
+		}
+		AssertEqual(t, fmt.Sprintf("RequestsAfter(%q, %d)", tc.after, tc.limit), ids(got), tc.want)
+	}
+	var all []*access.Request
+	for after := ""; ; {
+		page, err := s.RequestsAfter(ctx, after, 4)
+		if err != nil {
+			t.Fatalf("RequestsAfter: %v", err)
+		}
+		all = append(all, page...)
+		if len(page) < 4 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	AssertEqual(t, "paged through", ids(all), stored)
+	if len(all) > 0 && all[0].CreatedAt != T0.Add(time.Second) {
+		t.Errorf("request a has CreatedAt %v, want the one stored", all[0].CreatedAt)
+	}
+}

@@ -28,6 +28,9 @@ type Store interface {
 	// Import stores new requests and appends events in one transaction;
 	// ECONFLICT, and nothing written, if an id is taken or repeats.
 	Import(ctx context.Context, rs []*access.Request, events []access.Event) error
+	// RequestsAfter returns up to limit requests whose id sorts after
+	// afterID, bytewise, in id order; limit <= 0 means no limit.
+	RequestsAfter(ctx context.Context, afterID string, limit int) ([]*access.Request, error)
 }
 
 // Indexes shows what an engine's lookups by due time, by open state and by
@@ -76,6 +79,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListOpen", testListOpen},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"NextDue", testNextDue},
+		{"RequestsAfter", testRequestsAfter},
 		{"EventSeqGapless", testEventSeqGapless},
 		{"LastSeqEmpty", testLastSeqEmpty},
 		{"EventsFilter", testEventsFilter},
