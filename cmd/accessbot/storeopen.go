@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/url"
 	"time"
 
@@ -25,6 +27,8 @@ type Store interface {
 	EventsAfter(ctx context.Context, seq uint64, limit int) ([]access.Event, error)
 	// Import stores new requests and appends events in one transaction.
 	Import(ctx context.Context, rs []*access.Request, events []access.Event) error
+	// RequestsAfter pages through every request in id order.
+	RequestsAfter(ctx context.Context, afterID string, limit int) ([]*access.Request, error)
 	// Close releases the file or the connections.
 	Close() error
 }
@@ -72,4 +76,16 @@ func storeName(cfg config.Store) string {
 	}
 	u.RawQuery = "" // may hold password=…
 	return u.Redacted()
+}
+
+// readSharedEvents reads the matching audit events straight from a
+// PostgreSQL store, which serves readers while replicas run.
+func readSharedEvents(ctx context.Context, cfg config.Store, f access.EventFilter, stderr io.Writer) ([]access.Event, error) {
+	st, err := openStore(ctx, cfg, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	fmt.Fprintf(stderr, "accessbot: reading the audit trail from the store %s\n", storeName(cfg))
+	return st.Events(ctx, f)
 }
