@@ -269,11 +269,15 @@ func (c *Cluster) initdb() error {
 	return nil
 }
 
-// Start starts the server and waits until it accepts connections. The
-// server dies with the test binary (SIGQUIT, its immediate shutdown).
+// Start starts the server, unless it runs already, and waits until it
+// accepts connections. The server dies with the test binary (SIGQUIT, its
+// immediate shutdown).
 func (c *Cluster) Start() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.cmd != nil && !c.stopped {
+		return nil
+	}
 	logPath := filepath.Join(c.dir, "server.log")
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
