@@ -35,6 +35,7 @@ func testCanceledContextWritesNothing(t *testing.T, open Opener) {
 		"LastSeq":         func() error { _, err := s.LastSeq(ctx); return err },
 		"EventsAfter":     func() error { _, err := s.EventsAfter(ctx, 0, 0); return err },
 		"NextDue":         func() error { _, err := s.NextDue(ctx, T0); return err },
+		"RequestsAfter":   func() error { _, err := s.RequestsAfter(ctx, "", 0); return err },
 		"Import": func() error {
 			return s.Import(ctx, []*access.Request{NewRequest("r3", "U1", T0, access.StatePending)}, nil)
 		},

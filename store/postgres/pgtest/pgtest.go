@@ -76,13 +76,11 @@ func URL(t testing.TB) string {
 	base := os.Getenv(EnvURL)
 	if base == "" {
 		startOnce.Do(func() { shared, skipMsg, startErr = start() })
-		switch {
-		case startErr != nil:
+		if startErr != nil {
 			t.Fatalf("pgtest: %v", startErr)
-		case skipMsg != "" && os.Getenv("CI") != "":
-			t.Fatalf("pgtest: %s (CI is set: the PostgreSQL tests must run in CI)", skipMsg)
-		case skipMsg != "":
-			t.Skipf("pgtest: %s", skipMsg)
+		}
+		if skipMsg != "" {
+			unavailable(t, skipMsg, os.Getenv("CI") != "")
 		}
 		base = shared.URL("postgres")
 	}
@@ -101,6 +99,16 @@ func URL(t testing.TB) string {
 		}
 	})
 	return dbURL
+}
+
+// unavailable skips t, or fails it in CI, where a suite that did not run
+// is a failure.
+func unavailable(t testing.TB, msg string, ci bool) {
+	t.Helper()
+	if ci {
+		t.Fatalf("pgtest: %s (CI is set: the PostgreSQL tests must run in CI)", msg)
+	}
+	t.Skipf("pgtest: %s", msg)
 }
 
 // Shared returns the throwaway cluster of this test binary, starting it if
@@ -213,6 +221,9 @@ func start() (*Cluster, string, error) {
 	return c, "", nil
 }
 
+// debianBins is where Debian's packages put each major version's server.
+var debianBins = "/usr/lib/postgresql/*/bin"
+
 // findBin returns the directory holding initdb and postgres: PATH first,
 // then the newest of Debian's versioned directories.
 func findBin() string {
@@ -222,7 +233,7 @@ func findBin() string {
 			return d
 		}
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs, _ := filepath.Glob(debianBins)
 	slices.SortFunc(dirs, func(a, b string) int { return versionOf(b) - versionOf(a) })
 	for _, d := range dirs {
 		_, e1 := os.Stat(filepath.Join(d, "initdb"))

@@ -1,6 +1,10 @@
 package pgtest
 
 import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -35,5 +39,55 @@ func TestURLGivesEachTestItsOwnDatabase(t *testing.T) {
 	}
 	if n != 0 {
 		t.Errorf("the second database has the first's table")
+	}
+}
+
+// TestNoServerBinaries says how to get PostgreSQL when there is none.
+func TestNoServerBinaries(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	old := debianBins
+	debianBins = filepath.Join(t.TempDir(), "*", "bin")
+	defer func() { debianBins = old }()
+	c, msg, err := start()
+	if c != nil || err != nil {
+		t.Fatalf("start without binaries = %v, %v; want a message", c, err)
+	}
+	for _, want := range []string{"apt-get install postgresql", EnvURL} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q does not mention %q", msg, want)
+		}
+	}
+}
+
+// outcome records whether a test was skipped or failed, and with what.
+type outcome struct {
+	testing.TB
+	skipped, failed bool
+	msg             string
+}
+
+func (o *outcome) Helper() {}
+func (o *outcome) Skipf(format string, args ...any) {
+	o.skipped, o.msg = true, fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+func (o *outcome) Fatalf(format string, args ...any) {
+	o.failed, o.msg = true, fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// TestUnavailableFailsInCI skips a developer's test but fails CI's.
+func TestUnavailableFailsInCI(t *testing.T) {
+	for _, ci := range []bool{false, true} {
+		o := &outcome{TB: t}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			unavailable(o, "no binaries", ci)
+		}()
+		<-done
+		if o.failed != ci || o.skipped == ci || !strings.Contains(o.msg, "no binaries") {
+			t.Errorf("CI %t: failed %t, skipped %t (%q); want failed only in CI", ci, o.failed, o.skipped, o.msg)
+		}
 	}
 }
