@@ -7,6 +7,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -60,10 +61,26 @@ type PagerDuty struct {
 	CacheTTL  time.Duration // how long an on-call answer may be reused
 }
 
-// Store says where the database lives.
+// Store says where the database lives: a bbolt file (Path) or a
+// PostgreSQL database (URL), exactly one of them.
 type Store struct {
 	Path string
+	URL  string // postgres://…, for several replicas; may hold a password
 }
+
+// String prints the section with the URL's password redacted.
+func (s Store) String() string {
+	u := s.URL
+	if p, err := url.Parse(u); err == nil {
+		u = p.Redacted()
+	} else if u != "" {
+		u = "[redacted]"
+	}
+	return fmt.Sprintf("{Path:%s URL:%s}", s.Path, u)
+}
+
+// GoString redacts the password for %#v as String does for %v.
+func (s Store) GoString() string { return "config.Store" + s.String() }
 
 // Audit says where the JSON-lines mirror of the audit trail is appended.
 type Audit struct {

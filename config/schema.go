@@ -46,6 +46,7 @@ type filePagerDuty struct {
 
 type fileStore struct {
 	Path *string `yaml:"path"`
+	URL  *string `yaml:"url"`
 }
 
 type fileAudit struct {

@@ -215,7 +215,10 @@ func (c *checker) pagerDuty(f filePagerDuty) *PagerDuty {
 
 func (c *checker) storage(fs fileStore, fa fileAudit) (Store, Audit) {
 	s := Store{Path: defaultStorePath}
-	if fs.Path != nil {
+	if fs.URL != nil && *fs.URL != "" {
+		s = Store{URL: *fs.URL}
+		c.storeURL(s.URL, fs.Path != nil)
+	} else if fs.Path != nil {
 		s.Path = *fs.Path
 		if strings.TrimSpace(s.Path) == "" {
 			c.add("store.path", "empty: name the database file, such as %s", defaultStorePath)
@@ -225,10 +228,24 @@ func (c *checker) storage(fs fileStore, fa fileAudit) (Store, Audit) {
 	if a.Path == "" {
 		a.Path = filepath.Join(filepath.Dir(s.Path), defaultAuditFile)
 	}
-	if filepath.Clean(a.Path) == filepath.Clean(s.Path) {
+	if s.Path != "" && filepath.Clean(a.Path) == filepath.Clean(s.Path) {
 		c.add("audit.path", "must not be the store file")
 	}
 	return s, a
+}
+
+// storeURL checks a PostgreSQL URL without ever quoting it: it may hold a
+// password. An empty store.url means the file (store.path), so that the
+// example can show both keys.
+func (c *checker) storeURL(value string, pathToo bool) {
+	const example = "postgres://accessbot:${PGPASSWORD}@db.example.com:5432/accessbot"
+	u, err := url.Parse(value)
+	switch {
+	case pathToo:
+		c.add("store.url", "set either store.path (a bbolt file) or store.url (a PostgreSQL database), not both")
+	case err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql"):
+		c.add("store.url", "is not a postgres:// URL, such as %s", example)
+	}
 }
 
 func (c *checker) http(f fileHTTP) HTTP {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -183,41 +182,4 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatalf("Append: %v", err)
 	}
 	assertEqual(t, "seqs after reopen", seqs(allEvents(t, s)), []uint64{1, 2})
-}
-
-func TestCanceledContextWritesNothing(t *testing.T) {
-	s := openTest(t, Options{})
-	r := fullRequest()
-	if err := s.Create(t.Context(), r); err != nil {
-		t.Fatalf("Create: %v", err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	calls := map[string]func() error{
-		"Create": func() error { return s.Create(ctx, newRequest("r2", "U1", t0, access.StatePending)) },
-		"Update": func() error {
-			_, err := s.Update(ctx, r.ID, func(r *access.Request) ([]access.Event, error) {
-				t.Error("Update called fn under a canceled context")
-				return nil, nil
-			})
-			return err
-		},
-		"Get":             func() error { _, err := s.Get(ctx, r.ID); return err },
-		"ListByRequester": func() error { _, err := s.ListByRequester(ctx, "U1", false); return err },
-		"ListOpen":        func() error { _, err := s.ListOpen(ctx); return err },
-		"ListDue":         func() error { _, err := s.ListDue(ctx, t0, 0); return err },
-		"Append":          func() error { return s.Append(ctx, event(access.EventRefused, r)) },
-		"Events":          func() error { _, err := s.Events(ctx, access.EventFilter{}); return err },
-		"LastSeq":         func() error { _, err := s.LastSeq(ctx); return err },
-		"EventsAfter":     func() error { _, err := s.EventsAfter(ctx, 0, 0); return err },
-	}
-	for name, call := range calls {
-		if err := call(); !errors.Is(err, context.Canceled) {
-			t.Errorf("%s: error = %v, want context.Canceled", name, err)
-		}
-	}
-	if _, err := s.Get(t.Context(), "r2"); access.ErrorCode(err) != access.ENOTFOUND {
-		t.Errorf("Create under a canceled context stored the request (Get error %v)", err)
-	}
-	assertEqual(t, "events", len(allEvents(t, s)), 0)
 }

@@ -31,9 +31,10 @@ time (2024-05-01T15:04:05Z), a date (2024-05-01, midnight UTC) or how long
 before now (7d, 24h); --since is inclusive, --until exclusive. --user matches
 the email of the actor or of the person whose access it concerns.
 
-It works while accessbot runs: the store is locked then, so the events come
-from the JSON-lines mirror (audit.path) that the running bot keeps in step.
-Stderr says which source was read.
+It works while accessbot runs: a bbolt store is locked then, so the events
+come from the JSON-lines mirror (audit.path) that the running bot keeps in
+step; a PostgreSQL store (store.url) is read directly. Stderr says which
+source was read.
 `
 
 // auditCommand is `accessbot audit …`; export is its only subcommand.
@@ -118,6 +119,9 @@ func exportFilter(since, until, user, resource string, now time.Time) (access.Ev
 // readAuditEvents reads the matching events from the store when it is free,
 // else (the bot holds its lock) from the mirror file, and says which on stderr.
 func readAuditEvents(ctx context.Context, cfg *config.Config, f access.EventFilter, stderr io.Writer) ([]access.Event, error) {
+	if cfg.Store.URL != "" {
+		return readSharedEvents(ctx, cfg.Store, f, stderr)
+	}
 	// Opening a missing store would create an empty one and export nothing.
 	if _, err := os.Stat(cfg.Store.Path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

@@ -40,6 +40,7 @@ Usage:
   accessbot init     PATH               (write a commented example config)
   accessbot demo     [--verbose]        (every story against local stand-ins; no credentials)
   accessbot audit export --config FILE [--since T] [--until T] [--user EMAIL] [--resource ID] [--format jsonl|csv]
+  accessbot store copy --from STORE --to STORE  (bbolt file ⇄ postgres:// URL)
   accessbot version
 
 The config path may also come from ACCESSBOT_CONFIG.
@@ -64,6 +65,8 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return demoCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "audit":
 		return auditCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "store":
+		return storeCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "accessbot", Version())
 		return exitOK

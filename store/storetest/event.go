@@ -1,4 +1,4 @@
-package store
+package storetest
 
 import (
 	"errors"
@@ -11,32 +11,33 @@ import (
 
 // TestEventSeqGapless numbers events across every way of writing them,
 // including writes that fail.
-func TestEventSeqGapless(t *testing.T) {
+func testEventSeqGapless(t *testing.T, open Opener) {
 	ctx := t.Context()
-	s := openTest(t, Options{})
-	r := newRequest("r1", "U1", t0, access.StatePending)
+	e := open(t)
+	s := e.Store
+	r := NewRequest("r1", "U1", T0, access.StatePending)
 
-	created := []access.Event{event(access.EventRequested, r), event(access.EventAutoApproved, r)}
+	created := []access.Event{Event(access.EventRequested, r), Event(access.EventAutoApproved, r)}
 	if err := s.Create(ctx, r, created...); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
-	if err := s.Create(ctx, r, event(access.EventRequested, r)); access.ErrorCode(err) != access.ECONFLICT {
+	if err := s.Create(ctx, r, Event(access.EventRequested, r)); access.ErrorCode(err) != access.ECONFLICT {
 		t.Fatalf("second Create: error %v, want %s", err, access.ECONFLICT)
 	}
 	if _, err := s.Update(ctx, "r1", func(r *access.Request) ([]access.Event, error) {
-		return []access.Event{event(access.EventApproved, r)}, nil
+		return []access.Event{Event(access.EventApproved, r)}, nil
 	}); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	if _, err := s.Update(ctx, "r1", func(r *access.Request) ([]access.Event, error) {
-		return []access.Event{event(access.EventDenied, r)}, errors.New("refused")
+		return []access.Event{Event(access.EventDenied, r)}, errors.New("refused")
 	}); err == nil {
 		t.Fatal("failing Update succeeded")
 	}
 	if err := s.Append(ctx); err != nil {
 		t.Fatalf("Append of nothing: %v", err)
 	}
-	refused := []access.Event{event(access.EventRefused, r), event(access.EventBreakGlass, r)}
+	refused := []access.Event{Event(access.EventRefused, r), Event(access.EventBreakGlass, r)}
 	if err := s.Append(ctx, refused...); err != nil {
 		t.Fatalf("Append: %v", err)
 	}
@@ -44,11 +45,11 @@ func TestEventSeqGapless(t *testing.T) {
 		t.Error("the store wrote Seq into the caller's events")
 	}
 
-	want := []access.Event{created[0], created[1], event(access.EventApproved, r), refused[0], refused[1]}
+	want := []access.Event{created[0], created[1], Event(access.EventApproved, r), refused[0], refused[1]}
 	for i := range want {
 		want[i].Seq = uint64(i + 1)
 	}
-	assertEqual(t, "events", allEvents(t, s), want)
+	AssertEqual(t, "events", AllEvents(t, s), want)
 
 	last, err := s.LastSeq(ctx)
 	if err != nil {
@@ -75,23 +76,25 @@ func TestEventSeqGapless(t *testing.T) {
 		if err != nil {
 			t.Fatalf("EventsAfter: %v", err)
 		}
-		assertEqual(t, "EventsAfter seqs", seqs(got), tc.want)
+		AssertEqual(t, "EventsAfter seqs", Seqs(got), tc.want)
 	}
 }
 
-func TestLastSeqEmpty(t *testing.T) {
-	s := openTest(t, Options{})
+func testLastSeqEmpty(t *testing.T, open Opener) {
+	e := open(t)
+	s := e.Store
 	last, err := s.LastSeq(t.Context())
 	if err != nil || last != 0 {
 		t.Errorf("LastSeq of an empty store = %d, %v; want 0, nil", last, err)
 	}
 }
 
-func TestEventsFilter(t *testing.T) {
+func testEventsFilter(t *testing.T, open Opener) {
 	ctx := t.Context()
-	s := openTest(t, Options{})
+	e := open(t)
+	s := e.Store
 	at := func(d time.Duration, res string, actor, subject access.User) access.Event {
-		return access.Event{Time: t0.Add(d), Type: access.EventRefused, Actor: actor, Subject: subject, ResourceID: res}
+		return access.Event{Time: T0.Add(d), Type: access.EventRefused, Actor: actor, Subject: subject, ResourceID: res}
 	}
 	carol := access.User{SlackID: "U3", Email: "carol@acme.com"}
 	if err := s.Append(ctx,
@@ -111,7 +114,7 @@ func TestEventsFilter(t *testing.T) {
 		{"after seq", access.EventFilter{AfterSeq: 2}, []uint64{3, 4}},
 		{"resource", access.EventFilter{ResourceID: "aws"}, []uint64{1, 3, 4}},
 		{"actor or subject", access.EventFilter{Email: "BOB@acme.com"}, []uint64{2, 3}},
-		{"since inclusive, until exclusive", access.EventFilter{Since: t0.Add(time.Hour), Until: t0.Add(3 * time.Hour)}, []uint64{2, 3}},
+		{"since inclusive, until exclusive", access.EventFilter{Since: T0.Add(time.Hour), Until: T0.Add(3 * time.Hour)}, []uint64{2, 3}},
 		{"combined", access.EventFilter{AfterSeq: 1, ResourceID: "aws", Email: "carol@acme.com"}, []uint64{4}},
 		{"none", access.EventFilter{ResourceID: "okta"}, []uint64{}},
 	} {
@@ -119,6 +122,6 @@ func TestEventsFilter(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: Events: %v", tc.name, err)
 		}
-		assertEqual(t, tc.name, seqs(got), tc.want)
+		AssertEqual(t, tc.name, Seqs(got), tc.want)
 	}
 }
