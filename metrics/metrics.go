@@ -28,6 +28,7 @@ type Metrics struct {
 	socket        prometheus.GaugeFunc
 	socketUp      atomic.Pointer[func() bool] // read at scrape time
 	state         *stateCollector
+	leader        prometheus.Gauge
 }
 
 // requestOutcomes and grantOutcomes are the audit event types counted by
@@ -79,6 +80,10 @@ func New() *Metrics {
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"service"}),
 		state: newStateCollector(),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "accessbot_leader",
+			Help: "1 while this replica is the leader, which runs the expiry sweep, reminders and retries, else 0. A bot on a bbolt file is always its own leader.",
+		}),
 	}
 	m.socket = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "accessbot_socket_connected",
@@ -93,7 +98,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, m.grants, m.decision, m.auditEvents,
-		m.externalCalls, m.externalTime, m.socket, m.state,
+		m.externalCalls, m.externalTime, m.socket, m.state, m.leader,
 	)
 	return m
 }
@@ -128,6 +133,15 @@ func (m *Metrics) ObserveEvent(e access.Event) {
 	}
 	if wait := e.Time.Sub(requested); wait >= 0 {
 		m.decision.WithLabelValues(e.ResourceID).Observe(wait.Seconds())
+	}
+}
+
+// SetLeader records whether this replica runs the background work.
+func (m *Metrics) SetLeader(on bool) {
+	if on {
+		m.leader.Set(1)
+	} else {
+		m.leader.Set(0)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/accessbot/accessbot/access"
-	"github.com/accessbot/accessbot/store"
 )
 
 // observedStore is the store with hooks called after every commit: the
@@ -15,7 +14,7 @@ import (
 // next poll, and views that show a request (the bot's App Home) hear of each
 // request committed in a new state. The workflow knows nothing of them.
 type observedStore struct {
-	*store.Store
+	Store
 	committed func()
 	changed   func(r access.Request)
 }
@@ -62,13 +61,13 @@ func (s observedStore) Append(ctx context.Context, events ...access.Event) error
 // eventFollower hands every audit event committed after it starts to observe,
 // once, in sequence order.
 type eventFollower struct {
-	store   *store.Store
+	store   Store
 	observe func(access.Event)
 	wake    chan struct{}
 	log     zerolog.Logger
 }
 
-func newEventFollower(st *store.Store, observe func(access.Event), log zerolog.Logger) *eventFollower {
+func newEventFollower(st Store, observe func(access.Event), log zerolog.Logger) *eventFollower {
 	return &eventFollower{store: st, observe: observe, wake: make(chan struct{}, 1), log: log}
 }
 

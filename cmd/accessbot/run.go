@@ -21,7 +21,7 @@ import (
 	"github.com/accessbot/accessbot/metrics"
 	"github.com/accessbot/accessbot/oncall"
 	"github.com/accessbot/accessbot/provisioner"
-	"github.com/accessbot/accessbot/store"
+	"github.com/accessbot/accessbot/store/postgres"
 	"github.com/accessbot/accessbot/workflow"
 )
 
@@ -85,7 +85,7 @@ type Main struct {
 	// approvers, groups and apps; with them, a fatal problem stops Run.
 	SkipChecks bool
 
-	store    *store.Store
+	store    Store
 	metrics  *metrics.Metrics
 	bot      *bot.Bot
 	workflow *workflow.Service
@@ -112,7 +112,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	st, err := store.Open(cfg.Store.Path, store.Options{})
+	st, err := openStore(ctx, cfg.Store, 0)
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return metrics.CountState(open), err
 	})
 
-	log.Info().Str("version", Version()).Str("store", cfg.Store.Path).Bool("dry_run", cfg.Okta.DryRun).
+	log.Info().Str("version", Version()).Str("store", storeName(cfg.Store)).Bool("dry_run", cfg.Okta.DryRun).
 		Bool("oncall", onCall != nil).Int("resources", len(cfg.Resources())).Msg("accessbot starting")
 	var httpLn net.Listener
 	if cfg.HTTP.Listen != "" {
@@ -172,7 +172,7 @@ func (m *Main) Run(ctx context.Context) error {
 	log.Info().Int("rescheduled", rescheduled).Int("grants_recorded", recorded).Msg("stored requests brought in line with this run")
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.Run(gctx) })
-	g.Go(func() error { return m.workflow.Run(gctx, cfg.Timings.CheckInterval) })
+	g.Go(func() error { return m.lead(gctx, st, cfg.Timings.CheckInterval) })
 	g.Go(func() error { return mirror.Run(gctx) })
 	g.Go(func() error { return follower.Run(gctx) })
 	if httpLn != nil {
@@ -207,20 +207,50 @@ func apiTransport() *http.Transport {
 	return t
 }
 
-// ready says whether the bot can serve people: Slack connected (the store
-// is open for as long as Run runs).
-func (m *Main) ready(context.Context) error {
+// ready says whether the bot can serve people: Slack connected, and the
+// database answering (a bbolt file is open for as long as Run runs).
+func (m *Main) ready(ctx context.Context) error {
 	if !m.bot.Connected() {
 		return errors.New("not connected to Slack (Socket Mode)")
 	}
+	if p, ok := m.store.(interface{ Ping(context.Context) error }); ok {
+		if err := p.Ping(ctx); err != nil {
+			return fmt.Errorf("database not answering: %w", err)
+		}
+	}
 	return nil
+}
+
+// lead runs the background work (the expiry sweep, reminders, retries,
+// time-outs) while this replica is the leader. On a bbolt file the one
+// process always is; on PostgreSQL one replica at a time holds the leader
+// lock, and a replica that loses it (its connection died) stops at once.
+func (m *Main) lead(ctx context.Context, st Store, interval time.Duration) error {
+	pg, ok := st.(pgStore)
+	if !ok {
+		m.metrics.SetLeader(true)
+		return m.workflow.Run(ctx, interval)
+	}
+	log := m.Logger
+	leader := pg.Leader(postgres.LeaderOptions{
+		OnChange: func(on bool) {
+			m.metrics.SetLeader(on)
+			log.Info().Bool("leader", on).Msg("leadership changed")
+		},
+		OnError: func(err error) { log.Warn().Err(err).Msg("leader election") },
+	})
+	return leader.Lead(ctx, func(lctx context.Context) {
+		if err := m.workflow.Run(lctx, interval); err != nil && lctx.Err() == nil {
+			log.Error().Err(err).Msg("background work stopped")
+		}
+	})
 }
 
 // Workflow returns the running workflow (tests); nil before Started.
 func (m *Main) Workflow() *workflow.Service { return m.workflow }
 
 // Store returns the open store (tests); nil before Started.
-func (m *Main) Store() *store.Store { return m.store }
+func (m *Main) Store() Store { return m.store }
 
 // HTTPAddr returns the address the health and metrics endpoints listen on,
 // with the port bound for ":0"; "" when http.listen is off or before Started.
