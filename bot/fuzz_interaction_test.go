@@ -68,10 +68,9 @@ func FuzzInteractionPayload(f *testing.F) {
 	srv.AddUser(fakeslack.User{ID: "U0ALICE", Name: "alice", RealName: "Alice", Email: "alice@example.com"})
 	srv.AddUser(fakeslack.User{ID: "U0BOB", Name: "bob", RealName: "Bob", Email: "bob@example.com"})
 	logs := &lockedBuffer{}
-	b := New(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL(),
+	b := New(NewSlack(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL(),
 		AuditChannel: "C0AUDIT", EventTimeout: 3 * time.Second,
-		Transport: loopbackOnly{http.DefaultTransport}}, zerolog.New(logs).Level(zerolog.DebugLevel))
-	b.Attach(newFakeWorkflow())
+		Transport: loopbackOnly{http.DefaultTransport}}, zerolog.New(logs).Level(zerolog.DebugLevel)), newFakeWorkflow())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()

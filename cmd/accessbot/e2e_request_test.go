@@ -583,6 +583,12 @@ func TestOktaRemovalRetriedUntilConfirmed(t *testing.T) {
 	id, bobDM := e.askInline(Alice, "db-prod 1h disk full", Bob)
 	e.click(Bob, bobDM, bot.ActionApprove)
 	e.waitState(id, access.StateActive)
+	// The click's flow ends by redrawing Alice's confirmation with the grant;
+	// wait for it, so that its redraw cannot land after the expiry below.
+	confirmation, _ := e.sb.Slack.MessageAt(e.request(id).RequesterMessage.Channel, e.request(id).RequesterMessage.TS)
+	e.waitDM("Alice's confirmation to show the grant", confirmation, func(cur fakeslack.Message) bool {
+		return containsAll(cur.Text(), "Access active until")
+	})
 	okta.FailNext("DELETE", "/api/v1/groups/", fakeokta.Fault{Status: 500, Times: 2})
 
 	mark := e.sb.Slack.Mark()
