@@ -192,3 +192,27 @@ func interactionSeeds() []string {
 		"not json \xff",
 	}
 }
+
+// A payload value far longer than Slack ever sends is cut in the log, not
+// written out whole.
+func TestLogCutsOversizedPayloadValues(t *testing.T) {
+	srv := fakeslack.New(fakeslack.Options{})
+	t.Cleanup(srv.Close)
+	logs := &lockedBuffer{}
+	b := New(NewSlack(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL(),
+		Transport: loopbackOnly{http.DefaultTransport}}, zerolog.New(logs).Level(zerolog.DebugLevel)), newFakeWorkflow())
+	huge := strings.Repeat("A", 100_000)
+	payload := fmt.Sprintf(`{"type":"block_actions","user":{"id":%q},"actions":[{"type":"button","action_id":%q,"block_id":"b","value":%q}]}`,
+		huge, huge, huge)
+	b.dispatch(t.Context(), interactiveEvent(huge, []byte(payload)))
+	waitHandlers(t, b)
+	out := logs.take()
+	if out == "" {
+		t.Fatal("nothing was logged for the click")
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if len(line) > 4*maxLogValue+2000 {
+			t.Fatalf("a log line of %d bytes carries the oversized values: %.300s…", len(line), line)
+		}
+	}
+}
