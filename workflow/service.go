@@ -217,7 +217,7 @@ func (s *Service) resourceFor(r *access.Request) access.Resource {
 }
 
 // backoff returns the wait before attempt n+1: exponential from 2s, capped,
-// with ±20% jitter so retries after an outage do not arrive together.
+// shortened by a random 0–10% so retries after an outage do not arrive together.
 func (s *Service) backoff(attempts int) time.Duration {
 	d := 2 * time.Second
 	for i := 1; i < attempts && d < s.opts.MaxBackoff; i++ {
