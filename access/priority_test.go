@@ -1,8 +1,10 @@
-package access
+package access_test
 
 import (
 	"context"
 	"testing"
+
+	"github.com/accessbot/accessbot/access"
 )
 
 func TestPriorityFromContext(t *testing.T) {
@@ -10,20 +12,20 @@ func TestPriorityFromContext(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		ctx  context.Context
-		want Priority
+		want access.Priority
 	}{
-		{"unmarked is interactive", bg, PriorityInteractive},
-		{"urgent", WithPriority(bg, PriorityUrgent), PriorityUrgent},
-		{"removal", WithPriority(bg, PriorityRemoval), PriorityRemoval},
-		{"background", WithPriority(bg, PriorityBackground), PriorityBackground},
-		{"the innermost wins", WithPriority(WithPriority(bg, PriorityUrgent), PriorityBackground), PriorityBackground},
-		{"out of range is interactive", WithPriority(bg, Priority(42)), PriorityInteractive},
+		{"unmarked is interactive", bg, access.PriorityInteractive},
+		{"urgent", access.WithPriority(bg, access.PriorityUrgent), access.PriorityUrgent},
+		{"removal", access.WithPriority(bg, access.PriorityRemoval), access.PriorityRemoval},
+		{"background", access.WithPriority(bg, access.PriorityBackground), access.PriorityBackground},
+		{"the innermost wins", access.WithPriority(access.WithPriority(bg, access.PriorityUrgent), access.PriorityBackground), access.PriorityBackground},
+		{"out of range is interactive", access.WithPriority(bg, access.Priority(42)), access.PriorityInteractive},
 	} {
-		if got := PriorityFrom(tc.ctx); got != tc.want {
-			t.Errorf("%s: PriorityFrom = %v, want %v", tc.name, got, tc.want)
+		if got := access.PriorityFrom(tc.ctx); got != tc.want {
+			t.Errorf("%s: access.PriorityFrom = %v, want %v", tc.name, got, tc.want)
 		}
 	}
-	if len(Priorities) != 4 || Priorities[0].String() != "urgent" || Priorities[3].String() != "background" {
-		t.Errorf("Priorities = %v", Priorities)
+	if len(access.Priorities) != 4 || access.Priorities[0].String() != "urgent" || access.Priorities[3].String() != "background" {
+		t.Errorf("access.Priorities = %v", access.Priorities)
 	}
 }
