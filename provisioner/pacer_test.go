@@ -1,0 +1,400 @@
+package provisioner
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/accessbot/accessbot/access"
+	"github.com/accessbot/accessbot/fake/fakeokta"
+	"github.com/accessbot/accessbot/metrics"
+)
+
+var _ metrics.OktaBudget = (*Pacer)(nil)
+
+const (
+	paceGroup = "00g1paced"
+	paceUser  = "00u1paced"
+)
+
+// pacedOkta starts a fake Okta org and a provisioner whose every call goes
+// through a pacer made with opts.
+func pacedOkta(t testing.TB, opts PacerOptions) (*fakeokta.Server, *Okta, *Pacer) {
+	t.Helper()
+	srv := fakeokta.New(fakeokta.Options{})
+	t.Cleanup(srv.Close)
+	srv.AddUser(fakeokta.User{ID: paceUser, Login: "pace@example.com", Email: "pace@example.com"})
+	srv.AddGroup(paceGroup, "paced")
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = 100
+	t.Cleanup(base.CloseIdleConnections)
+	opts.Logger = zerolog.Nop()
+	p := NewPacer(opts)
+	o, err := New(context.Background(), Options{OrgURL: srv.URL(), Token: srv.Token(), AllowHTTP: true,
+		RequestTimeout: time.Minute, Transport: p.Wrap(base), Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, o, p
+}
+
+// remove and add are the calls of a removal and of a grant, made through
+// the SDK with the priority in their context.
+func (o *Okta) paceRemove(ctx context.Context, prio access.Priority) error {
+	_, err := o.client.Group.RemoveUserFromGroup(access.WithPriority(ctx, prio), paceGroup, paceUser)
+	return err
+}
+
+func (o *Okta) paceAdd(ctx context.Context, prio access.Priority) error {
+	_, err := o.client.Group.AddUserToGroup(access.WithPriority(ctx, prio), paceGroup, paceUser)
+	return err
+}
+
+// eventually polls cond until it holds, failing the test after 20 s.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 20 s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestPacerNoStorm: 300 calls at once against a bucket of 100 a second go
+// out at the pacer's share of it, and Okta answers none of them 429.
+func TestPacerNoStorm(t *testing.T) {
+	t.Parallel()
+	srv, o, p := pacedOkta(t, PacerOptions{Concurrency: 4})
+	srv.SetRateLimit(fakeokta.BucketGroups, 100, time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const n = 300
+	errs := make(chan error, n)
+	for i := range n {
+		prio := access.PriorityRemoval
+		if i%3 == 0 {
+			prio = access.PriorityInteractive
+		}
+		go func() { errs <- o.paceRemove(ctx, prio) }()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := srv.RateStats()
+	if limited := st.Limited[fakeokta.BucketGroups]; limited*100 >= n {
+		t.Errorf("%d of %d calls answered 429, want under 1%%", limited, n)
+	}
+	if st.MaxInFlight > 4 {
+		t.Errorf("%d calls in flight at once, want at most the pacer's 4", st.MaxInFlight)
+	}
+	// The fake's windows here are whole seconds: none saw more than the
+	// share (50), give or take the few calls let go just before a reset
+	// that arrived just after it.
+	perSecond := map[int64]int{}
+	for _, c := range srv.Calls() {
+		perSecond[c.Time.Unix()]++
+	}
+	for sec, calls := range perSecond {
+		if calls > 50+4 {
+			t.Errorf("window %d: %d calls, want at most the share of 50 (+4 in flight at its start)", sec, calls)
+		}
+	}
+	if b := p.Stats().Buckets[BucketGroups]; b.Limit != 100 || b.Budget != 50 || b.Limited != 0 {
+		t.Errorf("pacer's view of the bucket: %+v", b)
+	}
+}
+
+// TestPacerLearnsLimits: the pacer follows whatever limit and window the
+// headers announce, and changes when they change.
+func TestPacerLearnsLimits(t *testing.T) {
+	srv, o, p := pacedOkta(t, PacerOptions{Share: 0.4})
+	ctx := context.Background()
+	if err := o.paceAdd(ctx, access.PriorityInteractive); err != nil {
+		t.Fatal(err)
+	}
+	if b := p.Stats().Buckets[BucketGroups]; b.Limit != 0 || b.Budget != 0 {
+		t.Fatalf("no headers, no limit: %+v", b)
+	}
+	srv.SetRateLimit(fakeokta.BucketGroups, 20, 3*time.Second)
+	if err := o.paceAdd(ctx, access.PriorityInteractive); err != nil {
+		t.Fatal(err)
+	}
+	calls := srv.Calls()
+	b := p.Stats().Buckets[BucketGroups]
+	if b.Limit != 20 || b.Budget != 8 || b.Remaining != 19 || b.Used != 1 {
+		t.Fatalf("after the first limited call: %+v", b)
+	}
+	first := calls[len(calls)-1].Time
+	if end := first.Truncate(time.Second).Add(3 * time.Second); !b.ResetAt.Equal(end) {
+		t.Fatalf("reset %v, want the window's end %v", b.ResetAt, end)
+	}
+	srv.SetRateLimit(fakeokta.BucketGroups, 50, time.Second)
+	if err := o.paceAdd(ctx, access.PriorityInteractive); err != nil {
+		t.Fatal(err)
+	}
+	if b := p.Stats().Buckets[BucketGroups]; b.Limit != 50 || b.Budget != 20 {
+		t.Fatalf("after the limit changed: %+v", b)
+	}
+	// Another bucket is learnt on its own.
+	if _, err := o.user(ctx, "pace@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if b := p.Stats().Buckets[BucketUserGet]; b.Limit != 0 || b.Used != 0 {
+		t.Fatalf("the user bucket has no limit: %+v", b)
+	}
+}
+
+// TestPacer429SlowsBucket: after a 429 no call goes to that bucket before
+// the reset it announced (the SDK's retry included), while other buckets
+// carry on.
+func TestPacer429SlowsBucket(t *testing.T) {
+	t.Parallel()
+	srv, o, p := pacedOkta(t, PacerOptions{})
+	srv.FailNext(http.MethodDelete, "/api/v1/groups/", fakeokta.Fault{Status: http.StatusTooManyRequests, RateLimitReset: 3 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	first := make(chan error, 1)
+	go func() { first <- o.paceRemove(ctx, access.PriorityRemoval) }()
+	var at time.Time
+	eventually(t, "the 429", func() bool {
+		for _, c := range srv.Calls() {
+			if c.Status == http.StatusTooManyRequests {
+				at = c.Time
+				return true
+			}
+		}
+		return false
+	})
+	eventually(t, "the pacer sees the 429", func() bool { return p.Stats().Buckets[BucketGroups].Limited == 1 })
+	reset := time.Unix(at.Unix()+3, 0) // the fault's reset is at least this late
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := o.paceRemove(ctx, access.PriorityInteractive); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	// Another bucket is not held up.
+	if _, err := o.user(ctx, "pace@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if time.Now().After(reset) {
+		t.Fatal("the lookup in another bucket waited for the reset")
+	}
+	eventually(t, "ten calls queued behind the 429", func() bool { return p.Stats().Buckets[BucketGroups].Queued == 10 })
+	wg.Wait()
+	if err := <-first; err != nil {
+		t.Fatalf("the call answered 429 should succeed on the SDK's retry: %v", err)
+	}
+	var after int
+	for _, c := range srv.Calls() {
+		if c.Method != http.MethodDelete || !c.Time.After(at) {
+			continue
+		}
+		after++
+		if c.Time.Before(reset) {
+			t.Errorf("a call went to the bucket at %v, before the reset at %v", c.Time, reset)
+		}
+	}
+	if after != 11 {
+		t.Errorf("%d calls after the 429, want the retry and the ten", after)
+	}
+}
+
+// TestPacerInteractiveAheadOfRemovals: with hundreds of removals waiting for
+// a small bucket, an interactive call goes out within a few calls.
+func TestPacerInteractiveAheadOfRemovals(t *testing.T) {
+	srv, o, p := pacedOkta(t, PacerOptions{Concurrency: 8})
+	srv.SetRateLimit(fakeokta.BucketGroups, 40, 2*time.Second)
+	ctx := context.Background()
+	if err := o.paceRemove(ctx, access.PriorityRemoval); err != nil { // learns the limit
+		t.Fatal(err)
+	}
+	rctx, stopRemovals := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for range 300 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = o.paceRemove(rctx, access.PriorityRemoval) // most are cancelled below
+		}()
+	}
+	eventually(t, "removals queued", func() bool { return p.Stats().Queued[access.PriorityRemoval] >= 250 })
+	before := len(srv.Calls())
+	if err := o.paceAdd(ctx, access.PriorityInteractive); err != nil {
+		t.Fatal(err)
+	}
+	calls := srv.Calls()
+	stopRemovals()
+	wg.Wait()
+	ahead := -1
+	for i, c := range calls[before:] {
+		if c.Method == http.MethodPut {
+			ahead = i
+		}
+	}
+	// At most the calls already in flight, and one removal by turn.
+	if ahead < 0 || ahead > 8+1 {
+		t.Fatalf("the interactive call came after %d other calls (of %d), want at most 9", ahead, len(calls)-before)
+	}
+	if st := srv.RateStats(); st.Limited[fakeokta.BucketGroups] != 0 {
+		t.Errorf("%d calls answered 429", st.Limited[fakeokta.BucketGroups])
+	}
+	if q := p.Stats().Queued; q[access.PriorityRemoval] != 0 {
+		t.Errorf("cancelled removals still queued: %v", q)
+	}
+}
+
+// TestPacerInterleavesGrantsAndRemovals: when grants and removals both wait,
+// they take turns, whichever queued first.
+func TestPacerInterleavesGrantsAndRemovals(t *testing.T) {
+	t.Parallel()
+	srv, o, p := pacedOkta(t, PacerOptions{Concurrency: 4})
+	srv.SetRateLimit(fakeokta.BucketGroups, 40, time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := o.paceAdd(ctx, access.PriorityInteractive); err != nil { // learns the limit
+		t.Fatal(err)
+	}
+	// A 429 holds the bucket while both queues fill: grants first.
+	srv.FailNext(http.MethodPut, "/api/v1/groups/", fakeokta.Fault{Status: http.StatusTooManyRequests, RateLimitReset: 2 * time.Second})
+	held := make(chan error, 1)
+	go func() { held <- o.paceAdd(ctx, access.PriorityInteractive) }()
+	eventually(t, "the 429", func() bool { return p.Stats().Buckets[BucketGroups].Limited == 1 })
+	var wg sync.WaitGroup
+	run := func(n int, fn func() error) {
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := fn(); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	run(30, func() error { return o.paceAdd(ctx, access.PriorityInteractive) })
+	eventually(t, "grants queued", func() bool { return p.Stats().Queued[access.PriorityInteractive] == 30 })
+	run(30, func() error { return o.paceRemove(ctx, access.PriorityRemoval) })
+	eventually(t, "removals queued", func() bool { return p.Stats().Queued[access.PriorityRemoval] == 30 })
+	wg.Wait()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	calls := srv.Calls()
+	i429 := 0
+	for i429 < len(calls) && calls[i429].Status != http.StatusTooManyRequests {
+		i429++
+	}
+	var first []string // the first ten of the queued calls to reach Okta
+	for _, c := range calls[i429+1:] {
+		if c.RetryCount == "" && len(first) < 10 {
+			first = append(first, c.Method)
+		}
+	}
+	var puts, deletes int
+	for _, m := range first {
+		if m == http.MethodPut {
+			puts++
+		} else {
+			deletes++
+		}
+	}
+	if puts < 4 || deletes < 4 {
+		t.Errorf("after the hold: %v; want grants and removals taking turns", first)
+	}
+}
+
+// TestPacerWaitEndsWithContext: a call whose context ends while it waits is
+// never sent, and gives its place back.
+func TestPacerWaitEndsWithContext(t *testing.T) {
+	srv, o, p := pacedOkta(t, PacerOptions{})
+	srv.FailNext(http.MethodDelete, "/api/v1/groups/", fakeokta.Fault{Status: http.StatusTooManyRequests, RateLimitReset: 5 * time.Second})
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() { _ = o.paceRemove(ctx, access.PriorityRemoval) }() // answered 429; its retry is cancelled at the end
+	eventually(t, "the 429", func() bool { return p.Stats().Buckets[BucketGroups].Limited == 1 })
+	sent := len(srv.Calls())
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := o.paceRemove(short, access.PriorityBackground); err == nil {
+		t.Fatal("want the context's error")
+	}
+	if len(srv.Calls()) != sent || p.Stats().Queued[access.PriorityBackground] != 0 {
+		t.Fatalf("the cancelled call was sent or is still queued: %+v", p.Stats())
+	}
+}
+
+// TestPacerAttemptTimeoutExcludesQueue: time spent waiting for the budget
+// does not count against AttemptTimeout.
+func TestPacerAttemptTimeoutExcludesQueue(t *testing.T) {
+	t.Parallel()
+	srv, o, p := pacedOkta(t, PacerOptions{AttemptTimeout: 500 * time.Millisecond})
+	srv.FailNext(http.MethodDelete, "/api/v1/groups/", fakeokta.Fault{Status: http.StatusTooManyRequests, RateLimitReset: 2 * time.Second})
+	ctx := context.Background()
+	go func() { _ = o.paceRemove(ctx, access.PriorityRemoval) }()
+	eventually(t, "the 429", func() bool { return p.Stats().Buckets[BucketGroups].Limited == 1 })
+	start := time.Now()
+	if err := o.paceRemove(ctx, access.PriorityInteractive); err != nil {
+		t.Fatalf("queued %v, then: %v", time.Since(start), err)
+	}
+	srv.SetLatency(time.Second)
+	if err := o.paceRemove(ctx, access.PriorityInteractive); err == nil {
+		t.Fatal("a call slower than AttemptTimeout should fail")
+	}
+}
+
+func TestRateBucket(t *testing.T) {
+	for _, tc := range []struct{ method, path, want string }{
+		{"POST", "/api/v1/apps/0oa1/users", BucketApps},
+		{"GET", "/api/v1/apps/0oa1", BucketAppByID},
+		{"DELETE", "/api/v1/groups/00g1/users/00u1", BucketGroups},
+		{"GET", "/api/v1/groups/00g1", BucketGroupByID},
+		{"GET", "/api/v1/users", BucketUsers},
+		{"GET", "/api/v1/users/a@example.com", BucketUserGet},
+		{"DELETE", "/api/v1/users/00u1", BucketUserByID},
+		{"GET", "/api/v1/users/00u1/groups", BucketOther},
+		{"GET", "/api/v1/logs", BucketLogs},
+	} {
+		if got := rateBucket(tc.method, tc.path); got != tc.want {
+			t.Errorf("rateBucket(%s %s) = %q, want %q", tc.method, tc.path, got, tc.want)
+		}
+		// The fake classifies as Okta does; so must the pacer.
+		if got := fakeokta.BucketOf(tc.method, tc.path); got != tc.want {
+			t.Errorf("fake's bucket of %s %s = %q, pacer's %q", tc.method, tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestRateHeadersSkew(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	h := http.Header{}
+	h.Set("X-Rate-Limit-Limit", "600")
+	h.Set("X-Rate-Limit-Remaining", "10")
+	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Unix()+30, 10))
+	h.Set("Date", now.UTC().Format(http.TimeFormat))
+	if l, r, reset, ok := rateHeaders(h, now.Add(500*time.Millisecond)); !ok || l != 600 || r != 10 || !reset.Equal(now.Add(30*time.Second)) {
+		t.Errorf("same clock: %d %d %v %v", l, r, reset, ok)
+	}
+	// Our clock 10 minutes ahead of Okta's: the reset is 30 s from now on ours.
+	ahead := now.Add(10 * time.Minute)
+	if _, _, reset, ok := rateHeaders(h, ahead); !ok || !reset.Equal(ahead.Add(30*time.Second)) {
+		t.Errorf("skewed clock: reset %v, want %v", reset, ahead.Add(30*time.Second))
+	}
+	h.Del("X-Rate-Limit-Reset")
+	if _, _, _, ok := rateHeaders(h, now); ok {
+		t.Error("no reset: want no rate information")
+	}
+}
