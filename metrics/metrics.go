@@ -6,6 +6,7 @@
 package metrics
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,6 +34,8 @@ type Metrics struct {
 	socket        prometheus.GaugeFunc
 	socketUp      atomic.Pointer[func() bool] // read at scrape time
 	state         *stateCollector
+	budget        *budgetCollector // registered by RegisterOktaBudget
+	budgetOnce    sync.Once
 }
 
 // requestOutcomes and grantOutcomes are the audit event types counted by
