@@ -25,13 +25,16 @@ const (
 )
 
 // The parts of a window's budget that lower priorities must leave unspent
-// at the window's start, for the priorities above them. The part shrinks in
+// at the window's start, for the priorities above them: at least these
+// fractions of the budget, and more when urgent and interactive calls took
+// more in the last window (times interactiveMargin). The part shrinks in
 // step with the time left in the window, so that by its end all of the
 // budget can be spent: a removal never waits a whole window for nothing,
 // and an interactive call finds room at any moment.
 const (
 	removalReserve    = 0.1 // left for urgent and interactive calls
 	backgroundReserve = 0.5 // left for everything else
+	interactiveMargin = 1.5
 )
 
 // Log field names.
@@ -91,6 +94,8 @@ type bucket struct {
 	estimated bool          // resetAt is a guess, not yet confirmed by a response
 	window    time.Duration // longest reset − now seen: the window's length
 	used      int           // calls let go in the current window
+	inter     int           // of those, urgent and interactive ones
+	lastInter int           // urgent and interactive calls in the last window
 	inFlight  int           // calls let go and not yet answered
 	blocked   time.Time     // after a 429: nothing goes before this
 	hit429    bool          // a 429 in the current window
@@ -308,7 +313,10 @@ func (p *Pacer) pumpLocked() {
 		from.inFlight++
 		p.inFlight++
 		switch best.prio {
+		case access.PriorityUrgent:
+			from.inter++
 		case access.PriorityInteractive:
+			from.inter++
 			from.turn = true
 		case access.PriorityRemoval:
 			from.turn = false
@@ -368,9 +376,13 @@ func (b *bucket) rollLocked(now time.Time) {
 	if b.resetAt.IsZero() || now.Before(b.resetAt) {
 		return
 	}
-	b.used, b.remaining = 0, b.limit
-	b.halved, b.hit429 = b.hit429, false
 	w := max(b.window, time.Second)
+	b.lastInter = b.inter
+	if !now.Before(b.resetAt.Add(w)) {
+		b.lastInter = 0 // a whole window went by since
+	}
+	b.used, b.inter, b.remaining = 0, 0, b.limit
+	b.halved, b.hit429 = b.hit429, false
 	for !b.resetAt.After(now) {
 		b.resetAt = b.resetAt.Add(w)
 	}
@@ -413,7 +425,17 @@ func (b *bucket) budget() int {
 // reserve is the part of b's budget a call of priority prio must leave
 // unspent now.
 func (b *bucket) reserve(prio access.Priority, now time.Time) int {
-	var f float64
+	full := b.reserveAtStart(prio)
+	if full == 0 {
+		return 0
+	}
+	return min(int(math.Ceil(full*b.windowLeft(now))), b.budget()-1)
+}
+
+// reserveAtStart is what a call of priority prio must leave unspent at the
+// start of a window.
+func (b *bucket) reserveAtStart(prio access.Priority) float64 {
+	f := 0.0
 	switch prio {
 	case access.PriorityRemoval:
 		f = removalReserve
@@ -422,7 +444,7 @@ func (b *bucket) reserve(prio access.Priority, now time.Time) int {
 	default:
 		return 0
 	}
-	return min(int(math.Ceil(f*float64(b.budget())*b.windowLeft(now))), b.budget()-1)
+	return max(f*float64(b.budget()), interactiveMargin*float64(b.lastInter))
 }
 
 // windowLeft is the part of the window still to run, in [0, 1].
@@ -479,19 +501,13 @@ func (b *bucket) wakeAt(now time.Time) time.Time {
 	}
 	wake := b.resetAt
 	for _, prio := range []access.Priority{access.PriorityRemoval, access.PriorityBackground} {
-		if b.queues[prio-1].Len() == 0 {
-			continue
-		}
-		f := removalReserve
-		if prio == access.PriorityBackground {
-			f = backgroundReserve
-		}
-		// The reserve drops to k once windowLeft ≤ k / (f × budget).
+		full := b.reserveAtStart(prio)
+		// The reserve drops to k once windowLeft ≤ k / full.
 		k := b.budget() - b.used - 1
-		if k < 0 || b.window <= 0 {
+		if b.queues[prio-1].Len() == 0 || k < 0 || b.window <= 0 || full <= 0 {
 			continue
 		}
-		t := b.resetAt.Add(-time.Duration(float64(k) / (f * float64(b.budget())) * float64(b.window)))
+		t := b.resetAt.Add(-time.Duration(float64(k) / full * float64(b.window)))
 		if t.After(now) && t.Before(wake) {
 			wake = t
 		}
