@@ -30,10 +30,13 @@ const (
 // more in the last window (times interactiveMargin). The part shrinks in
 // step with the time left in the window, so that by its end all of the
 // budget can be spent: a removal never waits a whole window for nothing,
-// and an interactive call finds room at any moment.
+// and an interactive call finds room at any moment. A quarter keeps a
+// steady stream of grants of up to a quarter of the budget unblocked from
+// the first window on, and costs removals nothing per window, only when in
+// it they go.
 const (
-	removalReserve    = 0.1 // left for urgent and interactive calls
-	backgroundReserve = 0.5 // left for everything else
+	removalReserve    = 0.25 // left for urgent and interactive calls
+	backgroundReserve = 0.5  // left for everything else
 	interactiveMargin = 1.5
 )
 

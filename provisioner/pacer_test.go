@@ -3,7 +3,9 @@ package provisioner
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +22,7 @@ var _ metrics.OktaBudget = (*Pacer)(nil)
 const (
 	paceGroup = "00g1paced"
 	paceUser  = "00u1paced"
+	paceUser2 = "00u2paced" // urgent calls in TestPacerInterleavesGrantsAndRemovals
 )
 
 // pacedOkta starts a fake Okta org and a provisioner whose every call goes
@@ -29,6 +32,7 @@ func pacedOkta(t testing.TB, opts PacerOptions) (*fakeokta.Server, *Okta, *Pacer
 	srv := fakeokta.New(fakeokta.Options{})
 	t.Cleanup(srv.Close)
 	srv.AddUser(fakeokta.User{ID: paceUser, Login: "pace@example.com", Email: "pace@example.com"})
+	srv.AddUser(fakeokta.User{ID: paceUser2, Login: "pace2@example.com", Email: "pace2@example.com"})
 	srv.AddGroup(paceGroup, "paced")
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = 100
@@ -258,7 +262,8 @@ func TestPacerInteractiveAheadOfRemovals(t *testing.T) {
 }
 
 // TestPacerInterleavesGrantsAndRemovals: when grants and removals both wait,
-// they take turns, whichever queued first.
+// they take turns, whichever queued first; urgent calls go before both and
+// background calls after.
 func TestPacerInterleavesGrantsAndRemovals(t *testing.T) {
 	t.Parallel()
 	srv, o, p := pacedOkta(t, PacerOptions{Concurrency: 4})
@@ -289,6 +294,15 @@ func TestPacerInterleavesGrantsAndRemovals(t *testing.T) {
 	eventually(t, "grants queued", func() bool { return p.Stats().Queued[access.PriorityInteractive] == 30 })
 	run(30, func() error { return o.paceRemove(ctx, access.PriorityRemoval) })
 	eventually(t, "removals queued", func() bool { return p.Stats().Queued[access.PriorityRemoval] == 30 })
+	run(3, func() error {
+		_, _, err := o.client.Group.ListGroupUsers(access.WithPriority(ctx, access.PriorityBackground), paceGroup, nil)
+		return err
+	})
+	run(3, func() error {
+		_, err := o.client.Group.AddUserToGroup(access.WithPriority(ctx, access.PriorityUrgent), paceGroup, paceUser2)
+		return err
+	})
+	eventually(t, "urgent calls queued", func() bool { return p.Stats().Queued[access.PriorityUrgent] == 3 })
 	wg.Wait()
 	if err := <-held; err != nil {
 		t.Fatal(err)
@@ -298,10 +312,36 @@ func TestPacerInterleavesGrantsAndRemovals(t *testing.T) {
 	for i429 < len(calls) && calls[i429].Status != http.StatusTooManyRequests {
 		i429++
 	}
-	var first []string // the first ten of the queued calls to reach Okta
-	for _, c := range calls[i429+1:] {
-		if c.RetryCount == "" && len(first) < 10 {
-			first = append(first, c.Method)
+	// The queued calls, in the order they reached Okta.
+	queued := slices.Clone(calls[i429+1:])
+	slices.SortStableFunc(queued, func(a, b fakeokta.Call) int { return a.Time.Compare(b.Time) })
+	var after []string
+	for _, c := range queued {
+		switch {
+		case c.RetryCount != "":
+		case c.Method == http.MethodGet:
+			after = append(after, "background")
+		case strings.Contains(c.Path, paceUser2):
+			after = append(after, "urgent")
+		default:
+			after = append(after, c.Method)
+		}
+	}
+	if len(after) != 66 {
+		t.Fatalf("%d calls after the hold, want 66: %v", len(after), after)
+	}
+	// With four in flight at a time, calls let go together may reach Okta
+	// in any order, and a slow goroutine may let one more past.
+	if slices.Contains(after[6:], "urgent") {
+		t.Errorf("urgent calls not first: %v", after)
+	}
+	if slices.Contains(after[:66-3-6], "background") {
+		t.Errorf("background calls not last: %v", after)
+	}
+	var first []string // the first ten grants and removals
+	for _, m := range after {
+		if (m == http.MethodPut || m == http.MethodDelete) && len(first) < 10 {
+			first = append(first, m)
 		}
 	}
 	var puts, deletes int
