@@ -235,9 +235,11 @@ func (p *Pacer) learnLocked(b *bucket, resp *http.Response) {
 	now := p.now()
 	limit, remaining, reset, ok := rateHeaders(resp.Header, now)
 	if resp.StatusCode == http.StatusTooManyRequests {
+		// Holding the bucket until the reset is enough; remaining stays as
+		// it was, since the 429 of Okta's concurrency limit announces a
+		// reset of its own, seconds away, not the window's.
 		b.limited++
 		b.hit429 = true
-		b.remaining = 0
 		until := now.Add(time.Second) // Okta always says; if not, a short pause
 		if ok && reset.After(now) {
 			until = reset
