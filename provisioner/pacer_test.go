@@ -39,8 +39,11 @@ func pacedOkta(t testing.TB, opts PacerOptions) (*fakeokta.Server, *Okta, *Pacer
 	t.Cleanup(base.CloseIdleConnections)
 	opts.Logger = zerolog.Nop()
 	p := NewPacer(opts)
+	// The http.Client's timeout counts the time a call waits in the pacer,
+	// which can be windows long; PacerOptions.AttemptTimeout is the one that
+	// bounds an attempt.
 	o, err := New(context.Background(), Options{OrgURL: srv.URL(), Token: srv.Token(), AllowHTTP: true,
-		RequestTimeout: time.Minute, Transport: p.Wrap(base), Logger: zerolog.Nop()})
+		RequestTimeout: time.Hour, Transport: p.Wrap(base), Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
