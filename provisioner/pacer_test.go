@@ -441,3 +441,62 @@ func TestRateHeadersSkew(t *testing.T) {
 		t.Error("no reset: want no rate information")
 	}
 }
+
+// TestBucketReserve: what removals and background calls must leave unspent
+// shrinks with the time left in the window, and grows with the urgent and
+// interactive calls of the last window.
+func TestBucketReserve(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	for _, tc := range []struct {
+		name      string
+		left      time.Duration
+		lastInter int
+		halved    bool
+		prio      access.Priority
+		want      int
+	}{
+		{"removal at the start", time.Minute, 0, false, access.PriorityRemoval, 150},
+		{"removal half way", 30 * time.Second, 0, false, access.PriorityRemoval, 75},
+		{"removal at the end", 0, 0, false, access.PriorityRemoval, 0},
+		{"background at the start", time.Minute, 0, false, access.PriorityBackground, 300},
+		{"interactive never", time.Minute, 0, false, access.PriorityInteractive, 0},
+		{"urgent never", time.Minute, 0, false, access.PriorityUrgent, 0},
+		{"grown by last window's grants", time.Minute, 200, false, access.PriorityRemoval, 300},
+		{"after a 429, of half the budget", time.Minute, 0, true, access.PriorityRemoval, 75},
+		{"never the whole budget", time.Minute, 1000, false, access.PriorityRemoval, 599},
+	} {
+		b := &bucket{share: 0.5, known: true, limit: 1200, window: time.Minute, resetAt: now.Add(tc.left),
+			lastInter: tc.lastInter, halved: tc.halved}
+		if got := b.reserve(tc.prio, now); got != tc.want {
+			t.Errorf("%s: reserve = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestConcurrency429KeepsWindow: the 429 of Okta's concurrency limit holds
+// the bucket until its own reset, a second away, not the window's.
+func TestConcurrency429KeepsWindow(t *testing.T) {
+	now := time.Now()
+	p := NewPacer(PacerOptions{Logger: zerolog.Nop()})
+	p.now = func() time.Time { return now }
+	b := &bucket{name: BucketGroups, share: 0.5}
+	header := func(limit, remaining int, reset time.Time) http.Header {
+		h := http.Header{}
+		h.Set("X-Rate-Limit-Limit", strconv.Itoa(limit))
+		h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
+		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset.Unix(), 10))
+		h.Set("Date", now.UTC().Format(http.TimeFormat))
+		return h
+	}
+	windowEnd := now.Truncate(time.Second).Add(time.Minute)
+	p.learnLocked(b, &http.Response{StatusCode: http.StatusNoContent, Header: header(1200, 1000, windowEnd)})
+	concReset := now.Truncate(time.Second).Add(time.Second)
+	p.learnLocked(b, &http.Response{StatusCode: http.StatusTooManyRequests, Header: header(75, 0, concReset)})
+	if b.limit != 1200 || b.remaining != 1000 || !b.resetAt.Equal(windowEnd) || !b.blocked.Equal(concReset) || b.limited != 1 {
+		t.Fatalf("after a concurrency 429: limit %d remaining %d reset %v blocked %v limited %d",
+			b.limit, b.remaining, b.resetAt, b.blocked, b.limited)
+	}
+	if !p.mayGoLocked(b, access.PriorityRemoval, false, concReset) {
+		t.Fatal("once the concurrency 429's reset has passed, calls may go again")
+	}
+}
