@@ -75,6 +75,7 @@ type Pacer struct {
 	timeout     time.Duration
 	log         zerolog.Logger
 	now         func() time.Time
+	admitted    func(access.Priority) // if set, told of each call let go, in order (tests)
 
 	mu       sync.Mutex
 	buckets  map[string]*bucket
@@ -327,6 +328,9 @@ func (p *Pacer) pumpLocked() {
 			from.turn = false
 		}
 		best.admitted = true
+		if p.admitted != nil {
+			p.admitted(best.prio)
+		}
 		close(best.ready)
 	}
 	p.armTimerLocked(now)
@@ -351,18 +355,19 @@ func (p *Pacer) candidateLocked(b *bucket, now time.Time) *waiter {
 		return nil
 	}
 	b.rollLocked(now)
-	head := func(prio access.Priority, allSlots bool) *waiter {
-		if e := b.queues[prio-1].Front(); e != nil && p.mayGoLocked(b, prio, allSlots, now) {
+	head := func(prio access.Priority, turns bool) *waiter {
+		if e := b.queues[prio-1].Front(); e != nil && p.mayGoLocked(b, prio, turns, now) {
 			return e.Value.(*waiter)
 		}
 		return nil
 	}
-	if w := head(access.PriorityUrgent, true); w != nil {
+	if w := head(access.PriorityUrgent, false); w != nil {
 		return w
 	}
 	// With an interactive call waiting, taking turns already keeps its
-	// wait short: the slot kept for it would only let grants starve removals.
-	wi := head(access.PriorityInteractive, true)
+	// wait short: the slot and the budget kept for it would only let a
+	// queue of grants starve removals.
+	wi := head(access.PriorityInteractive, false)
 	wr := head(access.PriorityRemoval, wi != nil)
 	switch {
 	case wi != nil && wr != nil && b.turn:
@@ -394,11 +399,13 @@ func (b *bucket) rollLocked(now time.Time) {
 	b.estimated = true
 }
 
-// mayGoLocked reports whether a call of priority prio may go to b now. Unless
-// allSlots, removals and background calls leave a slot or two free.
-func (p *Pacer) mayGoLocked(b *bucket, prio access.Priority, allSlots bool, now time.Time) bool {
+// mayGoLocked reports whether a call of priority prio may go to b now.
+// Removals and background calls leave a slot or two, and a reserve of the
+// budget, for urgent and interactive calls; unless turns: a removal taking
+// turns with a waiting interactive call needs neither left.
+func (p *Pacer) mayGoLocked(b *bucket, prio access.Priority, turns bool, now time.Time) bool {
 	slots := p.concurrency
-	if !allSlots && (prio == access.PriorityRemoval || prio == access.PriorityBackground) {
+	if !turns && (prio == access.PriorityRemoval || prio == access.PriorityBackground) {
 		// A slot or two stay free for urgent and interactive calls.
 		slots -= min(max(1, p.concurrency/10), p.concurrency-1)
 	}
@@ -413,6 +420,9 @@ func (p *Pacer) mayGoLocked(b *bucket, prio access.Priority, allSlots bool, now 
 	}
 	if b.remaining-b.inFlight <= 0 {
 		return false // others spent the bucket; wait for the reset
+	}
+	if turns {
+		return b.used < b.budget()
 	}
 	return b.used < b.budget()-b.reserve(prio, now)
 }
