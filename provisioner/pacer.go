@@ -364,11 +364,12 @@ func (p *Pacer) candidateLocked(b *bucket, now time.Time) *waiter {
 	if w := head(access.PriorityUrgent, false); w != nil {
 		return w
 	}
-	// With an interactive call waiting, taking turns already keeps its
-	// wait short: the slot and the budget kept for it would only let a
-	// queue of grants starve removals.
+	// With interactive calls queueing, taking turns already keeps their
+	// wait short: the slot and the budget kept for them would only let a
+	// queue of grants starve removals. A single one waiting is served
+	// from the reserve, which a removal's turn must then not eat.
 	wi := head(access.PriorityInteractive, false)
-	wr := head(access.PriorityRemoval, wi != nil)
+	wr := head(access.PriorityRemoval, wi != nil && b.queues[access.PriorityInteractive-1].Len() > 1)
 	switch {
 	case wi != nil && wr != nil && b.turn:
 		return wr
@@ -402,7 +403,7 @@ func (b *bucket) rollLocked(now time.Time) {
 // mayGoLocked reports whether a call of priority prio may go to b now.
 // Removals and background calls leave a slot or two, and a reserve of the
 // budget, for urgent and interactive calls; unless turns: a removal taking
-// turns with a waiting interactive call needs neither left.
+// turns with queueing interactive calls needs neither left.
 func (p *Pacer) mayGoLocked(b *bucket, prio access.Priority, turns bool, now time.Time) bool {
 	slots := p.concurrency
 	if !turns && (prio == access.PriorityRemoval || prio == access.PriorityBackground) {
