@@ -1,6 +1,9 @@
 package access
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Priority says how soon a call to the identity provider must go out when
 // calls queue for its rate limits. Callers put it in the context of the call
@@ -57,4 +60,38 @@ func PriorityFrom(ctx context.Context) Priority {
 		return p
 	}
 	return PriorityInteractive
+}
+
+// Turn says how a call waits for its turn when calls queue for the identity
+// provider's rate limits. Callers put it in the context of the call
+// (WithTurn); the adapter that paces the calls reads it (TurnFrom).
+type Turn struct {
+	// Stop, once closed, ends the wait of a call not yet made, which then
+	// fails with ErrNoTurn. Work that goes on past a shutdown, so that a
+	// call once made is seen through and recorded, sets it: a call still
+	// waiting, perhaps for a whole rate-limit window, is left for the next
+	// start instead.
+	Stop <-chan struct{}
+	// Waiting, when set, is called as a wait for a turn begins, and the
+	// function it returns as that wait ends, so that a bound on the work can
+	// leave out the time spent queued behind other work.
+	Waiting func() (done func())
+}
+
+// ErrNoTurn is the cause of a call that was never made because Turn.Stop
+// closed while it waited for its turn.
+var ErrNoTurn = errors.New("the call waited for its turn and was not made: stopping")
+
+type turnKey struct{}
+
+// WithTurn returns a copy of ctx that carries t.
+func WithTurn(ctx context.Context, t Turn) context.Context {
+	return context.WithValue(ctx, turnKey{}, t)
+}
+
+// TurnFrom returns the Turn ctx carries; the zero Turn (wait as long as ctx
+// lets) when none.
+func TurnFrom(ctx context.Context) Turn {
+	t, _ := ctx.Value(turnKey{}).(Turn)
+	return t
 }

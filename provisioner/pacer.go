@@ -3,6 +3,7 @@ package provisioner
 import (
 	"container/list"
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -180,7 +181,8 @@ func (c *cancelOnClose) Close() error {
 	return err
 }
 
-// acquire waits until a call of priority prio may go to bucket name.
+// acquire waits until a call of priority prio may go to bucket name, or
+// until ctx ends or its access.Turn stops the wait (access.ErrNoTurn).
 func (p *Pacer) acquire(ctx context.Context, name string, prio access.Priority) (*bucket, error) {
 	p.mu.Lock()
 	b := p.buckets[name]
@@ -199,8 +201,21 @@ func (p *Pacer) acquire(ctx context.Context, name string, prio access.Priority) 
 
 	select {
 	case <-w.ready:
+		return b, nil // no wait: nothing to tell the caller's Turn
+	default:
+	}
+	turn := access.TurnFrom(ctx)
+	if turn.Waiting != nil {
+		defer turn.Waiting()()
+	}
+	var err error
+	select {
+	case <-w.ready:
 		return b, nil
 	case <-ctx.Done():
+		err = ctx.Err()
+	case <-turn.Stop:
+		err = fmt.Errorf("okta: %s %s: %w", b.name, prio, access.ErrNoTurn)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -216,7 +231,7 @@ func (p *Pacer) acquire(ctx context.Context, name string, prio access.Priority) 
 		b.queues[prio-1].Remove(w.elem)
 	}
 	p.pumpLocked()
-	return nil, ctx.Err()
+	return nil, err
 }
 
 // done records the end of a call let go for b, and what its response said.

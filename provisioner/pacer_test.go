@@ -2,6 +2,7 @@ package provisioner
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -384,6 +385,40 @@ func TestPacerWaitEndsWithContext(t *testing.T) {
 	}
 	if len(srv.Calls()) != sent || p.Stats().Queued[access.PriorityBackground] != 0 {
 		t.Fatalf("the cancelled call was sent or is still queued: %+v", p.Stats())
+	}
+}
+
+// TestPacerTurnStopEndsWait: a removal waiting for its turn tells its
+// access.Turn when the wait begins and ends; closing Turn.Stop ends the wait
+// with access.ErrNoTurn, through the provisioner's errors, and the call is
+// never sent.
+func TestPacerTurnStopEndsWait(t *testing.T) {
+	srv, o, p := pacedOkta(t, PacerOptions{})
+	srv.FailNext(http.MethodDelete, "/api/v1/groups/", fakeokta.Fault{Status: http.StatusTooManyRequests, RateLimitReset: 5 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = o.paceRemove(ctx, access.PriorityRemoval) }() // answered 429; its retry is cancelled at the end
+	eventually(t, "the 429", func() bool { return p.Stats().Buckets[BucketGroups].Limited == 1 })
+	sent := len(srv.Calls())
+
+	stop := make(chan struct{})
+	began, ended := make(chan struct{}), make(chan struct{})
+	turn := access.Turn{Stop: stop, Waiting: func() func() {
+		close(began)
+		return func() { close(ended) }
+	}}
+	errc := make(chan error, 1)
+	go func() {
+		errc <- o.Revoke(access.WithTurn(ctx, turn), access.Account{ID: paceUser}, access.Target{Kind: access.TargetGroup, ID: paceGroup})
+	}()
+	<-began
+	close(stop)
+	if err := <-errc; !errors.Is(err, access.ErrNoTurn) {
+		t.Fatalf("Revoke = %v, want access.ErrNoTurn", err)
+	}
+	<-ended
+	if len(srv.Calls()) != sent || p.Stats().Queued[access.PriorityRemoval] != 0 {
+		t.Fatalf("the stopped call was sent or is still queued: %+v", p.Stats())
 	}
 }
 

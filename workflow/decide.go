@@ -264,6 +264,9 @@ func permanent(err error) bool {
 // requester and admins are told once it has failed for good. It returns the
 // updated request and no error: the failure is handled.
 func (s *Service) provisionFailed(ctx context.Context, r *access.Request, cause error) (*access.Request, error) {
+	if s.notMade(ctx, cause) {
+		return r, nil
+	}
 	giveUp := permanent(cause) || r.Grant.Provision.Attempts+1 >= s.opts.ProvisionAttempts
 	next := s.now().Add(s.backoff(r.Grant.Provision.Attempts + 1))
 	s.logger(ctx).Error().Err(cause).Bool("giving_up", giveUp).Int("attempt", r.Grant.Provision.Attempts+1).Msg("grant failed")

@@ -181,6 +181,9 @@ func (s *Service) tellRemoved(ctx context.Context, r *access.Request) {
 // removalFailed records a failed removal for retry, and after
 // RemovalAlertAfter failures tells the audit channel, once.
 func (s *Service) removalFailed(ctx context.Context, r *access.Request, cause error) (*access.Request, error) {
+	if s.notMade(ctx, cause) {
+		return r, nil
+	}
 	attempt := r.Grant.Removal.Retry.Attempts + 1
 	next := s.now().Add(s.backoff(attempt))
 	alert := attempt >= s.opts.RemovalAlertAfter && !r.Grant.Removal.Alerted
@@ -207,6 +210,17 @@ func (s *Service) removalFailed(ctx context.Context, r *access.Request, cause er
 	s.announce(ctx, access.Notice{Kind: access.NoticeRemovalFailing, Request: *updated, Resource: s.resourceFor(updated),
 		Reason: failureReason(cause, updated.Grant.Target), Params: withCount(failureParams(cause, updated.Grant.Target), attempt)})
 	return updated, nil
+}
+
+// notMade reports whether cause is a call to the identity provider that
+// was never made because the process is stopping (access.ErrNoTurn): no
+// attempt, so none is recorded, and the next start makes it.
+func (s *Service) notMade(ctx context.Context, cause error) bool {
+	if !errors.Is(cause, access.ErrNoTurn) {
+		return false
+	}
+	s.logger(ctx).Info().Msg("stopping before the identity provider was called; the next start makes the call")
+	return true
 }
 
 // withCount is p with Count set to n.

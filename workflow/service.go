@@ -32,6 +32,11 @@ type Options struct {
 	MaxBackoff time.Duration
 	// Workers bounds how many requests a sweep advances at once (default 8).
 	Workers int
+	// WorkTimeout bounds the sweep's work on one request (default 60s), not
+	// counting the time it waits for its turn at the identity provider. The
+	// work runs on past a shutdown, so that a started removal finishes and
+	// is recorded rather than cut between Okta and the store.
+	WorkTimeout time.Duration
 	Now     func() time.Time // default time.Now
 	Logger  zerolog.Logger
 }
@@ -76,6 +81,9 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 8
+	}
+	if opts.WorkTimeout <= 0 {
+		opts.WorkTimeout = 60 * time.Second
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

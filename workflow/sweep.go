@@ -14,11 +14,6 @@ import (
 // sweepBatch is how many due requests one store read returns.
 const sweepBatch = 256
 
-// workTimeout bounds the work on one due request. The work runs on a context
-// detached from shutdown, so a SIGTERM lets a started removal finish and be
-// recorded rather than cutting it between Okta and the store.
-const workTimeout = 60 * time.Second
-
 // Run sweeps at once (so a bot that was down catches up at start-up), then
 // every interval, until ctx ends; and when the store can tell when the next
 // request falls due (store.Store can), also at that moment, so that access
@@ -127,7 +122,7 @@ func (s *Service) advanceAll(ctx context.Context, work []*access.Request, now ti
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), workTimeout)
+			rctx, cancel := startWork(ctx, s.opts.WorkTimeout)
 			defer cancel()
 			rctx = s.withRequest(rctx, r)
 			if err := s.advance(rctx, r, now); err != nil {
