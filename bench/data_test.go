@@ -180,3 +180,32 @@ func (g *generator) grants(n int, notBefore time.Time, resources []string) error
 	}
 	return nil
 }
+
+// dueGrants adds one active grant of resource (Okta group group) to each of
+// holders, all ending at at, as the bot records a grant it made: the Okta
+// account and group it changed, and the reminders already sent.
+func (g *generator) dueGrants(holders []person, at time.Time, resource, group string) error {
+	rs := make([]*access.Request, 0, importBatch)
+	for i, p := range holders {
+		r, _ := historical(i, len(holders), at, []string{resource}, []person{p}, []person{{SlackID: "UAPPROVER", Email: "approver@example.com", Name: "approver"}})
+		r.ID = fmt.Sprintf("m%07d", i)
+		r.Requester = access.User{SlackID: p.SlackID, Email: p.Email, Name: p.Name}
+		r.RequesterMessage = access.MessageRef{}
+		r.ApproverMessages, r.Approvers = nil, nil
+		r.State = access.StateActive
+		r.Grant.Removal, r.Grant.EndedAt = nil, time.Time{}
+		r.Grant.Account = access.Account{ID: p.OktaID, Login: p.Email}
+		r.Grant.Target = access.Target{Kind: access.TargetGroup, ID: group}
+		r.Grant.GrantedAt, r.Grant.ExpiresAt = at.Add(-time.Hour), at
+		r.Grant.RemindersSent = []time.Duration{time.Hour, 10 * time.Minute}
+		r.Due = at
+		rs = append(rs, r)
+		if len(rs) == importBatch || i == len(holders)-1 {
+			if err := g.add(rs, nil); err != nil {
+				return err
+			}
+			rs = rs[:0]
+		}
+	}
+	return nil
+}

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,8 +18,12 @@ type sizes struct {
 	BenchTime       time.Duration // for each Go benchmark TestLoad runs
 	Settle          time.Duration // the big-store bot runs this long before its memory is read
 	AckEnvelopes    int           // Socket Mode envelopes in the burst
-	ClickSamples    int           // approve clicks timed one at a time
-	Flows           int           // request → approve → provisioned
+	ClickSamples    int           // approve clicks timed one at a time, alone
+	ClicksDuring    int           // at most this many approve clicks timed one at a time during the mass removal
+	MassRemoval     int           // grants due together for the mass removal
+	MassLimit       int           // the fake Okta's limit of group-membership calls per MassWindow
+	MassWindow      time.Duration // Okta's rate-limit window: a minute, shorter in the quick sizes
+	Flows           int           // request → approve → provisioned, making the grants that expire
 	FlowConcurrency int           // flows in flight at once
 	Expiring        int           // grants expiring in the same second
 	Historical      int           // final requests in the store for the memory and start-up row
@@ -29,11 +32,15 @@ type sizes struct {
 }
 
 var (
-	quickSizes = sizes{BenchTime: 100 * time.Millisecond, AckEnvelopes: 100, ClickSamples: 10, Flows: 40, FlowConcurrency: 8,
-		Expiring: 30, Historical: 2_000, SweepSmall: 1_000, SweepLarge: 5_000}
+	// The quick mass removal keeps the full one's proportions (a limit of
+	// 1.2 calls per grant per window) in a window of 5 s, so that CI waits
+	// seconds, not minutes.
+	quickSizes = sizes{BenchTime: 100 * time.Millisecond, AckEnvelopes: 100, ClickSamples: 10,
+		ClicksDuring: 20, MassRemoval: 100, MassLimit: 120, MassWindow: 5 * time.Second,
+		Flows: 40, FlowConcurrency: 8, Expiring: 30, Historical: 2_000, SweepSmall: 1_000, SweepLarge: 5_000}
 	fullSizes = sizes{full: true, BenchTime: 2 * time.Second, Settle: 2500 * time.Millisecond,
-		AckEnvelopes: 1_000, ClickSamples: 200, Flows: 2_000, FlowConcurrency: 64, Expiring: 1_000,
-		Historical: 1_000_000, SweepSmall: 1_000, SweepLarge: 1_000_000}
+		AckEnvelopes: 1_000, ClickSamples: 200, ClicksDuring: 100, MassRemoval: 1_000, MassLimit: 1_200, MassWindow: time.Minute,
+		Flows: 1_000, FlowConcurrency: 64, Expiring: 1_000, Historical: 1_000_000, SweepSmall: 1_000, SweepLarge: 1_000_000}
 )
 
 // benchSizes returns the full sizes when ACCESSBOT_BENCH=full.
@@ -45,10 +52,9 @@ func benchSizes() sizes {
 }
 
 var (
-	binOnce sync.Once
+	binMu   sync.Mutex
 	binDir  string
-	binPath string
-	binErr  error
+	binPath = map[string]string{} // package → built binary
 )
 
 func TestMain(m *testing.M) {
@@ -75,26 +81,42 @@ func accessbotBinary(tb testing.TB) string {
 	if bin := os.Getenv("ACCESSBOT_BENCH_BINARY"); bin != "" {
 		return bin
 	}
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "accessbot-bench-")
-		if binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "accessbot")
-		args := []string{"build", "-o", binPath}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		args = append(args, "github.com/accessbot/accessbot/cmd/accessbot")
-		out, err := exec.Command(goTool(), args...).CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		tb.Fatalf("build accessbot: %v", binErr)
+	return buildBinary(tb, "github.com/accessbot/accessbot/cmd/accessbot")
+}
+
+// bareackBinary builds the ack row's yardstick (bench/bareack) the way
+// accessbotBinary builds the bot, so that the two compare like for like.
+func bareackBinary(tb testing.TB) string {
+	tb.Helper()
+	return buildBinary(tb, "github.com/accessbot/accessbot/bench/bareack")
+}
+
+// buildBinary builds pkg once per test process and returns its path.
+func buildBinary(tb testing.TB, pkg string) string {
+	tb.Helper()
+	binMu.Lock()
+	defer binMu.Unlock()
+	if path, ok := binPath[pkg]; ok {
+		return path
 	}
-	return binPath
+	if binDir == "" {
+		dir, err := os.MkdirTemp("", "accessbot-bench-")
+		if err != nil {
+			tb.Fatalf("build %s: %v", pkg, err)
+		}
+		binDir = dir
+	}
+	path := filepath.Join(binDir, filepath.Base(pkg))
+	args := []string{"build", "-o", path}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	args = append(args, pkg)
+	if out, err := exec.Command(goTool(), args...).CombinedOutput(); err != nil {
+		tb.Fatalf("build %s: go build: %v\n%s", pkg, err, out)
+	}
+	binPath[pkg] = path
+	return path
 }
 
 // goTool is the go command: go test puts its own GOROOT/bin first in PATH.

@@ -15,7 +15,8 @@ import (
 	"time"
 )
 
-// botProcess is the accessbot binary running `accessbot run` against a world.
+// botProcess is the accessbot binary running `accessbot run` against a
+// world, or the ack row's yardstick (bench/bareack).
 type botProcess struct {
 	t       testing.TB
 	cmd     *exec.Cmd
@@ -62,6 +63,36 @@ func startBot(t testing.TB, w *world) *botProcess {
 		}
 	case <-p.exited:
 		t.Fatalf("accessbot exited at start-up: %v\n%s", p.err, p.tail())
+	}
+	p.startup = time.Since(start)
+	return p
+}
+
+// startBareAck runs bench/bareack against the world's fake Slack and waits
+// until its connection is the newest, the one envelopes go to.
+func startBareAck(t testing.TB, w *world) *botProcess {
+	t.Helper()
+	logPath := filepath.Join(w.dir, fmt.Sprintf("bareack-%d.log", time.Now().UnixNano()))
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	before := w.slack.ConnectionCount()
+	cmd := exec.Command(bareackBinary(t))
+	cmd.Env = append(os.Environ(), "SLACK_APP_TOKEN="+w.slack.AppToken(), "SLACK_API_URL="+w.slack.APIURL())
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	p := &botProcess{t: t, cmd: cmd, log: logPath, exited: make(chan struct{})}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start bareack: %v", err)
+	}
+	go func() { p.err = cmd.Wait(); close(p.exited) }()
+	t.Cleanup(p.kill)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := w.slack.WaitConnectionCount(ctx, before+1); err != nil {
+		t.Fatalf("bareack did not connect: %v\n%s", err, p.tail())
 	}
 	p.startup = time.Since(start)
 	return p

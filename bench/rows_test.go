@@ -16,6 +16,7 @@ import (
 	"github.com/accessbot/accessbot/bot"
 	"github.com/accessbot/accessbot/fake/fakeokta"
 	"github.com/accessbot/accessbot/fake/fakeslack"
+	"github.com/accessbot/accessbot/provisioner"
 	"github.com/accessbot/accessbot/store"
 )
 
@@ -99,13 +100,68 @@ func (w *world) flow(ctx context.Context, p, approver person, resource string) (
 // ackSenders is how many envelopes the burst keeps in flight: each sender
 // sends its next envelope the moment its last one is acked. Writing all
 // thousand at once instead measures the queue of a 2-core machine more than
-// the bot: a client that does nothing but read envelope ids and ack them, in
-// a process of its own, shows a p99 of 16-48 ms that way, and 1-7 ms this way.
+// the app: the bare client's p99 is then 16-48 ms instead of a few.
 const ackSenders = 16
 
-// measureClicksAndAcks fills two rows with one bot: approve click → Okta
-// call, one click at a time; then the burst of envelopes while Okta takes
-// 2 s per call.
+// grantCall waits for the call that grants u the Okta group, answered with
+// success and made at or after since, and returns when it arrived.
+func (w *world) grantCall(ctx context.Context, u person, group string, since time.Time) (time.Time, error) {
+	path := "/api/v1/groups/" + group + "/users/" + u.OktaID
+	c, err := w.okta.WaitCall(ctx, func(c fakeokta.Call) bool {
+		return c.Method == http.MethodPut && c.Path == path && c.Status/100 == 2 && !c.Time.Before(since)
+	})
+	return c.Time, err
+}
+
+// approveTimed clicks Approve on request id as approver and returns the
+// time from the click to Okta receiving the call that grants requester
+// group.
+func (w *world) approveTimed(ctx context.Context, approver, requester person, id, group string) (time.Duration, error) {
+	msg, err := w.router.approval(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	if _, err := w.slack.ClickButton(ctx, approver.SlackID, msg, bot.ActionApprove); err != nil {
+		return 0, err
+	}
+	at, err := w.grantCall(ctx, requester, group, start)
+	if err != nil {
+		return 0, fmt.Errorf("no Okta call granting %s after the approve click: %w", requester.Email, err)
+	}
+	return at.Sub(start), nil
+}
+
+// burst sends envs to whichever app holds the newest Socket Mode connection,
+// ackSenders at a time, and returns the ack latencies: all, and split into
+// even and odd envelopes.
+func (w *world) burst(ctx context.Context, envs []fakeslack.Envelope) (all []time.Duration, byKind [2][]time.Duration, err error) {
+	var (
+		mu    sync.Mutex
+		fails []error
+	)
+	_ = parallel(len(envs), ackSenders, func(i int) error {
+		ack, err := w.slack.Send(ctx, envs[i])
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			fails = append(fails, err)
+			return nil
+		}
+		all = append(all, ack.Latency)
+		byKind[i%2] = append(byKind[i%2], ack.Latency)
+		return nil
+	})
+	if len(fails) > 0 {
+		return nil, byKind, fmt.Errorf("%d of %d envelopes were not acknowledged, first: %w", len(fails), len(envs), fails[0])
+	}
+	return all, byKind, nil
+}
+
+// measureClicksAndAcks fills the ack row and the first half of the click
+// row with one bot: approve click → Okta call, one click at a time; then
+// the burst of envelopes, sent first to the bare slack-go client and then,
+// the same envelopes, to the bot while Okta takes 2 s per call.
 func measureClicksAndAcks(t *testing.T, sz sizes, res *results) {
 	nClick, nApprove := sz.ClickSamples, sz.AckEnvelopes/2
 	nSlash := sz.AckEnvelopes - nApprove
@@ -123,21 +179,12 @@ func measureClicksAndAcks(t *testing.T, sz sizes, res *results) {
 		t.Fatalf("file requests: %v\n%s", err, p.tail())
 	}
 
-	approver := w.approvers[0]
 	for i := range nClick {
-		u := w.requesters[i]
-		msg, _ := w.router.approval(ctx, ids[i])
-		start := time.Now()
-		if _, err := w.slack.ClickButton(ctx, approver.SlackID, msg, bot.ActionApprove); err != nil {
-			t.Fatal(err)
-		}
-		c, err := w.okta.WaitCall(ctx, func(c fakeokta.Call) bool {
-			return !c.Time.Before(start) && (strings.Contains(c.Path, u.Email) || strings.Contains(c.Path, u.OktaID))
-		})
+		d, err := w.approveTimed(ctx, w.approvers[0], w.requesters[i], ids[i], groupID(0))
 		if err != nil {
-			t.Fatalf("no Okta call for %s after the approve click: %v\n%s", u.Email, err, p.tail())
+			t.Fatalf("%v\n%s", err, p.tail())
 		}
-		res.click = append(res.click, c.Time.Sub(start))
+		res.click = append(res.click, d)
 		if _, err := w.router.grantedAt(ctx, ids[i]); err != nil {
 			t.Fatalf("%v\n%s", err, p.tail())
 		}
@@ -145,7 +192,7 @@ func measureClicksAndAcks(t *testing.T, sz sizes, res *results) {
 
 	// The burst: approve clicks (each starting Okta calls that take 2 s)
 	// and new requests, alternating, built beforehand and sent as fast as
-	// the bot acks them by ackSenders senders.
+	// they are acked by ackSenders senders.
 	envs := make([]fakeslack.Envelope, sz.AckEnvelopes)
 	for i := range envs {
 		if i%2 == 0 && i/2 < nApprove {
@@ -155,33 +202,137 @@ func measureClicksAndAcks(t *testing.T, sz sizes, res *results) {
 			envs[i] = w.slashEnvelope(w.requesters[nClick+nApprove+i/2], "request "+w.resources[1]+" 4h burst")
 		}
 	}
-	w.okta.SetLatency(2 * time.Second)
-	var (
-		mu    sync.Mutex
-		fails []error
-		// byKind splits the latencies: approve clicks, slash commands.
-		byKind [2][]time.Duration
-	)
+
+	// The yardstick first: while its connection is the newest, the fake
+	// Slack sends it the burst and the bot sees nothing of it.
+	bare := startBareAck(t, w)
 	start := time.Now()
-	_ = parallel(len(envs), ackSenders, func(i int) error {
-		ack, err := w.slack.Send(ctx, envs[i])
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			fails = append(fails, err)
-			return nil
-		}
-		res.ack = append(res.ack, ack.Latency)
-		byKind[i%2] = append(byKind[i%2], ack.Latency)
-		return nil
-	})
-	t.Logf("burst of %d envelopes acked in %s; clicks p50 %s p99 %s; slash commands p50 %s p99 %s", sz.AckEnvelopes,
+	all, byKind, err := w.burst(ctx, envs)
+	if err != nil {
+		t.Fatalf("bare client: %v\n%s", err, bare.tail())
+	}
+	res.ackBare = all
+	t.Logf("bare slack-go client: burst of %d envelopes acked in %s; clicks p50 %s p99 %s; slash commands p50 %s p99 %s", len(envs),
+		time.Since(start).Round(time.Millisecond), ms(percentile(byKind[0], 50)), ms(percentile(byKind[0], 99)),
+		ms(percentile(byKind[1], 50)), ms(percentile(byKind[1], 99)))
+	bare.stop()
+	if err := w.slack.WaitLiveConnections(ctx, 1); err != nil {
+		t.Fatalf("the bare client's connection stayed open: %v", err)
+	}
+
+	w.okta.SetLatency(2 * time.Second)
+	start = time.Now()
+	all, byKind, err = w.burst(ctx, envs)
+	if err != nil {
+		t.Fatalf("accessbot: %v\n%s", err, p.tail())
+	}
+	res.ack = all
+	t.Logf("accessbot: burst of %d envelopes acked in %s; clicks p50 %s p99 %s; slash commands p50 %s p99 %s", len(envs),
 		time.Since(start).Round(time.Millisecond), ms(percentile(byKind[0], 50)), ms(percentile(byKind[0], 99)),
 		ms(percentile(byKind[1], 50)), ms(percentile(byKind[1], 99)))
 	w.okta.SetLatency(0)
-	if len(fails) > 0 {
-		t.Fatalf("%d of %d envelopes were not acknowledged, first: %v", len(fails), sz.AckEnvelopes, fails[0])
+	p.stop()
+	res.logErrors += p.logLines("error")
+}
+
+// measureMassRemoval fills the mass-removal row and the second half of the
+// click row. A first bot files the requests to approve during the removal;
+// then sz.MassRemoval grants, written into its store as the bot records
+// them, all end in the same second, and a second bot removes them while
+// the fake Okta allows sz.MassLimit group-membership calls per
+// sz.MassWindow. Meanwhile an approver approves one request at a time.
+func measureMassRemoval(t *testing.T, sz sizes, res *results) {
+	n := sz.MassRemoval
+	w := newWorld(t, n+sz.ClicksDuring, 2)
+	holders, clickers := w.requesters[:n], w.requesters[n:]
+	ctx, cancel := context.WithTimeout(context.Background(), wait+5*sz.MassWindow)
+	defer cancel()
+
+	p := startBot(t, w)
+	ids := make([]string, len(clickers))
+	err := parallel(len(ids), 16, func(i int) (err error) {
+		ids[i], err = w.file(ctx, clickers[i], w.resources[1])
+		return err
+	})
+	if err != nil {
+		t.Fatalf("file requests: %v\n%s", err, p.tail())
 	}
+	p.stop()
+	res.logErrors += p.logLines("error")
+
+	due := time.Now().Add(2 * time.Second).Truncate(time.Second).Add(time.Second)
+	err = generate(w.storePath(), "", func(g *generator) error {
+		return g.dueGrants(holders, due, w.resources[0], groupID(0))
+	})
+	if err != nil {
+		t.Fatalf("write %d grants: %v", n, err)
+	}
+	for _, h := range holders {
+		w.okta.AddMember(groupID(0), h.OktaID)
+	}
+	w.okta.SetRateLimit(fakeokta.BucketGroups, sz.MassLimit, sz.MassWindow)
+	before := w.okta.RateStats()
+	p = startBot(t, w)
+	if time.Now().After(due) {
+		t.Fatalf("writing %d grants and starting the bot took too long: they were due at %s", n, due.Format(time.StampMilli))
+	}
+
+	// Every member removed, polled: what Okta holds is what counts, and
+	// when each removal arrived is read from the fake's log afterwards.
+	removed := make(chan struct{})
+	go func() {
+		defer close(removed)
+		for len(w.okta.Members(groupID(0))) > 0 && ctx.Err() == nil {
+			time.Sleep(50 * time.Millisecond) // a poll with the context's deadline
+		}
+	}()
+	time.Sleep(time.Until(due)) // the removals start then; so do the clicks
+	// One approval per twentieth of the limit, a tenth of the budget: one
+	// a second at Okta's 1,200 a minute.
+	interval := sz.MassWindow * 20 / time.Duration(sz.MassLimit)
+	tick := time.NewTicker(interval)
+clicks:
+	for i, u := range clickers {
+		select {
+		case <-removed:
+			break clicks
+		case <-tick.C:
+		}
+		d, err := w.approveTimed(ctx, w.approvers[0], u, ids[i], groupID(1))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, p.tail())
+		}
+		select {
+		case <-removed: // ended during the click: not one made during the removal
+		default:
+			res.clickDuring = append(res.clickDuring, d)
+		}
+	}
+	tick.Stop()
+	<-removed
+	if left := w.okta.Members(groupID(0)); len(left) > 0 {
+		t.Fatalf("%d of %d grants were not removed from Okta: %v\n%s", len(left), n, ctx.Err(), p.tail())
+	}
+	if len(res.clickDuring) == 0 {
+		t.Fatalf("no approve click was made during the mass removal")
+	}
+	var last time.Time
+	for _, c := range w.okta.Calls() {
+		if c.Method == http.MethodDelete && strings.HasPrefix(c.Path, "/api/v1/groups/"+groupID(0)+"/users/") && c.Status/100 == 2 && c.Time.After(last) {
+			last = c.Time
+		}
+	}
+	after := w.okta.RateStats()
+	res.mass = massRemoval{
+		n: n, elapsed: last.Sub(due),
+		floor: time.Duration(float64(n) / (provisioner.DefaultRateLimitShare * float64(sz.MassLimit)) * float64(sz.MassWindow)),
+		calls: after.Requests[fakeokta.BucketGroups] - before.Requests[fakeokta.BucketGroups],
+		limited: after.Limited[fakeokta.BucketGroups] - before.Limited[fakeokta.BucketGroups] +
+			after.ConcurrencyLimited - before.ConcurrencyLimited,
+	}
+	t.Logf("%d removals in %s (floor %s, window %s), %d group-membership calls, %d answered 429; %d approvals meanwhile, p50 %s max %s",
+		n, res.mass.elapsed.Round(time.Millisecond), res.mass.floor, sz.MassWindow, res.mass.calls, res.mass.limited,
+		len(res.clickDuring), ms(percentile(res.clickDuring, 50)), ms(percentile(res.clickDuring, 100)))
 	p.stop()
 	res.logErrors += p.logLines("error")
 }

@@ -319,6 +319,12 @@ func (s *Server) WaitConnectionCount(ctx context.Context, n int) error {
 	return s.waitFor(ctx, func() bool { return s.connCount >= n && len(s.conns) > 0 })
 }
 
+// WaitLiveConnections waits until exactly n Socket Mode connections are
+// live: after one of two apps went away, envelopes go to the other.
+func (s *Server) WaitLiveConnections(ctx context.Context, n int) error {
+	return s.waitFor(ctx, func() bool { return len(s.conns) == n })
+}
+
 // ConnectionCount returns how many Socket Mode connections were accepted
 // over the server's life (reconnects included).
 func (s *Server) ConnectionCount() int {
