@@ -30,7 +30,7 @@ type Options struct {
 	ProvisionAttempts int
 	// MaxBackoff caps the wait between attempts at Okta (default 5m).
 	MaxBackoff time.Duration
-	// Workers bounds how many requests a sweep advances at once (default 8).
+	// Workers bounds how many requests a sweep advances at once (default 32).
 	Workers int
 	// WorkTimeout bounds the sweep's work on one request (default 60s), not
 	// counting the time it waits for its turn at the identity provider. The
@@ -80,7 +80,11 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 		opts.MaxBackoff = 5 * time.Minute
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = 8
+		// A removal's time goes mostly to waiting (Okta, fsyncs, telling
+		// people), so the workers set how soon a thousand grants due
+		// together are gone: 8 took 2.4 s on 2 loaded cores, 32 take 0.5 s.
+		// Okta's own limits are the pacer's to keep, not the workers'.
+		opts.Workers = 32
 	}
 	if opts.WorkTimeout <= 0 {
 		opts.WorkTimeout = 60 * time.Second
