@@ -62,6 +62,11 @@ type Options struct {
 	Now func() time.Time
 	// Transport carries the Web API calls (metrics wrap it); nil: Go's default.
 	Transport http.RoundTripper
+	// ClaimEnvelope, when set, is asked about each envelope this process
+	// has not seen: it reports false when another replica took it already
+	// (Slack delivered it again, to another connection), and the bot then
+	// only acknowledges it. Nil: this process is the only one.
+	ClaimEnvelope func(ctx context.Context, envelopeID string) (bool, error)
 }
 
 // Workflow is what the bot needs of the workflow; *workflow.Service

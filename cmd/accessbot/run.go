@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -91,6 +92,7 @@ type Main struct {
 	workflow *workflow.Service
 	started  chan struct{} // closed once everything is wired
 	httpAddr string        // where the health and metrics endpoints listen
+	leading  atomic.Bool   // runs the background work now
 }
 
 // NewMain returns a Main for cfg; Run starts it.
@@ -139,7 +141,7 @@ func (m *Main) Run(ctx context.Context) error {
 	b := bot.New(bot.Options{
 		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL,
 		AuditChannel: cfg.Slack.AuditChannel, Now: m.Now, Transport: m.metrics.Transport(metrics.ServiceSlack, apiTransport()),
-		AllowGuests: cfg.Identity.AllowGuests,
+		AllowGuests: cfg.Identity.AllowGuests, ClaimEnvelope: envelopeClaim(st),
 	}, log.With().Str("component", "slack").Logger())
 	m.bot = b
 	observed.changed = b.RequestChanged
@@ -228,12 +230,18 @@ func (m *Main) ready(ctx context.Context) error {
 func (m *Main) lead(ctx context.Context, st Store, interval time.Duration) error {
 	pg, ok := st.(pgStore)
 	if !ok {
+		m.leading.Store(true)
 		m.metrics.SetLeader(true)
 		return m.workflow.Run(ctx, interval)
 	}
 	log := m.Logger
 	leader := pg.Leader(postgres.LeaderOptions{
+		// Candidates try no less often than the sweep runs, so that a
+		// takeover (one try) and the new leader's first sweep fit in the
+		// promised 2 × check_interval even when that is below the default.
+		Interval: min(postgres.DefaultLeaderInterval, interval),
 		OnChange: func(on bool) {
+			m.leading.Store(on)
 			m.metrics.SetLeader(on)
 			log.Info().Bool("leader", on).Msg("leadership changed")
 		},
@@ -245,6 +253,10 @@ func (m *Main) lead(ctx context.Context, st Store, interval time.Duration) error
 		}
 	})
 }
+
+// Leading reports whether this replica runs the background work now: always
+// on a bbolt file, and while it holds the leader lock on PostgreSQL.
+func (m *Main) Leading() bool { return m.leading.Load() }
 
 // Workflow returns the running workflow (tests); nil before Started.
 func (m *Main) Workflow() *workflow.Service { return m.workflow }
