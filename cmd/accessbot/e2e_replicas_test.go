@@ -282,7 +282,57 @@ func TestReplicasShareRequests(t *testing.T) {
 	if n := len(oktaWrites(c.sb.Okta, "DELETE")); n != 1 {
 		t.Fatalf("Okta removals = %d, want 1", n)
 	}
+	// Per-event counters summed over the replicas count each event of the
+	// trail once, whichever replica committed it.
+	trail := b.e.events(id)
+	a.e.waitFor("each event counted once in the cluster", func() bool {
+		for _, typ := range trail {
+			if got := c.eventCount(typ); got != float64(countOf(trail, typ)) {
+				return false
+			}
+		}
+		return true
+	})
 	a.e.noRejections()
+}
+
+// eventCount sums accessbot_audit_events_total{type=typ} over the running
+// replicas.
+func (c *cluster) eventCount(typ access.EventType) float64 {
+	c.t.Helper()
+	var sum float64
+	for i, r := range c.reps {
+		if !c.running(i) {
+			continue
+		}
+		mfs, err := r.e.m.metrics.Registry().Gather()
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() != "accessbot_audit_events_total" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "type" && l.GetValue() == string(typ) {
+						sum += m.GetCounter().GetValue()
+					}
+				}
+			}
+		}
+	}
+	return sum
+}
+
+func countOf(evs []access.EventType, typ access.EventType) int {
+	n := 0
+	for _, e := range evs {
+		if e == typ {
+			n++
+		}
+	}
+	return n
 }
 
 // TestLeaderStopsAndAnotherTakesOver stops the leader replica while a grant

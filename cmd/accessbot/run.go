@@ -121,8 +121,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.store = st
 	m.metrics = metrics.New()
 	mirror := audit.NewMirror(cfg.Audit.Path, st, log.With().Str("component", "audit").Logger())
-	follower := newEventFollower(st, m.metrics.ObserveEvent, log)
-	observed := observedStore{Store: st, committed: func() { mirror.Notify(); follower.Notify() }, changed: func(access.Request) {}}
+	observed := observedStore{Store: st, committed: mirror.Notify, changed: func(access.Request) {}, observe: m.metrics.ObserveEvent}
 
 	prov, err := provisioner.New(ctx, provisioner.Options{
 		OrgURL: cfg.Okta.OrgURL, Token: cfg.Okta.APIToken, AllowHTTP: cfg.Okta.AllowHTTP,
@@ -176,7 +175,6 @@ func (m *Main) Run(ctx context.Context) error {
 	g.Go(func() error { return b.Run(gctx) })
 	g.Go(func() error { return m.lead(gctx, st, cfg.Timings.CheckInterval) })
 	g.Go(func() error { return mirror.Run(gctx) })
-	g.Go(func() error { return follower.Run(gctx) })
 	if httpLn != nil {
 		h := m.metrics.Handler(m.ready)
 		g.Go(func() error {
