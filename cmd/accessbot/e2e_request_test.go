@@ -595,7 +595,7 @@ func TestOktaRemovalRetriedUntilConfirmed(t *testing.T) {
 		if r.Grant.Removal == nil || !okta.IsMember(SandboxGroupDB, Alice.OktaID) {
 			t.Fatalf("removal = %+v, member %v", r.Grant.Removal, okta.IsMember(SandboxGroupDB, Alice.OktaID))
 		}
-		e.noDM(mark, Alice, "expired")
+		e.noDM(mark, Alice, "was removed")
 		next := r.Grant.Removal.Retry.NextAt
 		e.advance(next.Sub(e.sb.Clock.Now()) + time.Second)
 		e.waitFor("a retry", func() bool {
