@@ -117,6 +117,20 @@ func (s *Service) actor(ctx context.Context, slackID string) (access.User, error
 	return u, nil
 }
 
+// load returns the person behind a click (a Slack id) and the request it is
+// about, as stored now: what every click is authorized against.
+func (s *Service) load(ctx context.Context, actorID, requestID string) (access.User, *access.Request, error) {
+	actor, err := s.actor(ctx, actorID)
+	if err != nil {
+		return access.User{}, nil, err
+	}
+	r, err := s.store.Get(ctx, requestID)
+	if err != nil {
+		return access.User{}, nil, err
+	}
+	return actor, r, nil
+}
+
 func (s *Service) isAdmin(u access.User) bool {
 	for _, a := range s.opts.Admins {
 		if strings.EqualFold(a, u.Email) {
@@ -203,7 +217,7 @@ func (s *Service) resourceFor(r *access.Request) access.Resource {
 }
 
 // backoff returns the wait before attempt n+1: exponential from 2s, capped,
-// with ±20% jitter so retries after an outage do not arrive together.
+// shortened by a random 0–10% so retries after an outage do not arrive together.
 func (s *Service) backoff(attempts int) time.Duration {
 	d := 2 * time.Second
 	for i := 1; i < attempts && d < s.opts.MaxBackoff; i++ {

@@ -121,7 +121,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.store = st
 	m.metrics = metrics.New()
 	mirror := audit.NewMirror(cfg.Audit.Path, st, log.With().Str("component", "audit").Logger())
-	observed := observedStore{Store: st, committed: mirror.Notify, changed: func(access.Request) {}, observe: m.metrics.ObserveEvent}
+	var b *bot.Bot // set below, before anything is committed
+	observed := observedStore{Store: st, committed: mirror.Notify,
+		changed: func(r access.Request) { b.RequestChanged(r) }, observe: m.metrics.ObserveEvent}
 
 	prov, err := provisioner.New(ctx, provisioner.Options{
 		OrgURL: cfg.Okta.OrgURL, Token: cfg.Okta.APIToken, AllowHTTP: cfg.Okta.AllowHTTP,
@@ -137,18 +139,17 @@ func (m *Main) Run(ctx context.Context) error {
 		onCall = oncall.New(oncall.Options{Token: pd.APIToken, APIURL: pd.APIURL, CacheTTL: pd.CacheTTL, Now: m.Now,
 			Logger: log.With().Str("component", "pagerduty").Logger(), Transport: m.metrics.Transport(metrics.ServicePagerDuty, apiTransport())})
 	}
-	b := bot.New(bot.Options{
+	sl := bot.NewSlack(bot.Options{
 		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL,
 		AuditChannel: cfg.Slack.AuditChannel, Now: m.Now, Transport: m.metrics.Transport(metrics.ServiceSlack, apiTransport()),
-		AllowGuests: cfg.Identity.AllowGuests, ClaimEnvelope: envelopeClaim(st),
+		AllowGuests: cfg.Identity.AllowGuests, DryRun: cfg.Okta.DryRun, ClaimEnvelope: envelopeClaim(st),
 	}, log.With().Str("component", "slack").Logger())
-	m.bot = b
-	observed.changed = b.RequestChanged
 	m.workflow = workflow.New(workflow.Options{
 		Catalog: access.NewCatalog(cfg.Resources()), Timing: cfg.Timing(), Admins: cfg.Admins,
 		DryRun: cfg.Okta.DryRun, RemovalAlertAfter: cfg.Timings.RemovalAlertAfter, Now: m.Now, Logger: log,
-	}, observed, prov, b, b, onCall)
-	b.Attach(m.workflow)
+	}, observed, prov, sl, sl, onCall)
+	b = bot.New(sl, m.workflow)
+	m.bot = b
 	m.metrics.WatchSocket(b.Connected)
 	m.metrics.RegisterState(func(ctx context.Context) (metrics.StateCounts, error) {
 		open, err := st.ListOpen(ctx)
