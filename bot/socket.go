@@ -238,7 +238,7 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		return
 	}
 	if !b.claim(ctx, id) {
-		b.log.Debug().Str(FieldEnvelopeID, id).Msg("envelope delivered again, taken by another replica; acknowledged, not repeated")
+		b.log.Debug().Str(FieldEnvelopeID, logValue(id)).Msg("envelope delivered again, taken by another replica; acknowledged, not repeated")
 		b.ack(ctx, id, nil)
 		return
 	}
@@ -361,7 +361,7 @@ func (b *Bot) claim(ctx context.Context, id string) bool {
 	defer cancel()
 	ok, err := b.opts.ClaimEnvelope(cctx, id)
 	if err != nil {
-		b.log.Warn().Err(err).Str(FieldEnvelopeID, id).Msg("could not check whether another replica took the envelope; handling it")
+		b.log.Warn().Err(err).Str(FieldEnvelopeID, logValue(id)).Msg("could not check whether another replica took the envelope; handling it")
 		return true
 	}
 	return ok
