@@ -276,3 +276,15 @@ func TestServerErrorsDropsDownAndLatency(t *testing.T) {
 	}
 	t.Logf("abandoned call: %+v", got)
 }
+
+func TestFaultAfterApplying(t *testing.T) {
+	srv, c, ctx := setup(t)
+	srv.FailNext(http.MethodPut, "/api/v1/groups/", fakeokta.Fault{Status: 500, AfterApplying: true})
+	resp, err := c.Group.AddUserToGroup(ctx, "00g1grafana", "00u1alice")
+	if oe := oktaError(t, err); resp.StatusCode != 500 || oe.ErrorCode != "E0000009" {
+		t.Fatalf("answer: %+v", oe)
+	}
+	if !srv.IsMember("00g1grafana", "00u1alice") || srv.GroupAdds("00g1grafana", "00u1alice") != 1 {
+		t.Fatal("the write did not take effect before the error")
+	}
+}

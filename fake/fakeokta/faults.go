@@ -26,6 +26,10 @@ type Fault struct {
 	CloseConnection bool
 	// ErrorCode and ErrorSummary override the error body.
 	ErrorCode, ErrorSummary string
+	// AfterApplying serves the request first (a write takes effect) and
+	// then answers as the fault says: Okta changed the data but the client
+	// heard an error or nothing (a gateway timeout, a dropped connection).
+	AfterApplying bool
 }
 
 // Matcher selects the requests a fault applies to.
@@ -64,7 +68,7 @@ func (s *Server) FailNextMatching(m Matcher, f Fault) {
 
 // applyFault consumes the first pending fault matching r and applies it. It
 // reports whether the request has been dealt with.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, body []byte) bool {
 	s.mu.Lock()
 	var f *Fault
 	for i, pf := range s.faults {
@@ -86,6 +90,9 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	reqID := w.Header().Get("X-Okta-Request-Id")
+	if f.AfterApplying && r.Header.Get("Authorization") == "SSWS "+s.opts.Token {
+		s.route(discardWriter{http.Header{}}, r, body, reqID)
+	}
 	switch {
 	case f.CloseConnection:
 		hijackAndClose(w)
@@ -123,3 +130,10 @@ func orDefault(v, def string) string {
 	}
 	return v
 }
+
+// discardWriter takes an answer nobody will read.
+type discardWriter struct{ h http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.h }
+func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d discardWriter) WriteHeader(int)             {}
