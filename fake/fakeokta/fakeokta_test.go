@@ -288,3 +288,29 @@ func TestFaultAfterApplying(t *testing.T) {
 		t.Fatal("the write did not take effect before the error")
 	}
 }
+
+func TestFaultHeldUntilReleased(t *testing.T) {
+	srv, c, ctx := setup(t)
+	gate := make(chan struct{})
+	srv.FailNext(http.MethodPut, "/api/v1/groups/", fakeokta.Fault{Hold: gate})
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Group.AddUserToGroup(ctx, "00g1grafana", "00u1alice")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("answered before the gate opened: %v", err)
+	case <-time.After(50 * time.Millisecond): // a request that is not held answers well within this
+	}
+	if srv.IsMember("00g1grafana", "00u1alice") {
+		t.Fatal("applied while held")
+	}
+	close(gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !srv.IsMember("00g1grafana", "00u1alice") {
+		t.Fatal("not applied once released")
+	}
+}

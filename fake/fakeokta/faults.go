@@ -26,6 +26,10 @@ type Fault struct {
 	CloseConnection bool
 	// ErrorCode and ErrorSummary override the error body.
 	ErrorCode, ErrorSummary string
+	// Hold, when set, holds the request until it is closed (or the
+	// client gives up), after Delay: a test opens the gate at the moment it
+	// chooses instead of guessing a delay.
+	Hold <-chan struct{}
 	// AfterApplying serves the request first (a write takes effect) and
 	// then answers as the fault says: Okta changed the data but the client
 	// heard an error or nothing (a gateway timeout, a dropped connection).
@@ -88,6 +92,13 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, body []byte)
 	}
 	if !sleepCtx(r.Context(), f.Delay) {
 		return true
+	}
+	if f.Hold != nil {
+		select {
+		case <-f.Hold:
+		case <-r.Context().Done():
+			return true
+		}
 	}
 	reqID := w.Header().Get("X-Okta-Request-Id")
 	if f.AfterApplying && r.Header.Get("Authorization") == "SSWS "+s.opts.Token {
