@@ -186,7 +186,7 @@ func TestResourceDeletedWithAGrantActive(t *testing.T) {
 					by = Alice
 				}
 				e.slash(by, "/access", "revoke "+id)
-				e.reply(mark, by, "revoked")
+				e.reply(mark, by, id, "revo") // revoked, or its revocation recorded
 				e.waitState(id, access.StateRevoked)
 				e.waitMsg(mark, dm(Alice), "was revoked by", "<@"+by.SlackID+">")
 			}

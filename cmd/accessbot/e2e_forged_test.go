@@ -243,11 +243,12 @@ func TestClicksNamingAnotherMessageRedrawNothing(t *testing.T) {
 		{"let it expire on another request's DM", Alice, button(t, w.reminder, bot.ActionLetExpire), w.grant, w.bobPending},
 		{"let it expire on the audit post", Alice, button(t, w.reminder, bot.ActionLetExpire), w.grant, w.post},
 		{"extend on the audit post", Alice, button(t, w.reminder, bot.ExtendActionID("1h")), w.grant + "|1h", w.post},
-		{"revoke on the audit post", Erin, button(t, w.granted, bot.ActionRevoke), w.grant, w.post},
 	}
 	for _, c := range clicks {
 		e.forgeClick(c.by, c.b, c.value, c.at.Channel, c.at.TS, "")
 	}
+	e.restart() // stopping waits for their handlers: all done while the grant is active
+	e.forgeClick(Erin, button(t, w.granted, bot.ActionRevoke), w.grant, w.post.Channel, w.post.TS, "")
 	e.waitState(w.grant, access.StateRevoked) // the admin's revocation went through
 	e.restart()                               // stopping waits for every handler to finish
 	if after := e.versions(w.post, w.granted, w.reminder); fmt.Sprint(after) != fmt.Sprint(before) {
