@@ -6,7 +6,9 @@ package main
 // Each test asserts what Okta holds afterwards.
 
 import (
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -224,5 +226,69 @@ func TestRevokeOfADeletedResourceRefusedForOthers(t *testing.T) {
 	if r := e.request(id); r.State != access.StateActive || r.Grant.Removal != nil || !okta.IsMember(SandboxGroupDB, Alice.OktaID) {
 		t.Fatalf("a refused revoke changed the grant: %s %+v", r.State, r.Grant.Removal)
 	}
+	e.noRejections()
+}
+
+func TestResourceMovedFromAGroupToAnApp(t *testing.T) {
+	e := startE2E(t)
+	okta := e.sb.Okta
+	const app = "0oadbconsole"
+	okta.AddApp(app, "Database console")
+	okta.AssignApp(app, Alice.OktaID) // standing on the app
+	id, _ := e.grantTo(Alice, "db-prod 1h INC-108 before the move", Bob)
+	e.restartWith(func(text string) string {
+		return strings.Replace(text, "okta_group: "+SandboxGroupDB+"\n", "okta_app: "+app+"\n", 1)
+	})
+	e.advance(time.Hour)
+	e.waitState(id, access.StateExpired)
+	wantMembers(t, okta, SandboxGroupDB)
+	if !okta.AppAssigned(app, Alice.OktaID) || okta.AppUnassignments(app, Alice.OktaID) != 0 {
+		t.Fatal("the standing app assignment was touched")
+	}
+	if x := e.lastEvent(id, access.EventExpired); x.Details["target"] != "group "+SandboxGroupDB {
+		t.Fatalf("expired event = %v", x.Details)
+	}
+	e.noRejections()
+}
+
+func TestRequestPendingAcrossARepointGoesToTheNewGroup(t *testing.T) {
+	e := startE2E(t)
+	okta := e.sb.Okta
+	okta.AddGroup(groupDBNew, "Production database (new cluster)")
+	id, bobDM := e.askInline(Alice, "db-prod 1h INC-109 filed before the move", Bob)
+	e.restartWith(repoint(t, SandboxGroupDB, groupDBNew))
+	e.click(Bob, bobDM, bot.ActionApprove)
+	e.waitState(id, access.StateActive)
+	e.wantRecorded(id, Alice.OktaID, access.Target{Kind: access.TargetGroup, ID: groupDBNew}, false)
+	wantMembers(t, okta, groupDBNew, Alice.OktaID)
+	wantMembers(t, okta, SandboxGroupDB)
+	e.advance(time.Hour)
+	e.waitState(id, access.StateExpired)
+	wantMembers(t, okta, groupDBNew)
+	e.noRejections()
+}
+
+func TestGrantRetriedAcrossARepointStaysOnItsRecordedGroup(t *testing.T) {
+	e := startE2E(t)
+	okta := e.sb.Okta
+	okta.AddGroup(groupDBNew, "Production database (new cluster)")
+	okta.AddMember(groupDBNew, Carol.OktaID) // standing on the new group
+	okta.FailNext(http.MethodPut, "/api/v1/groups/", fakeokta.Fault{Status: http.StatusServiceUnavailable})
+	id, bobDM := e.askInline(Alice, "db-prod 1h INC-110 Okta hiccup", Bob)
+	e.click(Bob, bobDM, bot.ActionApprove)
+	e.wantTrail(id, access.EventRequested, access.EventApproved, access.EventProvisionFailed)
+	recorded := e.wantRecorded(id, Alice.OktaID, access.Target{Kind: access.TargetGroup, ID: SandboxGroupDB}, false)
+
+	// The resource moves while the grant waits for its retry: the retry
+	// grants what was recorded, and the removal takes exactly that away.
+	e.restartWith(repoint(t, SandboxGroupDB, groupDBNew))
+	e.retryUntil(id, provisionNext, func(r *access.Request) bool { return r.State == access.StateActive })
+	if !okta.IsMember(SandboxGroupDB, Alice.OktaID) || okta.IsMember(groupDBNew, Alice.OktaID) {
+		t.Fatalf("retried grant: old group %v, new group %v", okta.Members(SandboxGroupDB), okta.Members(groupDBNew))
+	}
+	e.advance(recorded.Duration)
+	e.waitState(id, access.StateExpired)
+	wantMembers(t, okta, SandboxGroupDB)
+	wantMembers(t, okta, groupDBNew, Carol.OktaID)
 	e.noRejections()
 }
