@@ -308,3 +308,36 @@ func TestClicksNamingAnotherMessageRedrawNothing(t *testing.T) {
 	}
 	e.noRejections()
 }
+
+func TestForgedDenySubmissionRefused(t *testing.T) {
+	e := startE2E(t)
+	db, _ := e.askInline(Dave, "db-prod 1h INC-111 waiting", Bob)           // Bob and Carol approve db-prod
+	prod, _ := e.askInline(Dave, "aws-prod-read 1h INC-112 waiting", Alice) // Alice, Bob and Carol approve aws-prod-read
+	// A deny form nobody opened, naming a request in its private_metadata:
+	// Mallory approves nothing; Alice approves aws-prod-read, not db-prod.
+	for _, c := range []struct {
+		by    SandboxPerson
+		id    string
+		words string
+	}{
+		{Mallory, db, "You are not an approver of Production database"},
+		{Mallory, prod, "You are not an approver of AWS Production (read)"},
+		{Alice, db, "You are not an approver of Production database"},
+	} {
+		mark := e.sb.Slack.Mark()
+		v := fakeslack.View{ID: "V0FORGED", CallbackID: bot.CallbackDeny, PrivateMetadata: c.id}
+		e.submitForged(c.by, v, map[string]map[string]any{
+			bot.BlockDenyReason: {bot.ActionReasonInput: map[string]any{"type": "plain_text_input", "value": "forged"}},
+		})
+		e.reply(mark, c.by, c.words)
+	}
+	for _, id := range []string{db, prod} {
+		if r := e.request(id); r.State != access.StatePending || len(r.Decisions) != 0 {
+			t.Fatalf("request %s changed: %s %+v", id, r.State, r.Decisions)
+		}
+	}
+	e.waitFor("the refusals audited", func() bool {
+		return e.countEvents(db, access.EventRefused) == 2 && e.countEvents(prod, access.EventRefused) == 1
+	})
+	e.noRejections()
+}
