@@ -157,6 +157,13 @@ func TestApprovalOfARemovedApproverNoLongerCounts(t *testing.T) {
 	if evs[4].Actor.SlackID != Dave.SlackID {
 		t.Fatalf("decided by %+v", evs[4].Actor)
 	}
+	// Nor may Bob revoke it: he approves nothing now.
+	mark = e.sb.Slack.Mark()
+	e.slash(Bob, "/access", "revoke "+id)
+	e.reply(mark, Bob, "Only the holder, an approver of Grafana admin or an admin can revoke this access")
+	if r := e.request(id); r.State != access.StateActive || r.Grant.Removal != nil || !okta.AppAssigned(SandboxAppGrafana, Alice.OktaID) {
+		t.Fatalf("a refused revoke changed the grant: %s %+v", r.State, r.Grant.Removal)
+	}
 	e.noRejections()
 }
 
@@ -268,5 +275,36 @@ func TestGrantOfAnOlderVersionRecordedAtStartAndRemoved(t *testing.T) {
 	e.restart()
 	e.wantTrail(r.ID, access.EventRequested, access.EventApproved, access.EventProvisioned, access.EventGrantRecorded,
 		access.EventRemovalStarted, access.EventExpired)
+	e.noRejections()
+}
+
+func TestTimingChangesReachStoredRequests(t *testing.T) {
+	e := startE2E(t)
+	pending, _ := e.askInline(Dave, "db-prod 1h INC-113 nobody answers", Bob)
+	grant, _ := e.grantTo(Alice, "db-prod 4h INC-114 long job", Bob)
+
+	// pending_ttl 24h → 1h and reminders [1h, 10m] → [30m], then a restart.
+	e.restartWith(func(text string) string {
+		text = strings.Replace(text, "pending_ttl: 24h", "pending_ttl: 1h", 1)
+		return strings.Replace(text, "reminders: [1h, 10m]", "reminders: [30m]", 1)
+	})
+	if !containsAll(e.logs.String(), `"rescheduled":2`) {
+		t.Fatal("the start-up did not reschedule the two stored requests")
+	}
+	mark := e.sb.Slack.Mark()
+	e.advance(time.Hour)
+	e.waitState(pending, access.StateTimedOut)
+	if x := e.lastEvent(pending, access.EventTimedOut); x.Details["pending_ttl"] != "1h" {
+		t.Fatalf("timed_out event = %v", x.Details)
+	}
+	e.advance(2*time.Hour + 29*time.Minute)
+	e.sweepNow()
+	e.noDM(mark, Alice, "⏰")
+	e.advance(time.Minute) // 30m before the end
+	rem := e.reminder(mark, Alice, grant)
+	if x := e.lastEvent(grant, access.EventReminded); x.Details["lead"] != "30m" {
+		t.Fatalf("reminded event = %v (%s)", x.Details, oneLine(rem.Text()))
+	}
+	e.wantTrail(grant, access.EventRequested, access.EventApproved, access.EventProvisioned, access.EventReminded)
 	e.noRejections()
 }
