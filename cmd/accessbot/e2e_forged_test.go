@@ -81,6 +81,7 @@ func (e *e2e) versions(msgs ...fakeslack.Message) map[string]int {
 type forgeWorld struct {
 	grant, pending, glass string            // Alice's db-prod grant, Dave's pending db-prod request, Alice's break-glass
 	granted, reminder     fakeslack.Message // Alice's DMs about grant
+	bobGrant              fakeslack.Message // Bob's approval DM about grant
 	bobPending, carolP    fakeslack.Message // the approvers' DMs about pending
 	daveConfirm           fakeslack.Message // Dave's confirmation of pending
 	post                  fakeslack.Message // the audit channel's break-glass post about glass
@@ -91,7 +92,9 @@ func (e *e2e) forgeWorld() forgeWorld {
 	e.t.Helper()
 	var w forgeWorld
 	mark := e.sb.Slack.Mark()
-	w.grant, _ = e.grantTo(Alice, "db-prod 4h INC-100 the grant", Bob)
+	var dms []fakeslack.Message
+	w.grant, dms = e.grantTo(Alice, "db-prod 4h INC-100 the grant", Bob)
+	w.bobGrant = dms[0]
 	w.granted = e.waitMsg(mark, dm(Alice), "Access granted")
 	mark = e.sb.Slack.Mark()
 	e.advance(3 * time.Hour)
@@ -339,5 +342,59 @@ func TestForgedDenySubmissionRefused(t *testing.T) {
 	e.waitFor("the refusals audited", func() bool {
 		return e.countEvents(db, access.EventRefused) == 2 && e.countEvents(prod, access.EventRefused) == 1
 	})
+	e.noRejections()
+}
+
+// everShown reports whether any version of the message at m's channel and
+// ts (the current one and its history) contains all of words.
+func (e *e2e) everShown(m fakeslack.Message, words ...string) bool {
+	for _, cur := range e.sb.Slack.Messages(m.Channel) {
+		if cur.TS != m.TS {
+			continue
+		}
+		for _, v := range append(cur.History, cur) {
+			if containsAll(v.Text(), words...) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestHolderCannotRewriteMessagesRecordedForTheirRequest(t *testing.T) {
+	e := startE2E(t)
+	w := e.forgeWorld()
+	bobG := w.bobGrant
+
+	// The holder's own answers to a reminder (Let it expire, Extend), sent
+	// naming messages the store recorded for the same request but that are
+	// not hers to answer: the audit channel's break-glass post, and an
+	// approver's DM. The block_id, which picks how a notice is redrawn,
+	// is hers to choose too.
+	for _, c := range []struct {
+		id, value string
+		at        fakeslack.Message
+	}{
+		{bot.ActionLetExpire, w.glass, w.post},
+		{bot.ExtendActionID("1h"), w.glass + "|1h", w.post},
+		{bot.ActionLetExpire, w.grant, bobG},
+		{bot.ExtendActionID("1h"), w.grant + "|1h", bobG},
+	} {
+		e.forgeClick(Alice, fakeslack.Button{ActionID: c.id, BlockID: "notice_actions:" + string(access.NoticeReminder), Text: "forged"},
+			c.value, c.at.Channel, c.at.TS, "")
+	}
+	e.restart() // stopping waits for every handler to finish
+	for _, m := range []fakeslack.Message{w.post, bobG} {
+		for _, words := range [][]string{{"OK:", "will expire"}, {"Extended"}, {"Your access"}} {
+			if e.everShown(m, words...) {
+				cur, _ := e.sb.Slack.MessageAt(m.Channel, m.TS)
+				t.Errorf("the holder rewrote %s/%s, which now reads: %s", m.Channel, m.TS, oneLine(cur.Text()))
+				break
+			}
+		}
+	}
+	if cur, _ := e.sb.Slack.MessageAt(w.post.Channel, w.post.TS); !containsAll(cur.Text(), "Break-glass", "<@U0ALICE>") || !hasButton(cur, bot.ActionRevoke) {
+		t.Fatalf("the break-glass post now reads: %s", oneLine(cur.Text()))
+	}
 	e.noRejections()
 }
