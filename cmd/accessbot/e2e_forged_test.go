@@ -398,3 +398,30 @@ func TestHolderCannotRewriteMessagesRecordedForTheirRequest(t *testing.T) {
 	}
 	e.noRejections()
 }
+
+func TestForgedExtendValuesRefused(t *testing.T) {
+	e := startE2E(t)
+	okta := e.sb.Okta
+	id, _ := e.grantTo(Alice, "grafana-admin 1h INC-115 dashboards", Bob, Carol) // extends without approval, once
+	mark := e.sb.Slack.Mark()
+	e.advance(50 * time.Minute)
+	rem := e.reminder(mark, Alice, id)
+	expires := e.request(id).Grant.ExpiresAt
+	b := button(t, rem, bot.ExtendActionID("1h"))
+	for _, value := range []string{id + "|0s", id + "|-1h", id + "|90m", id + "|1d", id + "|1h|1h", id + "|1y", id, "|1h", id + "|", "nosuch|1h", strings.Repeat("x", 5000) + "|1h"} {
+		mark := e.sb.Slack.Mark()
+		e.forgeClick(Alice, b, value, rem.Channel, rem.TS, "")
+		if _, err := e.sb.Slack.WaitMessageAfter(e.ctx(), mark, func(m fakeslack.Message) bool {
+			return m.Kind == fakeslack.KindResponseURL || m.Kind == fakeslack.KindEphemeral
+		}); err != nil {
+			t.Fatalf("extend %.40q: no answer: %v", value, err)
+		}
+		if g := e.request(id); !g.Grant.ExpiresAt.Equal(expires) || g.Grant.Extensions != 0 || g.Grant.PendingExtension != "" {
+			t.Fatalf("extend %.40q changed the grant: expires %v, extensions %d", value, g.Grant.ExpiresAt, g.Grant.Extensions)
+		}
+	}
+	if !okta.AppAssigned(SandboxAppGrafana, Alice.OktaID) {
+		t.Fatal("the grant was removed")
+	}
+	e.noRejections()
+}
