@@ -246,44 +246,76 @@ func TestCancelWhileWaitingRefusedForOthers(t *testing.T) {
 }
 
 func TestCancelledWhileTheGrantIsInFlight(t *testing.T) {
-	e := startE2E(t)
-	okta := e.sb.Okta
-	gate := make(chan struct{})
-	arrived := make(chan struct{}, 1)
-	okta.FailNextMatching(func(r *http.Request) bool {
-		if r.Method != http.MethodPut || !strings.HasPrefix(r.URL.Path, "/api/v1/groups/") {
-			return false
-		}
-		select {
-		case arrived <- struct{}{}:
-		default:
-		}
-		return true
-	}, fakeokta.Fault{Hold: gate})
-	id, bobDM := e.askInline(Alice, "db-prod 1h INC-99 in flight", Bob)
-	e.click(Bob, bobDM, bot.ActionApprove)
-	select {
-	case <-arrived:
-	case <-time.After(wait):
-		t.Fatal("the grant never reached Okta")
+	cases := []struct {
+		name  string
+		fault fakeokta.Fault // how the held PUT ends
+		by    SandboxPerson  // who ends the request meanwhile
+		end   access.State
+		adds  int
+	}{
+		{"lands after a cancel", fakeokta.Fault{}, Alice, access.StateCancelled, 1},
+		{"lands after a revoke, answered 500", fakeokta.Fault{Status: http.StatusInternalServerError, AfterApplying: true}, Bob, access.StateRevoked, 1},
+		{"fails after a revoke", fakeokta.Fault{Status: http.StatusInternalServerError}, Erin, access.StateRevoked, 0},
 	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := startE2E(t)
+			okta := e.sb.Okta
+			gate := make(chan struct{})
+			arrived := make(chan struct{}, 1)
+			okta.FailNextMatching(func(r *http.Request) bool {
+				if r.Method != http.MethodPut || !strings.HasPrefix(r.URL.Path, "/api/v1/groups/") {
+					return false
+				}
+				select {
+				case arrived <- struct{}{}:
+				default:
+				}
+				return true
+			}, fakeokta.Fault{Hold: gate, Status: tc.fault.Status, AfterApplying: tc.fault.AfterApplying})
+			id, bobDM := e.askInline(Alice, "db-prod 1h INC-99 in flight", Bob)
+			e.click(Bob, bobDM, bot.ActionApprove)
+			select {
+			case <-arrived:
+			case <-time.After(wait):
+				t.Fatal("the grant never reached Okta")
+			}
 
-	// Alice cancels while Okta is still applying the grant.
-	mark := e.sb.Slack.Mark()
-	e.slash(Alice, "/access", "cancel "+id)
-	e.reply(mark, Alice, id)
-	e.waitFor("the cancellation recorded", func() bool { return e.request(id).Grant.Removal != nil })
-	close(gate) // the grant lands after the cancellation
+			// The request ends while Okta is still working on the grant.
+			mark := e.sb.Slack.Mark()
+			cmd := "revoke "
+			if tc.end == access.StateCancelled {
+				cmd = "cancel "
+			}
+			e.slash(tc.by, "/access", cmd+id)
+			e.reply(mark, tc.by, id)
+			e.waitFor("the end recorded", func() bool { return e.request(id).Grant.Removal != nil })
+			close(gate) // Okta answers only now
 
-	r := e.waitState(id, access.StateCancelled)
-	e.waitFor("the late grant removed", func() bool { return !okta.IsMember(SandboxGroupDB, Alice.OktaID) })
-	if adds, removals := okta.GroupAdds(SandboxGroupDB, Alice.OktaID), okta.GroupRemovals(SandboxGroupDB, Alice.OktaID); adds != 1 || removals < 1 {
-		t.Fatalf("adds %d, removals %d", adds, removals)
+			r := e.waitState(id, tc.end)
+			e.waitFor("nothing left in Okta", func() bool { return !okta.IsMember(SandboxGroupDB, Alice.OktaID) })
+			if adds := okta.GroupAdds(SandboxGroupDB, Alice.OktaID); adds != tc.adds {
+				t.Fatalf("adds %d, want %d", adds, tc.adds)
+			}
+			if tc.adds > 0 && okta.GroupRemovals(SandboxGroupDB, Alice.OktaID) < 1 {
+				t.Fatal("what landed was never removed")
+			}
+			if r.Grant.Removal.By.SlackID != tc.by.SlackID {
+				t.Fatalf("removal = %+v", r.Grant.Removal)
+			}
+			final := e.events(id)
+			if last := final[len(final)-1]; last != access.EventType(tc.end) {
+				t.Fatalf("trail ends %v", final)
+			}
+			// No retry grants it again.
+			writes := len(okta.Writes())
+			e.advance(10 * time.Minute)
+			e.sweepNow()
+			if w := okta.Writes(); len(w) != writes || okta.IsMember(SandboxGroupDB, Alice.OktaID) {
+				t.Fatalf("Okta writes after the request ended: %+v", w[writes:])
+			}
+			e.noDM(mark, Alice, "Access granted")
+			e.noRejections()
+		})
 	}
-	if r.Grant.Removal.By.SlackID != Alice.SlackID {
-		t.Fatalf("removal = %+v", r.Grant.Removal)
-	}
-	e.wantTrail(id, access.EventRequested, access.EventApproved, access.EventRemovalStarted, access.EventCancelled)
-	e.noDM(mark, Alice, "Access granted")
-	e.noRejections()
 }
