@@ -119,7 +119,7 @@ func TestCrashSafety(t *testing.T) {
 	kills := 0
 	fired := map[int32]int{}
 	for kills < crashKills {
-		trigger := []int32{killNow, killNow, killOnOktaAdd, killOnOktaRemove, killOnApprovalDM, killOnExtension}[master.Intn(6)]
+		trigger := []int32{killNow, killNow, killNow, killOnOktaAdd, killOnOktaRemove, killOnApprovalDM, killOnExtension}[master.Intn(7)]
 		gap := minKillGap + time.Duration(master.Int63n(int64(maxKillGap-minKillGap)))
 		if trigger != killNow {
 			gap = minKillGap
