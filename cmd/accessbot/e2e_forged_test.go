@@ -342,6 +342,9 @@ func TestForgedDenySubmissionRefused(t *testing.T) {
 	e.waitFor("the refusals audited", func() bool {
 		return e.countEvents(db, access.EventRefused) == 2 && e.countEvents(prod, access.EventRefused) == 1
 	})
+	if w := e.sb.Okta.Writes(); len(w) != 0 {
+		t.Fatalf("Okta writes: %+v", w)
+	}
 	e.noRejections()
 }
 

@@ -203,6 +203,9 @@ func TestRefusedBreakGlassAnnouncedOncePerTenMinutes(t *testing.T) {
 		t.Fatalf("second post: %s", oneLine(got))
 	}
 	e.waitFor("22 refusals in the trail", func() bool { return len(e.refusals(Mallory)) == 22 })
+	if w := e.sb.Okta.Writes(); len(w) != 0 {
+		t.Fatalf("refused break-glass wrote to Okta: %+v", w)
+	}
 	e.noRejections()
 }
 
@@ -297,6 +300,7 @@ func TestTimingChangesReachStoredRequests(t *testing.T) {
 	if x := e.lastEvent(pending, access.EventTimedOut); x.Details["pending_ttl"] != "1h" {
 		t.Fatalf("timed_out event = %v", x.Details)
 	}
+	wantMembers(t, e.sb.Okta, SandboxGroupDB, Alice.OktaID) // Dave's request never granted
 	e.advance(2*time.Hour + 29*time.Minute)
 	e.sweepNow()
 	e.noDM(mark, Alice, "⏰")
