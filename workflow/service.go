@@ -30,10 +30,6 @@ type Options struct {
 	ProvisionAttempts int
 	// MaxBackoff caps the wait between attempts at Okta (default 5m).
 	MaxBackoff time.Duration
-	// ProvisionerCalls bounds the calls to the identity provider in flight at
-	// once, across every flow and the sweep (default 8), so that a burst of
-	// approvals or expiries cannot exhaust Okta's rate limits.
-	ProvisionerCalls int
 	// Workers bounds how many requests a sweep advances at once (default 8).
 	Workers int
 	Now     func() time.Time // default time.Now
@@ -81,9 +77,6 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 	if opts.Workers <= 0 {
 		opts.Workers = 8
 	}
-	if opts.ProvisionerCalls <= 0 {
-		opts.ProvisionerCalls = defaultProvisionerCalls
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -91,7 +84,7 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 		opts.Catalog = access.NewCatalog(nil)
 	}
 	return &Service{
-		opts: opts, store: store, prov: limitProvisioner(prov, opts.ProvisionerCalls), dir: dir, msg: msg, oncall: oncall,
+		opts: opts, store: store, prov: prov, dir: dir, msg: msg, oncall: oncall,
 		log: opts.Logger, kick: make(chan struct{}, 1),
 	}
 }

@@ -84,11 +84,19 @@ func TestCrashSafetyReplicas(t *testing.T) {
 	w := newWorld(t, worldOptions{
 		requesters: requesters,
 		approvers:  []person{newPerson("ann"), newPerson("ben")},
-		resources:  []resource{{"crash-a", "00gcrasha"}, {"crash-b", "00gcrashb"}, {"crash-c", "00gcrashc"}},
-		durations:  "[2s, 3s]",
-		maxDur:     "3s",
-		reminders:  "[1s]",
-		oktaOpts:   "  request_timeout: 5s\n",
+		// As in the one-process test, but no resource is re-pointed: that
+		// edits the config between restarts, and the replicas run on.
+		resources: []resource{
+			{id: "crash-a", group: "00gcrasha"},
+			{id: "crash-b", group: "00gcrashb", policy: "ext"},
+			{id: "crash-c", group: "00gcrashc", policy: "ext"},
+		},
+		durations: "[2s, 3s]",
+		maxDur:    "3s",
+		reminders: "[1s]",
+		oktaOpts:  "  request_timeout: 5s\n",
+		policies:  "  ext:\n    durations: [2s, 3s]\n    max_duration: 6s\n    min_approvals: 1\n    extension: {max_extensions: 1, requires_approval: true}\n",
+		standing:  []person{newPerson("stan")},
 	})
 	w.okta.SetLatency(oktaLatency)
 	w.slack.SetRouter(fakeslack.Spread(master.Int63()))
@@ -125,7 +133,7 @@ func TestCrashSafetyReplicas(t *testing.T) {
 	leaders := map[int]int{}
 	var maxTakeover time.Duration // from a kill to another replica reporting that it leads
 	for kills < replicaKills {
-		trigger := []int32{killNow, killNow, killOnOktaAdd, killOnOktaRemove, killOnApprovalDM}[master.Intn(5)]
+		trigger := []int32{killNow, killNow, killNow, killOnOktaAdd, killOnOktaRemove, killOnApprovalDM, killOnExtension}[master.Intn(7)]
 		gap := minLeaderGap + time.Duration(master.Int63n(int64(maxLeaderGap-minLeaderGap)))
 		if err := sleepCtx(ctx, gap); err != nil {
 			t.Fatalf("after %d kills: %v", kills, err)
@@ -212,8 +220,10 @@ func TestCrashSafetyReplicas(t *testing.T) {
 	}
 	c := check(t, w, st, checkLimits{kills: kills, late: failoverLimit, mirrors: mirrors})
 	c.commands, c.clicks = int(d.commands.Load()), int(d.clickCount.Load())
-	t.Logf("leaders killed per replica %v; longest takeover %s (seen through /metrics); at the worst moments: %d as Okta added, %d as Okta removed, %d as an approval DM was posted",
-		leaders, maxTakeover.Round(time.Millisecond), fired[killOnOktaAdd], fired[killOnOktaRemove], fired[killOnApprovalDM])
+	t.Logf("leaders killed per replica %v; longest takeover %s (seen through /metrics); at the worst moments: %d as Okta added, %d as Okta removed, "+
+		"%d as an approval DM was posted, %d as an extension was approved; extensions: %d Extend clicks, %d requests, %d applied, %d cancelled",
+		leaders, maxTakeover.Round(time.Millisecond), fired[killOnOktaAdd], fired[killOnOktaRemove], fired[killOnApprovalDM], fired[killOnExtension],
+		d.extendClicks.Load(), c.extRequests, c.extApplied, c.extCancelled)
 	counts := fmt.Sprintf("replica crash test counts: seed=%d replicas=%d leader_kills=%d requests=%d approvals=%d grants=%d removals=%d okta_adds=%d max_lateness=%s limit=%s max_takeover=%s elapsed=%s\n",
 		seed, replicas, kills, c.requests, c.approved, c.grants, c.removals, c.adds, c.maxLate.Round(time.Millisecond), failoverLimit, maxTakeover.Round(time.Millisecond), elapsed.Round(time.Second))
 	fmt.Print(counts)
