@@ -112,7 +112,7 @@ func FuzzParseCommand(f *testing.F) {
 }
 
 func TestUsageTextListsEverySubcommand(t *testing.T) {
-	got := usageText(nil)
+	got := usageText(nil, nil)
 	for _, want := range []string{usageOpen, usageRequest, usageList, usageCancel, usageExtend, usageRevoke, usageBreakGlass, usageHelp, "/breakglass"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("usage lacks %s", want)
