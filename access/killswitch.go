@@ -82,7 +82,8 @@ func (o Order) Count(rs []*Request) (grants, open int) {
 }
 
 // EndByOrder ends r under o. A pending request, and an approved extension
-// (which changed nothing yet), is cancelled at once. An active grant, and an
+// (which changed nothing yet), is cancelled at once, with a finished
+// removal that records who ended it and why. An active grant, and an
 // approved request whose grant may have landed, go through a removal that
 // carries the order's id, so the removal is carried out as urgent work and
 // still is after a restart.
@@ -92,7 +93,13 @@ func (r *Request) EndByOrder(o Order, now time.Time) error {
 		return r.beginOrderedRemoval(StateRevoked, o, now)
 	case OrderEndsRequest:
 		if r.State == StatePending || r.Kind == KindExtension {
-			return r.Withdraw(now)
+			if err := r.Withdraw(now); err != nil {
+				return err
+			}
+			// Nothing to take away; the record says who ended it, and why.
+			r.Grant.Removal = &Removal{Outcome: StateCancelled, By: o.By, Reason: o.Reason, RequestedAt: now, Order: o.ID}
+			r.Grant.EndedAt = now
+			return nil
 		}
 		return r.beginOrderedRemoval(StateCancelled, o, now)
 	}

@@ -84,7 +84,7 @@ func orderTarget(plan workflow.RevokeAllPlan) string {
 // reason be corrected.
 func revokeAllModal(plan workflow.RevokeAllPlan, reason string, meta revokeAllMeta) slack.ModalViewRequest {
 	target := orderTarget(plan)
-	lead := "🛑 *Revoke everything of " + target + "?*"
+	lead := "🛑 Revoke everything of " + target + "?"
 	counts := "• *" + itoa(plan.Grants) + "* active grant" + plural(plan.Grants) + " will end: accessbot removes the access in Okta at once (access held before accessbot is left in place).\n" +
 		"• *" + itoa(plan.Open) + "* open request" + plural(plan.Open) + " (pending or approved) will be cancelled."
 	in := slack.NewPlainTextInputBlockElement(plainText("Why? The holders, the approvers and the audit channel will read it"), ActionReasonInput)
