@@ -290,6 +290,12 @@ func TestPauseAndResume(t *testing.T) {
 	mark = e.sb.Slack.Mark()
 	e.slash(Carol, "/access", "help")
 	e.reply(mark, Carol, "`db-prod` — Production database", "paused", "revoke-all")
+	if _, err := e.sb.Slack.SendEvent(e.ctx(), map[string]any{"type": "app_home_opened", "user": Carol.SlackID, "channel": dm(Carol), "tab": "home"}); err != nil {
+		t.Fatal(err)
+	}
+	e.home(Carol, "shows the pause", func(v fakeslack.View) bool {
+		return containsAll(v.Text(), "Paused resources", "Production database", "paused by <@U0ERIN>")
+	})
 
 	e.restart()
 	mark = e.sb.Slack.Mark()
