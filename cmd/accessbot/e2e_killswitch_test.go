@@ -390,7 +390,9 @@ func TestRevokeAllFinishesAfterRestart(t *testing.T) {
 	views := len(e.sb.Slack.ViewLog())
 	e.slash(Erin, "/access", "revoke-all db-prod compromised")
 	e.confirm(Erin, e.confirmModal(Erin, views), "compromised")
-	e.waitFor("the first ordered removal", func() bool { return e.request(ids[0]).State == access.StateRevoked || e.request(ids[1]).State == access.StateRevoked })
+	e.waitFor("the first ordered removal", func() bool {
+		return e.request(ids[0]).State == access.StateRevoked || e.request(ids[1]).State == access.StateRevoked
+	})
 	e.stop()
 	st, err := store.Open(filepath.Join(e.sb.Dir, "accessbot.db"), store.Options{})
 	if err != nil {
