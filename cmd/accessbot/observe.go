@@ -70,7 +70,7 @@ func (s observedStore) Transact(ctx context.Context, ids []string, fn func(rs []
 func (s observedStore) PauseResource(ctx context.Context, p access.Pause, events ...access.Event) error {
 	err := s.Store.PauseResource(ctx, p, events...)
 	if err == nil {
-		s.committed()
+		s.done(events)
 	}
 	return err
 }
@@ -78,7 +78,7 @@ func (s observedStore) PauseResource(ctx context.Context, p access.Pause, events
 func (s observedStore) ResumeResource(ctx context.Context, resourceID string, events ...access.Event) error {
 	err := s.Store.ResumeResource(ctx, resourceID, events...)
 	if err == nil {
-		s.committed()
+		s.done(events)
 	}
 	return err
 }
