@@ -18,11 +18,14 @@ var (
 	bucketByRequester = []byte("by_requester")
 	bucketOpen        = []byte("open")
 	bucketEvents      = []byte("events")
+	// bucketValues holds Store.Value's keys; a store from before it gains
+	// it empty when opened, which is all an older file needs.
+	bucketValues = []byte("values")
 
 	keySchemaVersion = []byte("schema_version")
 )
 
-var allBuckets = [][]byte{bucketMeta, bucketRequests, bucketDue, bucketByRequester, bucketOpen, bucketEvents}
+var allBuckets = [][]byte{bucketMeta, bucketRequests, bucketDue, bucketByRequester, bucketOpen, bucketEvents, bucketValues}
 
 // initSchema records the schema version in a new file, refuses a file from a
 // newer accessbot, and makes sure every bucket exists.
