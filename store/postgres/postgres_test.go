@@ -1,8 +1,8 @@
 package postgres
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
