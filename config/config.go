@@ -51,6 +51,10 @@ type Okta struct {
 	AllowHTTP      bool          // for a local test server only
 	DryRun         bool          // log and audit grants and removals, make none
 	RequestTimeout time.Duration // per API call
+	// UsagePoll is how often the System Log is read for uses of grants.
+	UsagePoll time.Duration
+	// ReconcileInterval is how often Okta's members are compared with the grants.
+	ReconcileInterval time.Duration
 }
 
 // PagerDuty says how to reach PagerDuty.
@@ -116,6 +120,11 @@ func (c *Config) Resources() []access.Resource {
 			oc.EscalationPolicies = slices.Clone(oc.EscalationPolicies)
 			r.OnCall = &oc
 		}
+		if r.Activity != nil {
+			a := *r.Activity
+			r.Activity = &a
+		}
+		r.UsageApps = slices.Clone(r.UsageApps)
 		out[i] = r
 	}
 	return out
@@ -185,8 +194,8 @@ func (s Slack) GoString() string { return "config.Slack" + s.String() }
 
 // String prints the section with its token redacted.
 func (o Okta) String() string {
-	return fmt.Sprintf("{OrgURL:%s APIToken:%s AllowHTTP:%t DryRun:%t RequestTimeout:%s}",
-		o.OrgURL, redact(o.APIToken), o.AllowHTTP, o.DryRun, o.RequestTimeout)
+	return fmt.Sprintf("{OrgURL:%s APIToken:%s AllowHTTP:%t DryRun:%t RequestTimeout:%s UsagePoll:%s ReconcileInterval:%s}",
+		o.OrgURL, redact(o.APIToken), o.AllowHTTP, o.DryRun, o.RequestTimeout, o.UsagePoll, o.ReconcileInterval)
 }
 
 // GoString redacts tokens for %#v as String does for %v.

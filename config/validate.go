@@ -24,6 +24,8 @@ const (
 	defaultRemovalAlertAfter = 5
 	defaultCacheTTL          = 30 * time.Second
 	defaultRequestTimeout    = 30 * time.Second
+	defaultUsagePoll         = 5 * time.Minute
+	defaultReconcile         = 15 * time.Minute
 )
 
 var defaultReminders = []time.Duration{time.Hour, 10 * time.Minute}
@@ -178,6 +180,9 @@ func (c *checker) okta(f fileOkta) Okta {
 		AllowHTTP:      f.AllowHTTP,
 		DryRun:         f.DryRun,
 		RequestTimeout: durationOr(f.RequestTimeout, defaultRequestTimeout),
+
+		UsagePoll:         durationOr(f.UsagePoll, defaultUsagePoll),
+		ReconcileInterval: durationOr(f.ReconcileInterval, defaultReconcile),
 	}
 	c.orgURL(f.OrgURL, f.AllowHTTP)
 	c.secret("okta.api_token", f.APIToken)
