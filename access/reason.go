@@ -91,6 +91,7 @@ type Params struct {
 	Value      string // what the person gave: a duration, an id
 	Approve    bool
 	OnCall     bool // "until my shift ends" is on offer too
+	Activity   bool // "while I use it" is on offer too
 	Count      int
 	Limit      int
 	Max        time.Duration

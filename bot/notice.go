@@ -93,11 +93,17 @@ func (rd renderer) notice(n access.Notice) message {
 			lead("⏰ Access to " + label + " (" + requestID(r) + "): " + rd.outcome(r))
 			break
 		}
+		if r.Activity != nil {
+			var more []slack.Block
+			text, more = rd.activityReminder(r, label)
+			add(more...)
+			break
+		}
 		left := ""
 		if d := r.Grant.ExpiresAt.Sub(rd.now); d > 0 {
 			left = " (in about " + access.FormatDuration(roundDuration(d)) + ")"
 		}
-		lead("⏰ Your access to " + label + " (" + requestID(r) + ") ends " + when(r.Grant.ExpiresAt) + left + ".")
+		lead("⏰ Your access to " + label + " (" + requestID(r) + ") ends " + when(r.Grant.ExpiresAt) + left + "; it was " + rd.usedText(r) + ".")
 		var btns []*slack.ButtonBlockElement
 		for i, d := range n.Extend {
 			if i == maxActions-3 {

@@ -167,6 +167,7 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 		if !r.Grant.ExpiresAt.IsZero() {
 			lead += " It currently ends " + when(r.Grant.ExpiresAt) + "."
 		}
+		lead += " " + rd.usedBy(r)
 	} else {
 		blocks = append(blocks, headerBlock("Access request"))
 		lead = mention(r.Requester) + " asks for access to " + resourceLabel(r, res) + " for *" + duration(r) + "*."

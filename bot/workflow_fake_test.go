@@ -187,6 +187,10 @@ func (f *fakeWorkflow) LetExpire(_ context.Context, actorID, id string) (*access
 	return result(f.record(wfCall{Method: "LetExpire", Actor: actorID, ID: id}))
 }
 
+func (f *fakeWorkflow) Keep(_ context.Context, actorID, id string) (*access.Request, error) {
+	return result(f.record(wfCall{Method: "Keep", Actor: actorID, ID: id}))
+}
+
 // callsOf returns the calls of method made so far.
 func (f *fakeWorkflow) callsOf(method string) []wfCall {
 	f.mu.Lock()

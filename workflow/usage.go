@@ -48,8 +48,10 @@ type UsagePoller struct {
 	s    *Service
 	opts UsageOptions
 
-	mu   sync.Mutex // guards apps
-	apps map[string]groupApps
+	polls sync.Mutex // one poll at a time: each reads from the cursor the last one saved
+	kick  chan struct{}
+	mu    sync.Mutex // guards apps
+	apps  map[string]groupApps
 }
 
 type groupApps struct {
@@ -66,7 +68,7 @@ func NewUsagePoller(s *Service, opts UsageOptions) *UsagePoller {
 	if opts.AppsTTL <= 0 {
 		opts.AppsTTL = DefaultGroupAppsTTL
 	}
-	return &UsagePoller{s: s, opts: opts, apps: map[string]groupApps{}}
+	return &UsagePoller{s: s, opts: opts, apps: map[string]groupApps{}, kick: make(chan struct{}, 1)}
 }
 
 // Run polls at once and then every interval until ctx ends. A failed poll
@@ -83,7 +85,16 @@ func (p *UsagePoller) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-p.kick:
 		}
+	}
+}
+
+// Kick asks Run to poll now rather than at the next tick.
+func (p *UsagePoller) Kick() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -94,6 +105,8 @@ func (p *UsagePoller) Run(ctx context.Context) error {
 // reads it again, and the grants' record of the page's events keeps any
 // from being counted twice.
 func (p *UsagePoller) Poll(ctx context.Context) error {
+	p.polls.Lock()
+	defer p.polls.Unlock()
 	cursor, err := p.s.store.Value(ctx, UsageCursorKey)
 	if err != nil {
 		return err

@@ -89,6 +89,7 @@ type Main struct {
 	metrics  *metrics.Metrics
 	bot      *bot.Bot
 	workflow *workflow.Service
+	usage    *workflow.UsagePoller
 	started  chan struct{} // closed once everything is wired
 	httpAddr string        // where the health and metrics endpoints listen
 }
@@ -148,6 +149,9 @@ func (m *Main) Run(ctx context.Context) error {
 		DryRun: cfg.Okta.DryRun, RemovalAlertAfter: cfg.Timings.RemovalAlertAfter, Now: m.Now, Logger: log,
 	}, observed, prov, b, b, onCall)
 	b.Attach(m.workflow)
+	m.usage = workflow.NewUsagePoller(m.workflow, workflow.UsageOptions{
+		Log: prov.UsageLog(provisioner.UsageOptions{}), Apps: prov, Interval: cfg.Okta.UsagePoll,
+	})
 	m.metrics.WatchSocket(b.Connected)
 	m.metrics.RegisterState(func(ctx context.Context) (metrics.StateCounts, error) {
 		open, err := st.ListOpen(ctx)
@@ -229,7 +233,7 @@ func (m *Main) lead(ctx context.Context, st Store, interval time.Duration) error
 	pg, ok := st.(pgStore)
 	if !ok {
 		m.metrics.SetLeader(true)
-		return m.workflow.Run(ctx, interval)
+		return m.background(ctx, interval)
 	}
 	log := m.Logger
 	leader := pg.Leader(postgres.LeaderOptions{
@@ -240,11 +244,23 @@ func (m *Main) lead(ctx context.Context, st Store, interval time.Duration) error
 		OnError: func(err error) { log.Warn().Err(err).Msg("leader election") },
 	})
 	return leader.Lead(ctx, func(lctx context.Context) {
-		if err := m.workflow.Run(lctx, interval); err != nil && lctx.Err() == nil {
+		if err := m.background(lctx, interval); err != nil && lctx.Err() == nil {
 			log.Error().Err(err).Msg("background work stopped")
 		}
 	})
 }
+
+// background runs the loops only the leader runs: the expiry sweep and
+// the usage poller, until ctx ends.
+func (m *Main) background(ctx context.Context, interval time.Duration) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return m.workflow.Run(gctx, interval) })
+	g.Go(func() error { return m.usage.Run(gctx) })
+	return g.Wait()
+}
+
+// Usage returns the usage poller (tests); nil before Started.
+func (m *Main) Usage() *workflow.UsagePoller { return m.usage }
 
 // Workflow returns the running workflow (tests); nil before Started.
 func (m *Main) Workflow() *workflow.Service { return m.workflow }
