@@ -110,7 +110,7 @@ func (r *Request) AtMaxAge() bool {
 // IdleAfter, and only for an active activity grant.
 func (r *Request) Keep(by User, now time.Time) error {
 	if !by.Is(r.Requester) {
-		return Refuse(EFORBIDDEN, ReasonOnlyHolder, Params{RequestID: r.ID})
+		return Refuse(EFORBIDDEN, ReasonOnlyHolderReply, Params{RequestID: r.ID})
 	}
 	if r.State != StateActive || r.Grant.Removal != nil {
 		return Refuse(ECONFLICT, ReasonAccessEnded, Params{RequestID: r.ID, Resource: r.ResourceID})
