@@ -326,3 +326,35 @@ func TestActivityRefusedWhereNotOffered(t *testing.T) {
 	e.slash(Alice, "/access", "request db-prod activity migration")
 	e.reply(mark, Alice, "does not offer access while you use it")
 }
+
+// Approvers of an extension see whether the access was used; the holder's
+// App Home shows its use.
+func TestExtensionShowsUse(t *testing.T) {
+	e := startE2E(t, usageConfig(t))
+	e.sb.Okta.AddApp("0oapgadmin", "pgAdmin")
+	e.sb.Okta.AssignGroupApp(SandboxGroupDB, "0oapgadmin")
+	id, _ := e.grantTo(Alice, "db-prod 1h long query", Bob)
+	mark := e.sb.Slack.Mark()
+	e.slash(Alice, "/access", "extend "+id+" 1h")
+	dm, _ := e.approvalDM(mark, Carol)
+	if !containsAll(dm.Text(), "Extension request", "not been used") {
+		t.Fatalf("extension DM of an unused grant: %s", oneLine(dm.Text()))
+	}
+	e.slash(Alice, "/access", "cancel "+e.request(id).Grant.PendingExtension)
+	e.waitFor("the extension to end", func() bool { return e.request(id).Grant.PendingExtension == "" || e.request(e.request(id).Grant.PendingExtension).State.Final() })
+
+	e.advance(10 * time.Minute)
+	e.sso(Alice, "0oapgadmin")
+	e.advance(20 * time.Minute)
+	e.poll()
+	mark = e.sb.Slack.Mark()
+	e.slash(Alice, "/access", "extend "+id+" 1h")
+	dm, _ = e.approvalDM(mark, Carol)
+	if !containsAll(dm.Text(), "Extension request", "It was used once, last 20m ago") {
+		t.Fatalf("extension DM of a used grant: %s", oneLine(dm.Text()))
+	}
+	ev := e.lastEvent(e.request(id).Grant.PendingExtension, access.EventExtensionRequested)
+	if ev.Details["uses"] != "1" || ev.Details["last_used"] == "" {
+		t.Fatalf("extension_requested details = %v", ev.Details)
+	}
+}
