@@ -30,7 +30,7 @@ type checked struct {
 	duration  time.Duration
 	untilEnd  bool
 	activity  *access.Activity // "while I use it": the resource's terms
-	shift     *access.Shift // set when the on-call status was asked
+	shift     *access.Shift    // set when the on-call status was asked
 	reason    string
 	approvers []string
 }

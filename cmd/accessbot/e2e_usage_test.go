@@ -341,7 +341,9 @@ func TestExtensionShowsUse(t *testing.T) {
 		t.Fatalf("extension DM of an unused grant: %s", oneLine(dm.Text()))
 	}
 	e.slash(Alice, "/access", "cancel "+e.request(id).Grant.PendingExtension)
-	e.waitFor("the extension to end", func() bool { return e.request(id).Grant.PendingExtension == "" || e.request(e.request(id).Grant.PendingExtension).State.Final() })
+	e.waitFor("the extension to end", func() bool {
+		return e.request(id).Grant.PendingExtension == "" || e.request(e.request(id).Grant.PendingExtension).State.Final()
+	})
 
 	e.advance(10 * time.Minute)
 	e.sso(Alice, "0oapgadmin")
