@@ -233,16 +233,6 @@ func (p *UsagePoller) groupApps(ctx context.Context, groupID string) []string {
 	return ids
 }
 
-// Audit details of a grant's use and terms, on the events that end or
-// extend it: what the utilization report reads.
-const (
-	DetailUses      = "uses"
-	DetailFirstUsed = "first_used"
-	DetailLastUsed  = "last_used"
-	DetailGrantedAt = "granted_at"
-	DetailDuration  = "duration" // the time asked for, or "activity"
-)
-
 // usageDetails adds r's use (first_used and last_used only once used) and,
 // once active, when it started and for how long it was asked.
 func usageDetails(r *access.Request, details map[string]string) map[string]string {
@@ -250,17 +240,17 @@ func usageDetails(r *access.Request, details map[string]string) map[string]strin
 		return details
 	}
 	u := r.Grant.Usage
-	details[DetailUses] = strconv.Itoa(u.Uses)
+	details[access.DetailUses] = strconv.Itoa(u.Uses)
 	if u.Used() {
-		details[DetailFirstUsed] = u.First.UTC().Format(time.RFC3339)
-		details[DetailLastUsed] = u.Last.UTC().Format(time.RFC3339)
+		details[access.DetailFirstUsed] = u.First.UTC().Format(time.RFC3339)
+		details[access.DetailLastUsed] = u.Last.UTC().Format(time.RFC3339)
 	}
-	details[DetailGrantedAt] = r.Grant.GrantedAt.UTC().Format(time.RFC3339)
+	details[access.DetailGrantedAt] = r.Grant.GrantedAt.UTC().Format(time.RFC3339)
 	switch {
 	case r.Activity != nil:
-		details[DetailDuration] = access.DurationActivity
+		details[access.DetailDuration] = access.DurationActivity
 	case r.Duration > 0:
-		details[DetailDuration] = access.FormatDuration(r.Duration)
+		details[access.DetailDuration] = access.FormatDuration(r.Duration)
 	}
 	return details
 }
