@@ -21,6 +21,7 @@ const (
 	cmdExtend     commandKind = "extend"
 	cmdBreakGlass commandKind = "breakglass"
 	cmdHelp       commandKind = "help"
+	cmdReport     commandKind = "report" // admins: utilization of granted access
 )
 
 // command is a parsed /access (or /breakglass) command.
@@ -43,6 +44,7 @@ const (
 	usageExtend     = "`/access extend <request-id> <duration>`"
 	usageBreakGlass = "`/access breakglass <resource-id> <reason…>`"
 	usageHelp       = "`/access help`"
+	usageReport     = "`/access report [resource-id]`"
 )
 
 // usageError is a command people typed wrong: what is wrong, and the usage
@@ -67,6 +69,7 @@ var subcommands = map[string]commandKind{
 	"extend":     cmdExtend,
 	"breakglass": cmdBreakGlass, "break-glass": cmdBreakGlass, "break_glass": cmdBreakGlass, "bg": cmdBreakGlass,
 	"help": cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
+	"report": cmdReport,
 }
 
 // parseCommand parses the text after /access. It is tolerant of extra
@@ -85,6 +88,12 @@ func parseCommand(text string) (command, error) {
 	switch kind {
 	case cmdList, cmdHelp:
 		return c, nil
+	case cmdReport:
+		c.Resource, rest = nextField(rest)
+		c.Resource = cleanID(c.Resource)
+		if extra, _ := nextField(rest); extra != "" {
+			return c, &usageError{fmt.Sprintf("Unexpected %q after the resource id.", truncate(clean(extra), 40)), usageReport}
+		}
 	case cmdRequest:
 		var dur string
 		c.Resource, rest = nextField(rest)

@@ -31,6 +31,7 @@ func usageText(cat *access.Catalog) string {
 		"• " + usageExtend + " — extend your access, e.g. `/access extend abcd2345 1h`",
 		"• " + usageRevoke + " — end access now, e.g. `/access revoke abcd2345`",
 		"• " + usageBreakGlass + " (or `/breakglass <resource-id> <reason…>`) — emergency access for the on-call responder, e.g. `/access breakglass " + exRes + " INC-123 database down`",
+		"• " + usageReport + " — admins: how much of the access granted in the last 30 days was used",
 		"• " + usageHelp + " — this message",
 	}
 	if len(all) == 0 {

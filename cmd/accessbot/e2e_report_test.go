@@ -100,3 +100,26 @@ func TestReportOnPreparedTrail(t *testing.T) {
 	e.stop()
 	check("from the store")
 }
+
+// /access report answers admins, only them, ephemerally.
+func TestReportInSlackForAdmins(t *testing.T) {
+	e := startE2E(t, usageConfig(t))
+	now := e.sb.Clock.Now()
+	if err := e.m.Store().Append(e.ctx(),
+		endOf(access.EventExpired, Alice, "db-prod", now.Add(-48*time.Hour), 24*time.Hour, "1d", 0, 0, 0),
+		endOf(access.EventExpired, Bob, "db-prod", now.Add(-48*time.Hour), 24*time.Hour, "1d", 1, time.Hour, time.Hour),
+	); err != nil {
+		t.Fatal(err)
+	}
+	mark := e.sb.Slack.Mark()
+	e.slash(Erin, "/access", "report db-prod")
+	msg := e.reply(mark, Erin, "Utilization", "db-prod", "2 grants, 50% never used", "all resources")
+	if msg.Channel == dm(Erin) || len(e.posted(mark, "C0GENERAL")) > 0 {
+		t.Fatalf("the report was not ephemeral: %+v", msg)
+	}
+	mark = e.sb.Slack.Mark()
+	e.slash(Alice, "/access", "report")
+	e.reply(mark, Alice, "The utilization report is for admins.")
+	e.slash(Erin, "/access", "report nosuch")
+	e.reply(mark, Erin, "There is no resource \"nosuch\"")
+}
