@@ -92,6 +92,7 @@ type Params struct {
 	Approve    bool
 	OnCall     bool // "until my shift ends" is on offer too
 	Activity   bool // "while I use it" is on offer too
+	ByRule     bool // drift: a group rule holds the membership
 	Count      int
 	Limit      int
 	Max        time.Duration

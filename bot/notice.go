@@ -145,6 +145,9 @@ func (rd renderer) notice(n access.Notice) message {
 			lead("⌛ Your access to " + label + " (" + requestID(r) + ") expired and was removed.")
 		}
 
+	case access.NoticeRemovedOutside:
+		lead("✂️ Your access to " + label + " (" + requestID(r) + ") was removed in Okta outside accessbot, so accessbot closed the grant. Ask again with `/access` if you still need it.")
+
 	case access.NoticeRevoked:
 		by := n.Actor
 		if by.Display() == "" && r.Grant.Removal != nil {

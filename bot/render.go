@@ -143,6 +143,8 @@ func (rd renderer) outcome(r access.Request) string {
 		return "🚫 Cancelled by requester."
 	case access.StateTimedOut:
 		return "⌛ Timed out: nobody decided in time."
+	case access.StateRemovedOutside:
+		return "✅ " + approved + ". ✂️ Removed in Okta outside accessbot " + when(r.Grant.EndedAt) + "."
 	case access.StateFailed:
 		return "⚠️ " + approved + ", but accessbot could not grant it in Okta; the admins were alerted."
 	case access.StateExtended:

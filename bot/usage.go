@@ -83,3 +83,21 @@ func (rd renderer) homeUsage(r access.Request) string {
 	}
 	return line
 }
+
+// driftLine is the audit channel's line for access in Okta accessbot did
+// not grant where it should not be.
+func driftLine(n access.Notice) string {
+	p := n.Params
+	who := "*" + esc(p.Person, 200) + "*"
+	label := "*" + esc(n.Resource.Name, 100) + "* (`" + esc(n.Resource.Target.String(), 100) + "`)"
+	var line string
+	if p.Value == access.DriftReadded {
+		line = "⚠️ *Drift*: " + who + " holds " + label + " again: accessbot removed that access, and it was given back outside accessbot"
+	} else {
+		line = "⚠️ *Drift*: " + who + " holds " + label + ", which is marked standing: forbidden, and accessbot did not grant it"
+	}
+	if p.ByRule {
+		line += "; an Okta group rule holds this membership, so change the rule in Okta"
+	}
+	return line + ". accessbot does not remove access it did not grant; an admin should look."
+}

@@ -90,6 +90,7 @@ type Main struct {
 	bot      *bot.Bot
 	workflow *workflow.Service
 	usage    *workflow.UsagePoller
+	drift    *workflow.Reconciler
 	started  chan struct{} // closed once everything is wired
 	httpAddr string        // where the health and metrics endpoints listen
 }
@@ -152,6 +153,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.usage = workflow.NewUsagePoller(m.workflow, workflow.UsageOptions{
 		Log: prov.UsageLog(provisioner.UsageOptions{}), Apps: prov, Interval: cfg.Okta.UsagePoll,
 	})
+	m.drift = workflow.NewReconciler(m.workflow, workflow.ReconcileOptions{Members: prov, Interval: cfg.Okta.ReconcileInterval})
 	m.metrics.WatchSocket(b.Connected)
 	m.metrics.RegisterState(func(ctx context.Context) (metrics.StateCounts, error) {
 		open, err := st.ListOpen(ctx)
@@ -250,14 +252,18 @@ func (m *Main) lead(ctx context.Context, st Store, interval time.Duration) error
 	})
 }
 
-// background runs the loops only the leader runs: the expiry sweep and
-// the usage poller, until ctx ends.
+// background runs the loops only the leader runs: the expiry sweep, the
+// usage poller and the reconcile with Okta, until ctx ends.
 func (m *Main) background(ctx context.Context, interval time.Duration) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return m.workflow.Run(gctx, interval) })
 	g.Go(func() error { return m.usage.Run(gctx) })
+	g.Go(func() error { return m.drift.Run(gctx) })
 	return g.Wait()
 }
+
+// Reconciler returns the reconcile with Okta (tests); nil before Started.
+func (m *Main) Reconciler() *workflow.Reconciler { return m.drift }
 
 // Usage returns the usage poller (tests); nil before Started.
 func (m *Main) Usage() *workflow.UsagePoller { return m.usage }
