@@ -31,7 +31,11 @@ func reportText(rows []access.Utilization, since string) string {
 	b.WriteString("*Utilization of granted access*, grants that ended in the last " + since + "\n")
 	var hints []string
 	for _, u := range rows {
-		line := "• *" + esc(ResourceLabel(u.Resource), 80) + "*: " + fmt.Sprint(u.Grants) + " grants, " +
+		grants := fmt.Sprint(u.Grants) + " grants"
+		if u.Grants == 1 {
+			grants = "1 grant"
+		}
+		line := "• *" + esc(ResourceLabel(u.Resource), 80) + "*: " + grants + ", " +
 			Percent(u.NeverUsedShare) + " never used"
 		if u.MedianFirstUse > 0 {
 			line += ", first used after " + access.FormatDuration(u.MedianFirstUse) + " (median)"

@@ -190,7 +190,7 @@ func when(t time.Time) string {
 // duration renders a request's duration for people.
 func duration(r access.Request) string {
 	if r.Activity != nil {
-		return "while in use, removed after " + access.FormatDuration(r.Activity.IdleAfter) + " unused"
+		return "as long as it is used, removed after " + access.FormatDuration(r.Activity.IdleAfter) + " unused"
 	}
 	if r.UntilShiftEnd {
 		return "until the on-call shift ends"
