@@ -35,6 +35,7 @@ type fileOkta struct {
 	AllowHTTP      bool           `yaml:"allow_http"`
 	DryRun         bool           `yaml:"dry_run"`
 	RequestTimeout *time.Duration `yaml:"request_timeout"`
+	RateLimitShare *float64       `yaml:"rate_limit_share"`
 	// UsagePoll and ReconcileInterval: how often the System Log is read
 	// for uses, and Okta's members compared with the grants.
 	UsagePoll         *time.Duration `yaml:"usage_poll"`

@@ -94,6 +94,7 @@ func (c *Reconciler) Kick() {
 func (c *Reconciler) Reconcile(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	ctx = access.WithPriority(ctx, access.PriorityBackground) // grants and removals go to Okta first
 	st, err := c.loadState(ctx)
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 // looked up and recorded, logged and audited. It returns how many grants
 // of each kind it found; a lookup that fails is retried at removal.
 func (s *Service) Recover(ctx context.Context) (rescheduled, recorded int, err error) {
+	ctx = access.WithPriority(ctx, access.PriorityBackground)
 	open, err := s.store.ListOpen(ctx)
 	if err != nil {
 		return 0, 0, err

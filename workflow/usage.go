@@ -107,6 +107,7 @@ func (p *UsagePoller) Kick() {
 func (p *UsagePoller) Poll(ctx context.Context) error {
 	p.polls.Lock()
 	defer p.polls.Unlock()
+	ctx = access.WithPriority(ctx, access.PriorityBackground) // grants and removals go to Okta first
 	cursor, err := p.s.store.Value(ctx, UsageCursorKey)
 	if err != nil {
 		return err
