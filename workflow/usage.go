@@ -112,17 +112,17 @@ func (p *UsagePoller) Poll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var watch map[string][]*access.Request // Okta user id → active grants
 	for range maxUsagePages {
 		events, next, err := p.opts.Log.Read(ctx, cursor)
 		if err != nil {
 			return err
 		}
 		if len(events) > 0 {
-			if watch == nil {
-				if watch, err = p.watched(ctx); err != nil {
-					return err
-				}
+			// Read for each page, so that a grant that became active
+			// while the poll read earlier pages has its uses counted.
+			watch, err := p.watched(ctx)
+			if err != nil {
+				return err
 			}
 			if err := p.count(ctx, watch, events, cursor); err != nil {
 				return err
