@@ -94,8 +94,8 @@ func (r *Request) ActivityEnd() time.Time {
 		}
 	}
 	end := last.Add(r.Activity.IdleAfter)
-	if cap := g.GrantedAt.Add(r.Activity.MaxAge); r.Activity.MaxAge > 0 && end.After(cap) {
-		end = cap
+	if limit := g.GrantedAt.Add(r.Activity.MaxAge); r.Activity.MaxAge > 0 && end.After(limit) {
+		end = limit
 	}
 	return end
 }
