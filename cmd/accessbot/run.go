@@ -158,7 +158,10 @@ func (m *Main) Run(ctx context.Context) error {
 	b = bot.New(sl, m.workflow)
 	m.bot = b
 	m.usage = workflow.NewUsagePoller(m.workflow, workflow.UsageOptions{
-		Log: prov.UsageLog(provisioner.UsageOptions{}), Apps: prov, Interval: cfg.Okta.UsagePoll,
+		// A store without a cursor (the first start, or a cursor lost)
+		// reads from about now, Okta's clock: sign-ons from before could be
+		// counted a second time on grants that counted them already.
+		Log: prov.UsageLog(provisioner.UsageOptions{Since: time.Now().Add(-time.Minute)}), Apps: prov, Interval: cfg.Okta.UsagePoll,
 	})
 	m.drift = workflow.NewReconciler(m.workflow, workflow.ReconcileOptions{Members: prov, Interval: cfg.Okta.ReconcileInterval})
 	m.metrics.WatchSocket(b.Connected)
