@@ -173,6 +173,9 @@ func TestUsageCountedOnceAcrossRestartMidPage(t *testing.T) {
 func TestUsageLogFaultsKeepTheCursor(t *testing.T) {
 	e := startE2E(t, usageConfig(t))
 	id, _ := e.grantTo(Alice, "grafana-daily activity dashboards", Bob)
+	// The poll the bot makes at start-up must not take the faults below:
+	// once it has asked Okta, the test's poll waits for it to finish.
+	e.waitFor("the start-up poll", func() bool { return logCalls(e.sb.Okta) > 0 })
 	e.poll()
 	before := e.cursor()
 	e.advance(time.Minute)
@@ -356,4 +359,15 @@ func TestExtensionShowsUse(t *testing.T) {
 	if ev.Details["uses"] != "1" || ev.Details["last_used"] == "" {
 		t.Fatalf("extension_requested details = %v", ev.Details)
 	}
+}
+
+// logCalls counts the System Log requests the fake Okta received.
+func logCalls(okta *fakeokta.Server) int {
+	n := 0
+	for _, c := range okta.Calls() {
+		if c.Path == "/api/v1/logs" {
+			n++
+		}
+	}
+	return n
 }
