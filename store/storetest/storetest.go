@@ -88,6 +88,7 @@ func Run(t *testing.T, open Opener) {
 		{"ImportConflictWritesNothing", testImportConflictWritesNothing},
 		{"CanceledContextWritesNothing", testCanceledContextWritesNothing},
 		{"Values", testValues},
+		{"Pauses", testPauses},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
