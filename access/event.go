@@ -34,6 +34,14 @@ const (
 	// EventGrantRecorded: a grant stored by an older accessbot, which did not
 	// record the Okta account it acted on, had it looked up at start-up.
 	EventGrantRecorded EventType = "grant_recorded"
+	// EventKept: the holder of an activity grant clicked Keep it (a use).
+	EventKept EventType = "kept"
+	// EventRemovedOutside: a reconcile found a grant's access gone from
+	// Okta (removed by hand) and ended the grant.
+	EventRemovedOutside EventType = "removed_outside"
+	// EventDrift: a reconcile found access in Okta the bot did not grant
+	// where it should not be; reported once, never removed.
+	EventDrift EventType = "drift"
 )
 
 // DetailRequestedAt is the audit detail, on the event that decides a

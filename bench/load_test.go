@@ -23,6 +23,8 @@ type results struct {
 	storeBytes   int64
 
 	logErrors int // error lines in the bots' logs
+
+	usageRequests, usagePages int // System Log requests of one usage poll; the pages of events it read
 }
 
 // TestLoad runs the real accessbot binary against the fake Slack and Okta
@@ -47,6 +49,7 @@ func TestLoad(t *testing.T) {
 		{"failover", measureFailover},
 		{"sweep", measureSweep},
 		{"history", measureHistory},
+		{"usage_poll", measureUsagePoll},
 	}
 	only := os.Getenv("ACCESSBOT_BENCH_STEPS") // e.g. "sweep,history": run only those (the table has gaps)
 	for _, s := range steps {
@@ -119,6 +122,7 @@ func (res *results) rows(sz sizes) []row {
 				res.memory.RSS/mib, res.memory.Peak/mib, res.memory.Anon/mib, res.memory.File/mib, res.storeBytes/mib, ms(res.startup), ms(res.startupSmall)),
 			target: "≤ 100 MiB; ≤ 2 s", met: res.memory.Peak <= 100*mib && res.startup <= 2*time.Second,
 		},
+		res.usageRow(),
 	}
 }
 

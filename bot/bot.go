@@ -109,6 +109,10 @@ type Workflow interface {
 	// LetExpire checks that actorID holds the grant of requestID, which they
 	// chose to let expire, and returns it.
 	LetExpire(ctx context.Context, actorID, requestID string) (*access.Request, error)
+	// Keep counts the holder's Keep it on an activity grant as a use.
+	Keep(ctx context.Context, actorID, requestID string) (*access.Request, error)
+	// Report returns, for an admin, the utilization of granted access.
+	Report(ctx context.Context, actorID, resourceID string, window time.Duration) ([]access.Utilization, error)
 }
 
 var (

@@ -90,6 +90,8 @@ type Main struct {
 	metrics  *metrics.Metrics
 	bot      *bot.Bot
 	workflow *workflow.Service
+	usage    *workflow.UsagePoller
+	drift    *workflow.Reconciler
 	started  chan struct{} // closed once everything is wired
 	httpAddr string        // where the health and metrics endpoints listen
 	leading  atomic.Bool   // runs the background work now
@@ -156,6 +158,13 @@ func (m *Main) Run(ctx context.Context) error {
 	}, observed, prov, sl, sl, onCall)
 	b = bot.New(sl, m.workflow)
 	m.bot = b
+	m.usage = workflow.NewUsagePoller(m.workflow, workflow.UsageOptions{
+		// A store without a cursor (the first start, or a cursor lost)
+		// reads from about now, Okta's clock: sign-ons from before could be
+		// counted a second time on grants that counted them already.
+		Log: prov.UsageLog(provisioner.UsageOptions{Since: time.Now().Add(-time.Minute)}), Apps: prov, Interval: cfg.Okta.UsagePoll,
+	})
+	m.drift = workflow.NewReconciler(m.workflow, workflow.ReconcileOptions{Members: prov, Interval: cfg.Okta.ReconcileInterval})
 	m.metrics.WatchSocket(b.Connected)
 	m.metrics.RegisterState(func(ctx context.Context) (metrics.StateCounts, error) {
 		open, err := st.ListOpen(ctx)
@@ -237,7 +246,7 @@ func (m *Main) lead(ctx context.Context, st Store, interval time.Duration) error
 	if !ok {
 		m.leading.Store(true)
 		m.metrics.SetLeader(true)
-		return m.workflow.Run(ctx, interval)
+		return m.background(ctx, interval)
 	}
 	log := m.Logger
 	leader := pg.Leader(postgres.LeaderOptions{
@@ -253,7 +262,7 @@ func (m *Main) lead(ctx context.Context, st Store, interval time.Duration) error
 		OnError: func(err error) { log.Warn().Err(err).Msg("leader election") },
 	})
 	return leader.Lead(ctx, func(lctx context.Context) {
-		if err := m.workflow.Run(lctx, interval); err != nil && lctx.Err() == nil {
+		if err := m.background(lctx, interval); err != nil && lctx.Err() == nil {
 			log.Error().Err(err).Msg("background work stopped")
 		}
 	})
@@ -262,6 +271,22 @@ func (m *Main) lead(ctx context.Context, st Store, interval time.Duration) error
 // Leading reports whether this replica runs the background work now: always
 // on a bbolt file, and while it holds the leader lock on PostgreSQL.
 func (m *Main) Leading() bool { return m.leading.Load() }
+
+// background runs the loops only the leader runs: the expiry sweep, the
+// usage poller and the reconcile with Okta, until ctx ends.
+func (m *Main) background(ctx context.Context, interval time.Duration) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return m.workflow.Run(gctx, interval) })
+	g.Go(func() error { return m.usage.Run(gctx) })
+	g.Go(func() error { return m.drift.Run(gctx) })
+	return g.Wait()
+}
+
+// Reconciler returns the reconcile with Okta (tests); nil before Started.
+func (m *Main) Reconciler() *workflow.Reconciler { return m.drift }
+
+// Usage returns the usage poller (tests); nil before Started.
+func (m *Main) Usage() *workflow.UsagePoller { return m.usage }
 
 // Workflow returns the running workflow (tests); nil before Started.
 func (m *Main) Workflow() *workflow.Service { return m.workflow }
