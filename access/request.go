@@ -73,6 +73,9 @@ type Removal struct {
 	RequestedAt time.Time `json:"requested_at"`
 	Retry       Retry     `json:"retry"`
 	Alerted     bool      `json:"alerted"` // admins were told that removal keeps failing
+	// Order is the id of the admin's revoke-all that ordered the removal
+	// (Order.ID), empty otherwise.
+	Order string `json:"order,omitempty"`
 }
 
 // Grant is the access a request became once provisioned.
@@ -98,6 +101,8 @@ type Grant struct {
 	EndedAt       time.Time       `json:"ended_at"`
 	// PendingExtension is the id of an extension request waiting for approval.
 	PendingExtension string `json:"pending_extension"`
+	// Usage is what Okta's System Log told of the grant's use.
+	Usage Usage `json:"usage"`
 }
 
 // Prepared reports whether the grant recorded what it changes.
@@ -118,15 +123,18 @@ type Request struct {
 	Duration      time.Duration `json:"duration"`        // asked for; for an extension, the time added
 	UntilShiftEnd bool          `json:"until_shift_end"` // the grant ends with the requester's on-call shift
 	ShiftEnd      time.Time     `json:"shift_end"`       // with UntilShiftEnd: when that shift ends (zero: open-ended)
-	Reason        string        `json:"reason"`
-	Approvers     []string      `json:"approvers,omitempty"` // emails the request was sent to, lower case
-	State         State         `json:"state"`
-	CreatedAt     time.Time     `json:"created_at"`
-	UpdatedAt     time.Time     `json:"updated_at"`
-	Decisions     []Decision    `json:"decisions,omitempty"`
-	DecidedAt     time.Time     `json:"decided_at"`
-	OnCall        *Shift        `json:"on_call,omitempty"` // the shift that auto-approved or allowed break-glass
-	Grant         Grant         `json:"grant"`
+	// Activity, when set, makes the grant last while it is used (the
+	// resource's terms when it was asked for); Duration is then zero.
+	Activity  *Activity  `json:"activity,omitempty"`
+	Reason    string     `json:"reason"`
+	Approvers []string   `json:"approvers,omitempty"` // emails the request was sent to, lower case
+	State     State      `json:"state"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	Decisions []Decision `json:"decisions,omitempty"`
+	DecidedAt time.Time  `json:"decided_at"`
+	OnCall    *Shift     `json:"on_call,omitempty"` // the shift that auto-approved or allowed break-glass
+	Grant     Grant      `json:"grant"`
 	// Messages to update when the request changes.
 	ApproverMessages []MessageRef `json:"approver_messages,omitempty"`
 	RequesterMessage MessageRef   `json:"requester_message"`
@@ -253,6 +261,12 @@ func (r *Request) AutoApprove(shift Shift, now time.Time) error {
 	return nil
 }
 
+// Cancellable reports whether the requester may still cancel r: while it
+// is pending, or approved and still waiting for the identity provider.
+func (r *Request) Cancellable() bool {
+	return r.State == StatePending || (r.State == StateApproved && r.Kind != KindExtension && r.Grant.Removal == nil)
+}
+
 // Cancel ends a request at its requester's wish: a pending one at once; an
 // approved one still waiting for the identity provider through a removal of
 // whatever may have landed.
@@ -261,13 +275,13 @@ func (r *Request) Cancel(by User, now time.Time) error {
 		return Refuse(EFORBIDDEN, ReasonOnlyRequester, Params{RequestID: r.ID})
 	}
 	switch {
+	case !r.Cancellable():
+		return r.notPending()
 	case r.State == StatePending:
 		r.State, r.DecidedAt = StateCancelled, now
 		return nil
-	case r.State == StateApproved && r.Kind != KindExtension && r.Grant.Removal == nil:
-		return r.BeginRemoval(StateCancelled, by, "", now)
 	}
-	return r.notPending()
+	return r.BeginRemoval(StateCancelled, by, "", now)
 }
 
 // TimeOut ends a pending request nobody answered within ttl.

@@ -2,7 +2,8 @@
 // hears back compared with a bare slack-go client, how soon an approval
 // reaches Okta (alone and during a mass removal), how close a mass removal
 // comes to what Okta's rate limit allows, how late access is removed, and
-// how the expiry sweep, the memory and the start-up scale with the store.
+// how the expiry sweep, the memory and the start-up scale with the store;
+// and, for other issues, a failover between replicas and a usage poll.
 // Everything lives in the package's tests.
 //
 // TestLoad builds the real accessbot binary and the ack row's yardstick
@@ -17,7 +18,8 @@
 //	ACCESSBOT_BENCH=full go test ./bench/ -run TestLoad -v -timeout 30m
 //
 // ACCESSBOT_BENCH_STEPS=sweep,history runs only some of the steps
-// (clicks_and_acks, mass_removal, flows_and_removals, sweep, history), and
+// (clicks_and_acks, mass_removal, flows_and_removals, failover, sweep,
+// history, usage_poll), and
 // ACCESSBOT_BENCH_LOGS=dir keeps the bots' logs in dir.
 //
 // The Go benchmark BenchmarkSweepNothingDue is the part of the table that

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/accessbot/accessbot/store/postgres/pgtest"
 )
 
 // sizes are how big each measurement is. The full sizes are those of the
@@ -26,6 +28,7 @@ type sizes struct {
 	Flows           int           // request → approve → provisioned, making the grants that expire
 	FlowConcurrency int           // flows in flight at once
 	Expiring        int           // grants expiring in the same second
+	FailoverGrants  int           // grants expiring in the second the leader is killed
 	Historical      int           // final requests in the store for the memory and start-up row
 	SweepSmall      int           // stored grants for the small sweep
 	SweepLarge      int           // stored grants for the large sweep
@@ -37,10 +40,11 @@ var (
 	// seconds, not minutes.
 	quickSizes = sizes{BenchTime: 100 * time.Millisecond, AckEnvelopes: 100, ClickSamples: 10,
 		ClicksDuring: 20, MassRemoval: 100, MassLimit: 120, MassWindow: 5 * time.Second,
-		Flows: 40, FlowConcurrency: 8, Expiring: 30, Historical: 2_000, SweepSmall: 1_000, SweepLarge: 5_000}
+		Flows: 40, FlowConcurrency: 8, Expiring: 30, FailoverGrants: 20, Historical: 2_000, SweepSmall: 1_000, SweepLarge: 5_000}
 	fullSizes = sizes{full: true, BenchTime: 2 * time.Second, Settle: 2500 * time.Millisecond,
 		AckEnvelopes: 1_000, ClickSamples: 200, ClicksDuring: 100, MassRemoval: 1_000, MassLimit: 1_200, MassWindow: time.Minute,
-		Flows: 1_000, FlowConcurrency: 64, Expiring: 1_000, Historical: 1_000_000, SweepSmall: 1_000, SweepLarge: 1_000_000}
+		Flows: 1_000, FlowConcurrency: 64, Expiring: 1_000, FailoverGrants: 200,
+		Historical: 1_000_000, SweepSmall: 1_000, SweepLarge: 1_000_000}
 )
 
 // benchSizes returns the full sizes when ACCESSBOT_BENCH=full.
@@ -66,6 +70,7 @@ func TestMain(m *testing.M) {
 		debug.SetGCPercent(400)
 	}
 	code := m.Run()
+	pgtest.Stop() // the failover step's database
 	if binDir != "" {
 		_ = os.RemoveAll(binDir)
 	}

@@ -58,6 +58,13 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	if err != nil {
 		return nil, err
 	}
+	if approve && r.CheckDecider(actor, res) == nil {
+		// Checked before the update, which cannot read it; a pause that
+		// lands between the two is one the approval came before.
+		if err := s.checkPaused(ctx, res, true); err != nil {
+			return nil, s.refuse(ctx, actor, r, decisionAction(approve), err)
+		}
+	}
 	decided := false
 	r, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		if !approve {
@@ -178,6 +185,13 @@ func (s *Service) grant(ctx context.Context, id string) (r *access.Request, res 
 			return r, nil, false, err
 		}
 	}
+	if r.Grant.Changes() && s.opts.DryRun {
+		// Prepared for real by a run before dry run was switched on: a dry
+		// run makes no change in Okta, so the grant is given up (and what an
+		// earlier attempt may have landed is removed, for real).
+		r, err = s.provisionFailed(ctx, r, access.Refuse(access.EINVALID, access.ReasonDryRunNow, access.Params{RequestID: r.ID}))
+		return r, nil, false, err
+	}
 	if r.Grant.Changes() {
 		if err := s.prov.Grant(ctx, r.Grant.Account, r.Grant.Target); err != nil {
 			r, err = s.provisionFailed(ctx, r, err)
@@ -293,7 +307,9 @@ func (s *Service) provisionFailed(ctx context.Context, r *access.Request, cause 
 		return []access.Event{access.NewEvent(access.EventProvisionFailed, access.System, r, now, details)}, nil
 	})
 	if access.ErrorCode(err) == access.ECONFLICT {
-		return s.store.Get(ctx, r.ID) // cancelled or revoked meanwhile
+		// Cancelled or revoked while this attempt was failing: its removal
+		// waits for this claim, so finish it now.
+		return s.removeClaimed(ctx, r.ID)
 	}
 	if err != nil {
 		return nil, err
@@ -359,5 +375,5 @@ func grantDetails(r *access.Request, details map[string]string) map[string]strin
 	if g.Prepared() {
 		details["dry_run"] = strconv.FormatBool(g.DryRun)
 	}
-	return details
+	return usageDetails(r, details)
 }

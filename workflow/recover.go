@@ -23,7 +23,11 @@ func (s *Service) Recover(ctx context.Context) (rescheduled, recorded int, err e
 	}
 	for _, r := range open {
 		if r.Unrecorded() {
-			if _, err := s.recordLegacy(s.withRequest(ctx, r), r); err != nil {
+			_, err := s.recordLegacy(s.withRequest(ctx, r), r)
+			if access.ErrorCode(err) == access.ECONFLICT {
+				continue // another replica recorded it first
+			}
+			if err != nil {
 				s.logger(ctx).Error().Err(err).Str(FieldRequestID, r.ID).Msg("could not record the Okta account of a grant made by an older accessbot; trying again at its removal")
 			} else {
 				recorded++

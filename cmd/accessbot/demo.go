@@ -117,7 +117,7 @@ func startDemo(ctx context.Context, dir string, out io.Writer, logger zerolog.Lo
 	d := &demo{out: out, stepTimeout: demoStepTimeout, began: time.Now(), names: map[string]string{}, shown: map[string]string{}, targets: map[string]string{}}
 	d.sb = NewSandbox(dir, time.Time{})
 	d.start = d.sb.Clock.Now()
-	cfg, err := config.Parse([]byte(d.sb.ConfigYAML("")), func(string) string { return "" })
+	cfg, err := config.Parse([]byte(d.sb.ConfigYAML(demoUsageResource)), func(string) string { return "" })
 	if err != nil {
 		d.sb.Close()
 		return nil, fmt.Errorf("sandbox config: %w", err)
@@ -195,6 +195,7 @@ func (d *demo) play(ctx context.Context) error {
 		{"Break-glass", d.storyBreakGlass},
 		{"Reminder and extension", d.storyExtend},
 		{"Expiry", d.storyExpiry},
+		{"Use: access that follows it, and the report", d.storyUse},
 	}
 	for i, s := range stories {
 		d.emit("\n━━ %d. %s ━━ (sandbox clock %s)", i+1, s.title, demoClock(d.sb.Clock.Now()))

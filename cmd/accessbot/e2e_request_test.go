@@ -374,7 +374,10 @@ func TestRedeliveredEnvelopesChangeNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Both approvers' DMs are redrawn together; wait for each, so that no
+	// redraw of the click lands after the snapshot below.
 	e.waitDM("1 of 2", carolDM, func(cur fakeslack.Message) bool { return containsAll(cur.Text(), "1 of 2") })
+	e.waitDM("1 of 2", bobDM, func(cur fakeslack.Message) bool { return containsAll(cur.Text(), "1 of 2") })
 	e.wantTrail(id, access.EventRequested, access.EventApproved)
 
 	// Slack thinks both acks were lost and sends the envelopes again.
@@ -584,10 +587,12 @@ func TestOktaRemovalRetriedUntilConfirmed(t *testing.T) {
 	r := e.request(id)
 	for r.State == access.StateActive {
 		// Not marked removed, and the holder not told, before Okta confirmed.
+		// (Her request's confirmation may say "Expired; removing access in
+		// Okta…" meanwhile: that is true.)
 		if r.Grant.Removal == nil || !okta.IsMember(SandboxGroupDB, Alice.OktaID) {
 			t.Fatalf("removal = %+v, member %v", r.Grant.Removal, okta.IsMember(SandboxGroupDB, Alice.OktaID))
 		}
-		e.noDM(mark, Alice, "expired")
+		e.noDM(mark, Alice, "expired and was removed")
 		next := r.Grant.Removal.Retry.NextAt
 		e.advance(next.Sub(e.sb.Clock.Now()) + time.Second)
 		e.waitFor("a retry", func() bool {

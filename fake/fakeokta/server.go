@@ -306,7 +306,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if !sleepCtx(r.Context(), latency) {
 		return
 	}
-	if s.applyFault(rec, r) {
+	if s.applyFault(rec, r, body) {
 		return
 	}
 	if r.Header.Get("Authorization") != "SSWS "+s.opts.Token {

@@ -87,6 +87,8 @@ func Run(t *testing.T, open Opener) {
 		{"ImportIndexesLikeCreate", testImportIndexesLikeCreate},
 		{"ImportConflictWritesNothing", testImportConflictWritesNothing},
 		{"CanceledContextWritesNothing", testCanceledContextWritesNothing},
+		{"Values", testValues},
+		{"Pauses", testPauses},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
