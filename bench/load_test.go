@@ -103,7 +103,7 @@ func (res *results) rows(sz sizes) []row {
 	removalP99 := percentile(res.removal, 99)
 	failoverP99 := percentile(res.failover, 99)
 	const mib = 1 << 20
-	window := "a minute"
+	window := "minute"
 	if sz.MassWindow != time.Minute {
 		window = sz.MassWindow.String()
 	}
