@@ -123,6 +123,9 @@ type Request struct {
 	Duration      time.Duration `json:"duration"`        // asked for; for an extension, the time added
 	UntilShiftEnd bool          `json:"until_shift_end"` // the grant ends with the requester's on-call shift
 	ShiftEnd      time.Time     `json:"shift_end"`       // with UntilShiftEnd: when that shift ends (zero: open-ended)
+	// Renews is the activity grant this request asks to keep past its
+	// max_age; once approved, that grant is handed over (HandOver).
+	Renews string `json:"renews,omitempty"`
 	// Activity, when set, makes the grant last while it is used (the
 	// resource's terms when it was asked for); Duration is then zero.
 	Activity  *Activity  `json:"activity,omitempty"`

@@ -106,6 +106,8 @@ type Workflow interface {
 	Pause(ctx context.Context, actorID, resourceID, reason string) (access.Pause, error)
 	Resume(ctx context.Context, actorID, resourceID string) (access.Pause, error)
 	Pauses(ctx context.Context) ([]access.Pause, error)
+	// Renew asks for an activity grant at its max_age again (a new request).
+	Renew(ctx context.Context, actorID, grantID string) (*access.Request, error)
 	// LetExpire checks that actorID holds the grant of requestID, which they
 	// chose to let expire, and returns it.
 	LetExpire(ctx context.Context, actorID, requestID string) (*access.Request, error)

@@ -134,6 +134,15 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 		ev.log.Info().Time("expires_at", r.Grant.ExpiresAt).Msg("activity grant kept")
 		b.redraw(ctx, ev, cb, a, r, "👍 Kept: "+resourceLabel(*r, b.resourceOf(r))+" ("+requestID(*r)+") now stays until "+when(r.Grant.ExpiresAt)+" unless you use it.")
 
+	case ActionRenew:
+		r, err := w.Renew(ctx, ev.user, id)
+		if err != nil {
+			b.tellError(ctx, ev, err, "renew refused")
+			return
+		}
+		ev.log.Info().Str("renewal", r.ID).Msg("activity grant asked for again")
+		b.tell(ctx, ev, "🔁 Asked again: request "+requestID(*r)+" went to the approvers. If they approve before your access reaches its maximum age, it carries on without a gap.")
+
 	case ActionLetExpire:
 		r, err := w.LetExpire(ctx, ev.user, id)
 		if err != nil {

@@ -169,6 +169,14 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return fmt.Sprintf("The Okta %s %s does not exist; an admin must check the resource's target.", p.Value, p.ResourceID), true
 	case access.ReasonDryRunNow:
 		return "accessbot now runs in dry run and changes nothing in Okta, so this grant was not made; ask again once it runs for real.", true
+	case access.ReasonOnlyHolderRenew:
+		return "Only the holder can ask to keep this access.", true
+	case access.ReasonNotRenewable:
+		return fmt.Sprintf("Request %s is not an activity grant at its maximum age; use it to keep it, or `/access request` for more.", p.RequestID), true
+	case access.ReasonRenewalWaiting:
+		return fmt.Sprintf("You already asked again (%s); it is waiting for approval.", p.RequestID), true
+	case access.ReasonRenewalWaitsForRemoval:
+		return fmt.Sprintf("The access of %s was still being removed; accessbot grants it again once that is done.", p.RequestID), true
 	case access.ReasonOktaError:
 		return "Okta returned an unexpected error.", true
 	}

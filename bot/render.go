@@ -126,6 +126,8 @@ func (rd renderer) outcome(r access.Request) string {
 		return "✅ " + approved + ". Access active until " + when(r.Grant.ExpiresAt) + "."
 	case access.StateExpired:
 		return "✅ " + approved + ". ⌛ Expired " + when(r.Grant.EndedAt) + "."
+	case access.StateRenewed:
+		return "✅ " + approved + ". 🔁 Renewed " + when(r.Grant.EndedAt) + "; the new request carries the access on."
 	case access.StateRevoked:
 		by := "someone"
 		if r.Grant.Removal != nil {

@@ -230,3 +230,7 @@ func (f *fakeWorkflow) Resume(_ context.Context, actorID, resourceID string) (ac
 }
 
 func (f *fakeWorkflow) Pauses(context.Context) ([]access.Pause, error) { return nil, nil }
+
+func (f *fakeWorkflow) Renew(_ context.Context, actorID, id string) (*access.Request, error) {
+	return result(f.record(wfCall{Method: "Renew", Actor: actorID, ID: id}))
+}

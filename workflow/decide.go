@@ -180,6 +180,16 @@ func (s *Service) grant(ctx context.Context, id string) (r *access.Request, res 
 		r, err = s.provisionFailed(ctx, r, err)
 		return r, nil, false, err
 	}
+	if r.Renews != "" && !r.Grant.Prepared() {
+		handed, ok, err := s.handOver(ctx, r, res)
+		if access.ErrorCode(err) == access.EUNAVAILABLE {
+			r, err = s.provisionFailed(ctx, r, err)
+			return r, nil, false, err
+		}
+		if err != nil || ok {
+			return handed, res, ok, err
+		}
+	}
 	if !r.Grant.Prepared() {
 		if r, err = s.prepare(ctx, r, res); err != nil || !r.Grant.Prepared() {
 			return r, nil, false, err
