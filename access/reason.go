@@ -13,16 +13,17 @@ type Reason string
 // The reasons the rules give. Each comment says which Params it fills.
 const (
 	// Deciding: Resource; Person (who decided first) and Approve, State.
-	ReasonOwnRequest      Reason = "own_request"       // the requester tried to approve or deny
-	ReasonNotApprover     Reason = "not_approver"      // Resource
-	ReasonAlreadyDecided  Reason = "already_decided"   // Approve: what this person answered before
-	ReasonDecidedBy       Reason = "decided_by"        // State, Person
-	ReasonAlreadyApproved Reason = "already_approved"  // the request was approved (no one to name)
-	ReasonNotPending      Reason = "not_pending"       // State
-	ReasonOnlyRequester   Reason = "only_requester"    // RequestID: cancel by someone else
-	ReasonOnlyHolder      Reason = "only_holder"       // extend by someone else
-	ReasonOnlyHolderReply Reason = "only_holder_reply" // a reminder answered by someone else
-	ReasonWrongState      Reason = "wrong_state"       // RequestID, State: an internal transition that no longer applies
+	ReasonOwnRequest       Reason = "own_request"       // the requester tried to approve or deny
+	ReasonNotApprover      Reason = "not_approver"      // Resource
+	ReasonAlreadyDecided   Reason = "already_decided"   // Approve: what this person answered before
+	ReasonDecidedBy        Reason = "decided_by"        // State, Person
+	ReasonAlreadyApproved  Reason = "already_approved"  // the request was approved (no one to name)
+	ReasonNotPending       Reason = "not_pending"       // State
+	ReasonOnlyRequester    Reason = "only_requester"    // RequestID: cancel by someone else
+	ReasonOnlyHolder       Reason = "only_holder"       // extend by someone else
+	ReasonOnlyHolderReply  Reason = "only_holder_reply" // a reminder answered by someone else
+	ReasonWrongState       Reason = "wrong_state"       // RequestID, State: an internal transition that no longer applies
+	ReasonApproversUnknown Reason = "approvers_unknown" // Resource: a group of approvers could not be read just now
 
 	// Grants and their end: RequestID, Resource, State.
 	ReasonAccessEnded         Reason = "access_ended"          // Resource: extend after the end
@@ -65,6 +66,8 @@ const (
 
 	// Notices: why something could not be done, for Notice.Reason.
 	ReasonApproversUnreachable Reason = "approvers_unreachable" // none of the approvers is in Slack
+	ReasonAdminsAsked          Reason = "admins_asked"          // none of the approvers could be reached; the admins were asked
+	ReasonApproverMissing      Reason = "approver_missing"      // Person: an approver in config has no usable Slack account
 	ReasonOnCallFallback       Reason = "oncall_fallback"       // PagerDuty could not be asked; sent to approvers
 	ReasonOktaUnavailable      Reason = "okta_unavailable"      // Okta could not be reached
 	ReasonOktaRefusedToken     Reason = "okta_refused_token"    // Okta refused the API token

@@ -120,13 +120,16 @@ type Request struct {
 	ShiftEnd      time.Time     `json:"shift_end"`       // with UntilShiftEnd: when that shift ends (zero: open-ended)
 	Reason        string        `json:"reason"`
 	Approvers     []string      `json:"approvers,omitempty"` // emails the request was sent to, lower case
-	State         State         `json:"state"`
-	CreatedAt     time.Time     `json:"created_at"`
-	UpdatedAt     time.Time     `json:"updated_at"`
-	Decisions     []Decision    `json:"decisions,omitempty"`
-	DecidedAt     time.Time     `json:"decided_at"`
-	OnCall        *Shift        `json:"on_call,omitempty"` // the shift that auto-approved or allowed break-glass
-	Grant         Grant         `json:"grant"`
+	// AdminsAsked is set when none of the approvers could be reached and the
+	// admins were asked instead; they may then decide it (Deciders).
+	AdminsAsked bool       `json:"admins_asked,omitempty"`
+	State       State      `json:"state"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	Decisions   []Decision `json:"decisions,omitempty"`
+	DecidedAt   time.Time  `json:"decided_at"`
+	OnCall      *Shift     `json:"on_call,omitempty"` // the shift that auto-approved or allowed break-glass
+	Grant       Grant      `json:"grant"`
 	// Messages to update when the request changes.
 	ApproverMessages []MessageRef `json:"approver_messages,omitempty"`
 	RequesterMessage MessageRef   `json:"requester_message"`
@@ -189,12 +192,18 @@ func (r *Request) decidedBy(u User) (Decision, bool) {
 }
 
 // CheckDecider returns nil when by may approve or deny r now: r is pending, by
-// is an approver of res, is not the requester, and has not decided already.
-func (r *Request) CheckDecider(by User, res *Resource) error {
+// is in deciders (who may decide it now, see Deciders), is not the
+// requester, and has not decided already. When by is not in a set that
+// could not be read whole, the refusal is EUNAVAILABLE: asking again later
+// may succeed.
+func (r *Request) CheckDecider(by User, res *Resource, deciders ApproverSet) error {
 	if by.Is(r.Requester) {
 		return Refuse(EFORBIDDEN, ReasonOwnRequest, Params{RequestID: r.ID, Resource: res.Name})
 	}
-	if !res.IsApprover(by.Email) {
+	if !deciders.Includes(by) {
+		if !deciders.Complete() {
+			return Refuse(EUNAVAILABLE, ReasonApproversUnknown, Params{RequestID: r.ID, Resource: res.Name})
+		}
 		return Refuse(EFORBIDDEN, ReasonNotApprover, Params{RequestID: r.ID, Resource: res.Name})
 	}
 	if r.State != StatePending {
@@ -207,26 +216,39 @@ func (r *Request) CheckDecider(by User, res *Resource) error {
 }
 
 // Approve records by's approval. It reports whether the request became
-// approved: RequiredApprovals distinct people approved who may still
-// approve requests for res (an approver removed since no longer counts).
-func (r *Request) Approve(by User, res *Resource, now time.Time) (bool, error) {
-	if err := r.CheckDecider(by, res); err != nil {
+// approved: RequiredApprovals distinct people approved who are in deciders
+// now (an approver removed since no longer counts).
+func (r *Request) Approve(by User, res *Resource, deciders ApproverSet, now time.Time) (bool, error) {
+	if err := r.CheckDecider(by, res, deciders); err != nil {
 		return false, err
 	}
 	r.Decisions = append(r.Decisions, Decision{By: by, At: now, Approve: true})
-	if r.EligibleApprovals(res) < res.RequiredApprovals() {
+	if r.EligibleApprovals(deciders) < res.RequiredApprovals() {
 		return false, nil
 	}
 	r.State, r.DecidedAt = StateApproved, now
 	return true, nil
 }
 
-// EligibleApprovals counts the approvals given by people who are approvers
-// of res now and are not the requester.
-func (r *Request) EligibleApprovals(res *Resource) int {
+// Deciders returns who may decide r now: approvers (the resource's
+// approvers, resolved now) and, when r had to go to the admins, the admins.
+func (r *Request) Deciders(approvers ApproverSet, admins []string) ApproverSet {
+	if !r.AdminsAsked {
+		return approvers
+	}
+	out := ApproverSet{People: append([]User(nil), approvers.People...), Unreadable: approvers.Unreadable, Empty: approvers.Empty}
+	for _, a := range admins {
+		out.Add(User{Email: a})
+	}
+	return out
+}
+
+// EligibleApprovals counts the approvals given by people who are in
+// deciders now and are not the requester.
+func (r *Request) EligibleApprovals(deciders ApproverSet) int {
 	n := 0
 	for _, d := range r.Decisions {
-		if d.Approve && res.IsApprover(d.By.Email) && !d.By.Is(r.Requester) {
+		if d.Approve && deciders.Includes(d.By) && !d.By.Is(r.Requester) {
 			n++
 		}
 	}
@@ -234,8 +256,8 @@ func (r *Request) EligibleApprovals(res *Resource) int {
 }
 
 // Deny records by's denial; one denial denies the request.
-func (r *Request) Deny(by User, res *Resource, reason string, now time.Time) error {
-	if err := r.CheckDecider(by, res); err != nil {
+func (r *Request) Deny(by User, res *Resource, deciders ApproverSet, reason string, now time.Time) error {
+	if err := r.CheckDecider(by, res, deciders); err != nil {
 		return err
 	}
 	r.Decisions = append(r.Decisions, Decision{By: by, At: now, Reason: reason})

@@ -94,9 +94,10 @@ func catalogForm(key string, res access.Resource, requester string) modalForm {
 	for _, d := range res.Durations {
 		f.durations = append(f.durations, access.FormatDuration(d))
 	}
-	for _, a := range res.Approvers {
-		if !strings.EqualFold(a, requester) {
-			f.approvers = append(f.approvers, a)
+	for _, e := range res.ApproverEntries() {
+		// Groups are resolved by the workflow, whose form replaces this one.
+		if !e.IsGroup() && !strings.EqualFold(e.Value, requester) {
+			f.approvers = append(f.approvers, e.Value)
 		}
 	}
 	return f

@@ -40,6 +40,8 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return "Only the holder can answer this reminder.", true
 	case access.ReasonWrongState:
 		return fmt.Sprintf("Request %s is %s; that can no longer be done.", p.RequestID, stateWords(p.State)), true
+	case access.ReasonApproversUnknown:
+		return fmt.Sprintf("The approver groups of %s could not be read just now, so accessbot can't tell whether you may decide; try again in a minute.", p.Resource), true
 
 	case access.ReasonAccessEnded:
 		return fmt.Sprintf("Your access to %s has ended; request it again instead.", p.Resource), true
@@ -116,6 +118,10 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 
 	case access.ReasonApproversUnreachable:
 		return "None of the approvers could be reached in Slack; ask an admin to check the approvers of this resource.", true
+	case access.ReasonAdminsAsked:
+		return "None of the approvers could be reached in Slack, so your request went to the accessbot admins.", true
+	case access.ReasonApproverMissing:
+		return fmt.Sprintf("Approver %s has no usable Slack account (left, deactivated or renamed?) and is skipped; update the approvers in the config.", p.Person), true
 	case access.ReasonOnCallFallback:
 		return "PagerDuty could not be asked whether you are on call, so your request went to the approvers.", true
 	case access.ReasonOktaUnavailable:

@@ -109,6 +109,7 @@ func (c *Config) Resources() []access.Resource {
 	out := make([]access.Resource, len(c.resources))
 	for i, r := range c.resources {
 		r.Approvers = slices.Clone(r.Approvers)
+		r.Notify = slices.Clone(r.Notify)
 		r.Durations = slices.Clone(r.Durations)
 		if r.OnCall != nil {
 			oc := *r.OnCall

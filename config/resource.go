@@ -42,6 +42,11 @@ type settings struct {
 
 	approvers   []string
 	approversAt string
+
+	notify      []string
+	notifyAt    string
+	notifyMax   int
+	notifyMaxAt string
 }
 
 // owns reports whether the setting at path is written in the owner itself.
@@ -76,7 +81,7 @@ func mergeSettings(owner string, r *fileResource, p *filePolicy, policyName stri
 	if r != nil {
 		layers = append(layers, &filePolicy{
 			Durations: r.Durations, MaxDuration: r.MaxDuration, MinApprovals: r.MinApprovals,
-			Extension: r.Extension, Approvers: r.Approvers,
+			Extension: r.Extension, Approvers: r.Approvers, Notify: r.Notify, NotifyMax: r.NotifyMax,
 		})
 		paths = append(paths, owner)
 	}
@@ -99,6 +104,12 @@ func mergeSettings(owner string, r *fileResource, p *filePolicy, policyName stri
 		}
 		if l.Approvers != nil {
 			s.approvers, s.approversAt = l.Approvers, at+".approvers"
+		}
+		if l.Notify != nil {
+			s.notify, s.notifyAt = l.Notify, at+".notify"
+		}
+		if l.NotifyMax != nil {
+			s.notifyMax, s.notifyMaxAt = *l.NotifyMax, at+".notify_max"
 		}
 	}
 	return s
@@ -142,16 +153,23 @@ func (c *checker) checkSettings(s *settings, complete bool) ([]string, []time.Du
 
 	switch {
 	case s.approversAt == "" && complete:
-		c.add(s.owner+".approvers", "missing: list the emails of the people who may approve")
+		c.add(s.owner+".approvers", "missing: list the people who may approve (emails, okta_group:<id> or slack_usergroup:<id>)")
 	case s.approversAt != "" && len(s.approvers) == 0:
-		c.add(s.approversAt, "empty: list at least one approver's email")
+		c.add(s.approversAt, "empty: list at least one approver (an email, okta_group:<id> or slack_usergroup:<id>)")
 	}
-	approvers := c.emails(s.approversAt, s.approvers, "approver")
+	approvers, groups := c.approverList(s.approversAt, s.approvers, "approver")
+	if s.notifyAt != "" && len(s.notify) == 0 {
+		c.add(s.notifyAt, "empty: list who is sent requests, or leave notify out to send them to the approvers")
+	}
+	s.notify, _ = c.approverList(s.notifyAt, s.notify, "entry")
+	if s.notifyMaxAt != "" && s.notifyMax < 1 {
+		c.add(s.notifyMaxAt, "must be at least 1 (default %d)", access.DefaultNotifyMax)
+	}
 
 	switch {
 	case s.minApprovals < 1:
 		c.add(s.minAt, "must be at least 1")
-	case len(s.approvers) > 0 && s.minApprovals > len(s.approvers):
+	case !groups && len(s.approvers) > 0 && s.minApprovals > len(s.approvers):
 		if s.owns(s.minAt) || !s.owns(s.approversAt) {
 			c.add(s.minAt, "%d, but there are only %s%s", s.minApprovals, count(len(s.approvers), "approver"), s.from(s.minAt, s.approversAt))
 		} else {
@@ -204,6 +222,7 @@ func (c *checker) resources(list []fileResource, policies map[string]filePolicy,
 		s := mergeSettings(path, f, p, f.Policy)
 		r.Approvers, r.Durations = c.checkSettings(s, complete)
 		r.MaxDuration, r.MinApprovals = s.maxDuration, s.minApprovals
+		r.Notify, r.NotifyMax = s.notify, s.notifyMax
 		r.Extension = access.ExtensionPolicy{MaxExtensions: s.maxExtensions, RequiresApproval: s.requiresApproval}
 		if f.OnCall != nil {
 			r.OnCall = c.onCall(f.OnCall, path+".oncall", s, pagerDuty)

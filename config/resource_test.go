@@ -29,8 +29,9 @@ func TestResourcesConversion(t *testing.T) {
 		},
 		{
 			ID: "aws-prod-admin", Name: "AWS Production (admin)", Description: "Administrator role in the production account",
-			Target:      access.Target{Kind: access.TargetGroup, ID: "00g2abcdEFGH"},
-			Approvers:   []string{"alice@acme.com", "bob@acme.com", "carol@acme.com"},
+			Target:    access.Target{Kind: access.TargetGroup, ID: "00g2abcdEFGH"},
+			Approvers: []string{"alice@acme.com", "bob@acme.com", "carol@acme.com"},
+			Notify:    []string{"alice@acme.com", "bob@acme.com"}, NotifyMax: 10,
 			Durations:   []time.Duration{30 * time.Minute, h, 2 * h},
 			MaxDuration: 2 * h, MinApprovals: 2,
 			Extension: access.ExtensionPolicy{MaxExtensions: 1, RequiresApproval: true},
@@ -50,8 +51,9 @@ func TestResourcesConversion(t *testing.T) {
 		},
 		{
 			ID: "datadog-admin", Name: "Datadog (admin)", Description: "Admin role in Datadog",
-			Target:      access.Target{Kind: access.TargetApp, ID: "0oa1abcdEFGH"},
-			Approvers:   []string{"erin@acme.com", "frank@acme.com"},
+			Target:    access.Target{Kind: access.TargetApp, ID: "0oa1abcdEFGH"},
+			Approvers: []string{"erin@acme.com", "frank@acme.com", "okta_group:00g9abcdEFGH"},
+			Notify:    []string{"erin@acme.com"}, NotifyMax: 5,
 			Durations:   []time.Duration{h, 4 * h},
 			MaxDuration: 4 * h, MinApprovals: 1,
 			Extension: access.DefaultExtensionPolicy,

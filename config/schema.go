@@ -76,6 +76,8 @@ type filePolicy struct {
 	MinApprovals *int            `yaml:"min_approvals"`
 	Extension    *fileExtension  `yaml:"extension"`
 	Approvers    []string        `yaml:"approvers"`
+	Notify       []string        `yaml:"notify"`
+	NotifyMax    *int            `yaml:"notify_max"`
 }
 
 type fileResource struct {
@@ -92,6 +94,9 @@ type fileResource struct {
 	MinApprovals *int           `yaml:"min_approvals"`
 	Extension    *fileExtension `yaml:"extension"`
 	OnCall       *fileOnCall    `yaml:"oncall"`
+	// Notify and NotifyMax override the policy's.
+	Notify    []string `yaml:"notify"`
+	NotifyMax *int     `yaml:"notify_max"`
 }
 
 type fileOnCall struct {

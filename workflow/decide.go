@@ -43,7 +43,7 @@ func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) e
 	if err != nil {
 		return err
 	}
-	if err := r.CheckDecider(actor, res); err != nil {
+	if err := r.CheckDecider(actor, res, s.deciders(ctx, r, res)); err != nil {
 		return s.refuse(ctx, actor, r, "deny", err)
 	}
 	return nil
@@ -67,28 +67,32 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 		return nil, err
 	}
 	decided := false
+	// Read before the transaction (no network call inside it): the groups'
+	// members as they are now, not as they were when the request was routed.
+	approvers := s.approverSet(ctx, res, true)
 	r, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		deciders := r.Deciders(approvers, s.opts.Admins)
 		if !approve {
-			if err := r.Deny(actor, res, reason, now); err != nil {
+			if err := r.Deny(actor, res, deciders, reason, now); err != nil {
 				return nil, err
 			}
 			decided = true
 			details := map[string]string{"reason": reason, access.DetailRequestedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)}
 			return []access.Event{access.NewEvent(access.EventDenied, actor, r, now, details)}, nil
 		}
-		ok, err := r.Approve(actor, res, now)
+		ok, err := r.Approve(actor, res, deciders, now)
 		if err != nil {
 			return nil, err
 		}
 		decided = ok
-		details := map[string]string{"approvals": strconv.Itoa(r.EligibleApprovals(res)), "required": strconv.Itoa(res.RequiredApprovals())}
+		details := map[string]string{"approvals": strconv.Itoa(r.EligibleApprovals(deciders)), "required": strconv.Itoa(res.RequiredApprovals())}
 		if decided {
 			details[access.DetailRequestedAt] = r.CreatedAt.UTC().Format(time.RFC3339Nano)
 		}
 		return []access.Event{access.NewEvent(access.EventApproved, actor, r, now, details)}, nil
 	})
 	if err != nil {
-		if code := access.ErrorCode(err); code == access.EFORBIDDEN || code == access.ECONFLICT {
+		if code := access.ErrorCode(err); code == access.EFORBIDDEN || code == access.ECONFLICT || code == access.EUNAVAILABLE {
 			stored, _ := s.store.Get(ctx, requestID)
 			if code == access.ECONFLICT && stored != nil && stored.State != access.StatePending {
 				// A click on a decided request means the approver's DM still

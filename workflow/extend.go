@@ -78,10 +78,11 @@ func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d
 // transaction that marks the grant as waiting for it: one may wait at a
 // time, and a crash cannot leave one half-filed.
 func (s *Service) requestExtension(ctx context.Context, actor access.User, grant *access.Request, d time.Duration, res *access.Resource) (*access.Request, error) {
+	eligible, _ := s.eligibleApprovers(ctx, res, actor)
 	now := s.now()
 	ext := &access.Request{
 		ID: newID(), Kind: access.KindExtension, ParentID: grant.ID, Requester: grant.Requester, ResourceID: grant.ResourceID,
-		Duration: d, Reason: grant.Reason, Approvers: eligibleApprovers(res, actor), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
+		Duration: d, Reason: grant.Reason, Approvers: s.askList(ctx, res, actor, eligible), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 		Grant: access.Grant{GrantedAt: grant.Grant.GrantedAt, ExpiresAt: grant.Grant.ExpiresAt, Extensions: grant.Grant.Extensions},
 	}
 	ext.Due = ext.NextDue(s.opts.Timing)

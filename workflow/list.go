@@ -32,11 +32,21 @@ func (s *Service) List(ctx context.Context, actorID string) (Overview, error) {
 		return Overview{}, err
 	}
 	var toApprove []*access.Request
+	sets := map[string]access.ApproverSet{} // per resource: groups are read once per listing
 	for _, r := range open {
 		if r.State != access.StatePending || r.Requester.Is(u) {
 			continue
 		}
-		if res, err := s.resource(r); err == nil && res.IsApprover(u.Email) {
+		res, err := s.resource(r)
+		if err != nil {
+			continue
+		}
+		set, ok := sets[res.ID]
+		if !ok {
+			set = s.approverSet(ctx, res, false)
+			sets[res.ID] = set
+		}
+		if r.Deciders(set, s.opts.Admins).Includes(u) {
 			toApprove = append(toApprove, r)
 		}
 	}
@@ -75,7 +85,8 @@ func (s *Service) FormFor(ctx context.Context, actorID, resourceID string) (Form
 	if err != nil {
 		return Form{}, err
 	}
-	f := Form{Resource: *res, Approvers: eligibleApprovers(res, u)}
+	eligible, _ := s.eligibleApprovers(ctx, res, u)
+	f := Form{Resource: *res, Approvers: eligible}
 	for _, d := range res.Durations {
 		f.Durations = append(f.Durations, access.FormatDuration(d))
 	}

@@ -36,7 +36,11 @@ type Options struct {
 	ProvisionerCalls int
 	// Workers bounds how many requests a sweep advances at once (default 8).
 	Workers int
-	Now     func() time.Time // default time.Now
+	// Members and UserGroups read the approver groups of config
+	// (okta_group:, slack_usergroup:); nil leaves such groups unreadable.
+	Members    access.MemberLister
+	UserGroups access.UserGroupLister
+	Now        func() time.Time // default time.Now
 	Logger  zerolog.Logger
 }
 
@@ -65,6 +69,10 @@ type Service struct {
 	// refusals spaces out the audit channel's notices of refused
 	// break-glass attempts (throttle.go).
 	refusals throttle
+	// members caches the members of approver groups for routing (approvers.go).
+	members memberCache
+	// missing spaces out the warnings about approvers without a Slack account.
+	missing throttle
 }
 
 // New returns a Service. oncall may be nil when PagerDuty is not configured.

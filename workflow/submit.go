@@ -57,7 +57,7 @@ func (s *Service) check(ctx context.Context, actorID string, in RequestInput) (*
 	var problems []*access.Error
 	problems = append(problems, s.checkDuration(ctx, c, strings.TrimSpace(in.Duration)))
 	problems = append(problems, reasonError(c.reason))
-	problems = append(problems, checkApprovers(c, in.Approvers))
+	problems = append(problems, s.checkApprovers(ctx, c, in.Approvers))
 	if err := access.Invalid(problems...); err != nil {
 		return nil, err
 	}
@@ -104,13 +104,15 @@ func reasonError(reason string) *access.Error {
 	return nil
 }
 
-// checkApprovers enforces who may be asked: approvers of the resource, never
-// the requester, and enough of them to reach min_approvals.
-func checkApprovers(c *checked, chosen []string) *access.Error {
+// checkApprovers enforces who may be asked: approvers of the resource
+// (groups resolved), never the requester, and enough of them to reach
+// min_approvals when that can be told (every group was read). With none
+// chosen, the request goes to the notify list or the approvers, capped.
+func (s *Service) checkApprovers(ctx context.Context, c *checked, chosen []string) *access.Error {
 	res := c.resource
-	eligible := eligibleApprovers(res, c.requester)
+	eligible, set := s.eligibleApprovers(ctx, res, c.requester)
 	need := res.RequiredApprovals()
-	if len(eligible) < need {
+	if set.Complete() && len(eligible) < need {
 		return access.FieldRefuse("resource", access.ReasonTooFewApprovers, access.Params{Resource: res.Name, Limit: need, Count: len(eligible)})
 	}
 	seen := map[string]bool{}
@@ -121,7 +123,7 @@ func checkApprovers(c *checked, chosen []string) *access.Error {
 			continue
 		case strings.EqualFold(a, c.requester.Email):
 			return access.FieldRefuse("approvers", access.ReasonSelfAsApprover, access.Params{})
-		case !res.IsApprover(a):
+		case !set.Includes(access.User{Email: a}):
 			return access.FieldRefuse("approvers", access.ReasonNotAnApprover, access.Params{Person: a, Resource: res.Name, Names: eligible})
 		}
 		seen[a] = true
@@ -131,20 +133,9 @@ func checkApprovers(c *checked, chosen []string) *access.Error {
 		return access.FieldRefuse("approvers", access.ReasonChooseMoreApprovers, access.Params{Resource: res.Name, Limit: need})
 	}
 	if len(c.approvers) == 0 {
-		c.approvers = eligible
+		c.approvers = s.askList(ctx, res, c.requester, eligible)
 	}
 	return nil
-}
-
-// eligibleApprovers returns the approvers of res who are not u.
-func eligibleApprovers(res *access.Resource, u access.User) []string {
-	var out []string
-	for _, a := range res.Approvers {
-		if !strings.EqualFold(a, u.Email) {
-			out = append(out, a)
-		}
-	}
-	return out
 }
 
 func (s *Service) checkNoOpenRequest(ctx context.Context, u access.User, res *access.Resource) error {

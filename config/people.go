@@ -1,0 +1,57 @@
+package config
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/accessbot/accessbot/access"
+)
+
+// Slack user group ids are an S and capital letters and digits.
+var userGroupID = regexp.MustCompile(`^S[A-Z0-9]{2,20}$`)
+
+// approverList checks a list of approvers (or of people to notify): each
+// entry an email, okta_group:<group id> or slack_usergroup:<user group id>,
+// none twice. It returns the entries as the domain reads them (emails
+// lower case) and whether any names a group, whose size only a live check
+// can tell.
+func (c *checker) approverList(path string, list []string, noun string) (out []string, groups bool) {
+	if list == nil {
+		return nil, false
+	}
+	out = make([]string, 0, len(list))
+	first := map[string]string{}
+	for i, raw := range list {
+		p := indexPath(path, i)
+		s := strings.TrimSpace(raw)
+		e, ok := access.ParseApproverEntry(s)
+		switch {
+		case !ok && strings.Contains(s, ":"):
+			kind, _, _ := strings.Cut(s, ":")
+			if k := access.ApproverKind(strings.ToLower(kind)); k == access.ApproverOktaGroup || k == access.ApproverSlackUserGroup {
+				c.add(p, "%s names no group: write %s:<id>", c.show(p, s), k)
+			} else {
+				c.add(p, "%s is not an email, okta_group:<Okta group id> or slack_usergroup:<Slack user group id>", c.show(p, s))
+			}
+			continue
+		case !ok || (e.Kind == access.ApproverEmail && !isEmail(s)):
+			c.add(p, "%s is not an email, okta_group:<Okta group id> or slack_usergroup:<Slack user group id>", c.show(p, s))
+			continue
+		case e.Kind == access.ApproverOktaGroup && !oktaID.MatchString(e.Value):
+			c.add(p, "%s is not an Okta group id: use the id from the Okta admin console, such as 00g1abcdEFGH", c.show(p, e.Value))
+			continue
+		case e.Kind == access.ApproverSlackUserGroup && !userGroupID.MatchString(e.Value):
+			c.add(p, "%s is not a Slack user group id: use S followed by capital letters and digits, such as S0123ABCD (not the @handle)", c.show(p, e.Value))
+			continue
+		}
+		key := e.String()
+		if prev, dup := first[key]; dup {
+			c.add(p, "duplicate %s %s (also %s)", noun, c.show(p, key), prev)
+			continue
+		}
+		first[key] = p
+		groups = groups || e.IsGroup()
+		out = append(out, key)
+	}
+	return out, groups
+}
