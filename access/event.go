@@ -25,6 +25,9 @@ const (
 	EventCancelled          EventType = "cancelled"
 	EventTimedOut           EventType = "timed_out"
 	EventRefused            EventType = "refused" // an attempt the rules turned down
+	// EventAdminsAsked: none of the approvers could be reached, so the
+	// request went to the admins, who may then decide it.
+	EventAdminsAsked EventType = "admins_asked"
 	// EventGrantRecorded: a grant stored by an older accessbot, which did not
 	// record the Okta account it acted on, had it looked up at start-up.
 	EventGrantRecorded EventType = "grant_recorded"

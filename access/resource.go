@@ -84,7 +84,7 @@ type Resource struct {
 	// empty, the approvers are. Either way at most NotifyMax of them.
 	Notify []string
 	// NotifyMax caps how many people a request is sent to; see AskedMax.
-	NotifyMax int
+	NotifyMax   int
 	Durations   []time.Duration // the choices offered, ascending
 	MaxDuration time.Duration
 	// MinApprovals distinct approvers must approve; at least 1.

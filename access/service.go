@@ -89,6 +89,9 @@ const (
 	NoticeBreakGlass      NoticeKind = "break_glass"      // loud, to approvers and the audit channel (Revoke)
 	NoticeRemovalFailing  NoticeKind = "removal_failing"  // loud, to the audit channel: removal keeps failing
 	NoticeOnCallFallback  NoticeKind = "oncall_fallback"  // to the requester: on-call could not be checked
+	// NoticeApproverMissing tells the audit channel that an approver in the
+	// config has no usable Slack account; Reason and Params say who.
+	NoticeApproverMissing NoticeKind = "approver_missing"
 
 	// NoticeBreakGlassRefused tells the audit channel of a refused break-glass
 	// attempt; Request holds only who, the resource id and the reason given,

@@ -92,6 +92,8 @@ func (rd renderer) announcement(n access.Notice) message {
 		line = joinParts("⌛ *Timed out*: nobody decided "+who+"'s request for "+label+" in time", req)
 	case access.NoticeReminder:
 		line = joinParts("⏰ *Reminded*: "+who+"'s access to "+label+" ends "+when(r.Grant.ExpiresAt), req)
+	case access.NoticeApproverMissing:
+		line = "👤 *Approver missing*: " + esc(n.Detail, 500)
 	case access.NoticeOnCallFallback:
 		line = joinParts("ℹ️ *On-call unknown*: PagerDuty could not be asked about "+who+", so the request for "+label+" went to the approvers", req)
 	default:

@@ -21,6 +21,7 @@ const (
 	cmdExtend     commandKind = "extend"
 	cmdBreakGlass commandKind = "breakglass"
 	cmdHelp       commandKind = "help"
+	cmdApprove    commandKind = "approve" // people.go
 )
 
 // command is a parsed /access (or /breakglass) command.
@@ -66,7 +67,8 @@ var subcommands = map[string]commandKind{
 	"revoke": cmdRevoke, "remove": cmdRevoke,
 	"extend":     cmdExtend,
 	"breakglass": cmdBreakGlass, "break-glass": cmdBreakGlass, "break_glass": cmdBreakGlass, "bg": cmdBreakGlass,
-	"help": cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
+	"approve": cmdApprove,
+	"help":    cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
 }
 
 // parseCommand parses the text after /access. It is tolerant of extra
@@ -107,8 +109,8 @@ func parseCommand(text string) (command, error) {
 		case c.Reason == "":
 			return c, &usageError{"Missing the reason: everyone who is told needs to know why.", usageBreakGlass}
 		}
-	case cmdCancel, cmdRevoke, cmdExtend:
-		usage := map[commandKind]string{cmdCancel: usageCancel, cmdRevoke: usageRevoke, cmdExtend: usageExtend}[kind]
+	case cmdCancel, cmdRevoke, cmdExtend, cmdApprove:
+		usage := map[commandKind]string{cmdCancel: usageCancel, cmdRevoke: usageRevoke, cmdExtend: usageExtend, cmdApprove: usageApprove}[kind]
 		var id string
 		id, rest = nextField(rest)
 		c.RequestID = cleanID(id)

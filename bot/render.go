@@ -186,6 +186,9 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 		"*Request*\n"+requestID(r),
 	))
 	blocks = append(blocks, reasonSection("Reason", r.Reason))
+	if r.AdminsAsked {
+		blocks = append(blocks, contextBlock("👤 Sent to you as an accessbot admin: none of the approvers of "+resourceLabel(r, res)+" could be reached in Slack."))
+	}
 	need := res.RequiredApprovals()
 	status := "Approvals: " + strconv.Itoa(len(r.Approvals())) + " of " + strconv.Itoa(need)
 	if names := rd.approverNames(r); names != "" {

@@ -133,6 +133,8 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 			return
 		}
 		b.tellDone(ctx, ev, breakGlassText(*r, b.resourceOf(r)))
+	case cmdApprove:
+		b.runApprove(ctx, ev, c)
 	}
 }
 

@@ -41,7 +41,7 @@ type Options struct {
 	Members    access.MemberLister
 	UserGroups access.UserGroupLister
 	Now        func() time.Time // default time.Now
-	Logger  zerolog.Logger
+	Logger     zerolog.Logger
 }
 
 // Service is the workflow. Its methods are safe for concurrent use; work on

@@ -213,42 +213,38 @@ func durationDetail(r *access.Request) string {
 
 // route sends the pending request to its approvers and confirms to the requester.
 func (s *Service) route(ctx context.Context, r *access.Request, res *access.Resource) (*access.Request, error) {
-	sent := make([]access.MessageRef, len(r.Approvers)) // in the approvers' order, whichever lands first
-	var asks []func()
-	for i, email := range r.Approvers {
-		asks = append(asks, func() {
-			u, err := s.dir.UserByEmail(ctx, email)
-			if err != nil {
-				s.logger(ctx).Error().Err(err).Str("approver", email).Msg("approver has no Slack account; not asked")
-				return
-			}
-			if sent[i], err = s.msg.SendApproval(ctx, u, *r, *res); err != nil {
-				s.logger(ctx).Error().Err(err).Str("approver", email).Msg("send approval request")
-			}
-		})
-	}
-	together(asks)
-	var refs []access.MessageRef
-	for _, ref := range sent {
-		if ref.TS != "" {
-			refs = append(refs, ref)
-		}
+	refs := s.sendApprovals(ctx, r, res, r.Approvers)
+	var admins []access.MessageRef
+	if len(refs) == 0 {
+		// Nobody who may approve could be reached: better the admins than a
+		// request that waits for no one.
+		admins = s.askAdmins(ctx, r, res)
 	}
 	notice := access.Notice{Kind: access.NoticeSubmitted, Request: *r, Resource: *res, DryRun: s.opts.DryRun}
-	if len(refs) == 0 {
+	switch {
+	case len(admins) > 0:
+		notice.Reason = access.ReasonAdminsAsked
+		notice.Request.AdminsAsked = true
+	case len(refs) == 0:
 		notice.Reason = access.ReasonApproversUnreachable
 	}
 	mine, err := s.msg.Notify(ctx, r.Requester, notice)
 	if err != nil {
 		s.logger(ctx).Error().Err(err).Msg("confirm request to requester")
 	}
-	routed, err := s.update(ctx, r.ID, func(r *access.Request, _ time.Time) ([]access.Event, error) {
+	routed, err := s.update(ctx, r.ID, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		r.Routed = true
 		r.ApproverMessages = append(r.ApproverMessages, refs...)
+		r.ApproverMessages = append(r.ApproverMessages, admins...)
 		if mine.TS != "" {
 			r.RequesterMessage = mine
 		}
-		return nil, nil
+		if len(admins) == 0 || r.AdminsAsked {
+			return nil, nil
+		}
+		r.AdminsAsked = true
+		return []access.Event{access.NewEvent(access.EventAdminsAsked, access.System, r, now,
+			map[string]string{"approvers": strings.Join(r.Approvers, ",")})}, nil
 	})
 	if err == nil && changedSince(r, routed) {
 		// Someone decided or cancelled while the messages were on their way;
