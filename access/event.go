@@ -28,6 +28,11 @@ const (
 	// EventAdminsAsked: none of the approvers could be reached, so the
 	// request went to the admins, who may then decide it.
 	EventAdminsAsked EventType = "admins_asked"
+	// EventNudged: the approvers who had not answered were reminded, by the
+	// requester or (actor System) by the bot after timing.nudge_after.
+	EventNudged EventType = "nudged"
+	// EventEscalated: the escalation approvers were asked too.
+	EventEscalated EventType = "escalated"
 	// EventGrantRecorded: a grant stored by an older accessbot, which did not
 	// record the Okta account it acted on, had it looked up at start-up.
 	EventGrantRecorded EventType = "grant_recorded"

@@ -13,17 +13,19 @@ type Reason string
 // The reasons the rules give. Each comment says which Params it fills.
 const (
 	// Deciding: Resource; Person (who decided first) and Approve, State.
-	ReasonOwnRequest       Reason = "own_request"       // the requester tried to approve or deny
-	ReasonNotApprover      Reason = "not_approver"      // Resource
-	ReasonAlreadyDecided   Reason = "already_decided"   // Approve: what this person answered before
-	ReasonDecidedBy        Reason = "decided_by"        // State, Person
-	ReasonAlreadyApproved  Reason = "already_approved"  // the request was approved (no one to name)
-	ReasonNotPending       Reason = "not_pending"       // State
-	ReasonOnlyRequester    Reason = "only_requester"    // RequestID: cancel by someone else
-	ReasonOnlyHolder       Reason = "only_holder"       // extend by someone else
-	ReasonOnlyHolderReply  Reason = "only_holder_reply" // a reminder answered by someone else
-	ReasonWrongState       Reason = "wrong_state"       // RequestID, State: an internal transition that no longer applies
-	ReasonApproversUnknown Reason = "approvers_unknown" // Resource: a group of approvers could not be read just now
+	ReasonOwnRequest         Reason = "own_request"          // the requester tried to approve or deny
+	ReasonNotApprover        Reason = "not_approver"         // Resource
+	ReasonAlreadyDecided     Reason = "already_decided"      // Approve: what this person answered before
+	ReasonDecidedBy          Reason = "decided_by"           // State, Person
+	ReasonAlreadyApproved    Reason = "already_approved"     // the request was approved (no one to name)
+	ReasonNotPending         Reason = "not_pending"          // State
+	ReasonOnlyRequester      Reason = "only_requester"       // RequestID: cancel by someone else
+	ReasonOnlyHolder         Reason = "only_holder"          // extend by someone else
+	ReasonOnlyHolderReply    Reason = "only_holder_reply"    // a reminder answered by someone else
+	ReasonWrongState         Reason = "wrong_state"          // RequestID, State: an internal transition that no longer applies
+	ReasonApproversUnknown   Reason = "approvers_unknown"    // Resource: a group of approvers could not be read just now
+	ReasonOnlyRequesterNudge Reason = "only_requester_nudge" // RequestID: a nudge by someone else
+	ReasonNudgedRecently     Reason = "nudged_recently"      // RequestID, Max (how long until the next nudge)
 
 	// Grants and their end: RequestID, Resource, State.
 	ReasonAccessEnded         Reason = "access_ended"          // Resource: extend after the end

@@ -122,14 +122,22 @@ type Request struct {
 	Approvers     []string      `json:"approvers,omitempty"` // emails the request was sent to, lower case
 	// AdminsAsked is set when none of the approvers could be reached and the
 	// admins were asked instead; they may then decide it (Deciders).
-	AdminsAsked bool       `json:"admins_asked,omitempty"`
-	State       State      `json:"state"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	Decisions   []Decision `json:"decisions,omitempty"`
-	DecidedAt   time.Time  `json:"decided_at"`
-	OnCall      *Shift     `json:"on_call,omitempty"` // the shift that auto-approved or allowed break-glass
-	Grant       Grant      `json:"grant"`
+	AdminsAsked bool `json:"admins_asked,omitempty"`
+	// AutoNudged is set once the approvers who had not answered were
+	// reminded; NudgedAt is when the requester last nudged them.
+	AutoNudged bool      `json:"auto_nudged,omitempty"`
+	NudgedAt   time.Time `json:"nudged_at,omitzero"`
+	// EscalateAt is when the escalation approvers are asked too, if still
+	// pending (zero: never); Escalated is set once they were.
+	EscalateAt time.Time  `json:"escalate_at,omitzero"`
+	Escalated  bool       `json:"escalated,omitempty"`
+	State      State      `json:"state"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	Decisions  []Decision `json:"decisions,omitempty"`
+	DecidedAt  time.Time  `json:"decided_at"`
+	OnCall     *Shift     `json:"on_call,omitempty"` // the shift that auto-approved or allowed break-glass
+	Grant      Grant      `json:"grant"`
 	// Messages to update when the request changes.
 	ApproverMessages []MessageRef `json:"approver_messages,omitempty"`
 	RequesterMessage MessageRef   `json:"requester_message"`

@@ -91,6 +91,8 @@ type Resource struct {
 	MinApprovals int
 	Extension    ExtensionPolicy
 	OnCall       *OnCallPolicy // nil: the resource does not trust on-call
+	// Escalation asks more people when a request stays undecided; nil: never.
+	Escalation *Escalation
 }
 
 // RequiredApprovals is how many distinct approvers must approve a request

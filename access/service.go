@@ -92,6 +92,10 @@ const (
 	// NoticeApproverMissing tells the audit channel that an approver in the
 	// config has no usable Slack account; Reason and Params say who.
 	NoticeApproverMissing NoticeKind = "approver_missing"
+	// NoticeNudge reminds an approver of a request still waiting for them,
+	// in the thread of the request they were sent; Actor is who nudged
+	// (System: the bot, after timing.nudge_after).
+	NoticeNudge NoticeKind = "nudge"
 
 	// NoticeBreakGlassRefused tells the audit channel of a refused break-glass
 	// attempt; Request holds only who, the resource id and the reason given,

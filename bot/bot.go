@@ -94,12 +94,15 @@ type Workflow interface {
 	// LetExpire checks that actorID holds the grant of requestID, which they
 	// chose to let expire, and returns it.
 	LetExpire(ctx context.Context, actorID, requestID string) (*access.Request, error)
+	// Nudge reminds the approvers of actorID's pending request requestID.
+	Nudge(ctx context.Context, actorID, requestID string) (*access.Request, error)
 }
 
 var (
 	_ Workflow         = (*workflow.Service)(nil)
 	_ access.Directory = (*Bot)(nil)
 	_ access.Messenger = (*Bot)(nil)
+	_ access.Replier   = (*Bot)(nil)
 )
 
 // Bot is the Slack adapter. Build it with New, give it the workflow with

@@ -22,6 +22,7 @@ const (
 	cmdBreakGlass commandKind = "breakglass"
 	cmdHelp       commandKind = "help"
 	cmdApprove    commandKind = "approve" // people.go
+	cmdNudge      commandKind = "nudge"   // people.go
 )
 
 // command is a parsed /access (or /breakglass) command.
@@ -68,7 +69,8 @@ var subcommands = map[string]commandKind{
 	"extend":     cmdExtend,
 	"breakglass": cmdBreakGlass, "break-glass": cmdBreakGlass, "break_glass": cmdBreakGlass, "bg": cmdBreakGlass,
 	"approve": cmdApprove,
-	"help":    cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
+	"nudge":   cmdNudge, "remind": cmdNudge,
+	"help": cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
 }
 
 // parseCommand parses the text after /access. It is tolerant of extra
@@ -109,8 +111,8 @@ func parseCommand(text string) (command, error) {
 		case c.Reason == "":
 			return c, &usageError{"Missing the reason: everyone who is told needs to know why.", usageBreakGlass}
 		}
-	case cmdCancel, cmdRevoke, cmdExtend, cmdApprove:
-		usage := map[commandKind]string{cmdCancel: usageCancel, cmdRevoke: usageRevoke, cmdExtend: usageExtend, cmdApprove: usageApprove}[kind]
+	case cmdCancel, cmdRevoke, cmdExtend, cmdApprove, cmdNudge:
+		usage := map[commandKind]string{cmdCancel: usageCancel, cmdRevoke: usageRevoke, cmdExtend: usageExtend, cmdApprove: usageApprove, cmdNudge: usageNudge}[kind]
 		var id string
 		id, rest = nextField(rest)
 		c.RequestID = cleanID(id)

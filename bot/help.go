@@ -31,6 +31,7 @@ func usageText(cat *access.Catalog) string {
 		"• " + usageExtend + " — extend your access, e.g. `/access extend abcd2345 1h`",
 		"• " + usageRevoke + " — end access now, e.g. `/access revoke abcd2345`",
 		"• " + usageApprove + " — approve a request you may approve, also when you were not sent it (see `/access list`)",
+		"• " + usageNudge + " — remind the approvers of your pending request (at most every 30 minutes)",
 		"• " + usageBreakGlass + " (or `/breakglass <resource-id> <reason…>`) — emergency access for the on-call responder, e.g. `/access breakglass " + exRes + " INC-123 database down`",
 		"• " + usageHelp + " — this message",
 	}

@@ -45,10 +45,13 @@ func (rd renderer) notice(n access.Notice) message {
 		add(reasonSection("Reason", r.Reason))
 		if r.State == access.StatePending {
 			add(contextBlock("⏳ Waiting for approval. You'll get a DM when someone decides."))
-			add(actionsBlock(actions, button(ActionCancel, "Cancel request", r.ID, "")))
+			add(actionsBlock(actions, button(ActionNudge, "Nudge approvers", r.ID, ""), button(ActionCancel, "Cancel request", r.ID, "")))
 		} else {
 			add(sectionBlock(rd.outcome(r)))
 		}
+
+	case access.NoticeNudge:
+		lead(rd.nudgeText(n))
 
 	case access.NoticeGranted:
 		if r.State == access.StateActive && r.Grant.Removal == nil {

@@ -40,6 +40,10 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return "Only the holder can answer this reminder.", true
 	case access.ReasonWrongState:
 		return fmt.Sprintf("Request %s is %s; that can no longer be done.", p.RequestID, stateWords(p.State)), true
+	case access.ReasonOnlyRequesterNudge:
+		return fmt.Sprintf("Only the requester can nudge the approvers of request %s.", p.RequestID), true
+	case access.ReasonNudgedRecently:
+		return fmt.Sprintf("The approvers of %s were nudged less than 30 minutes ago; you can nudge them again in %s.", p.RequestID, access.FormatDuration(p.Max)), true
 	case access.ReasonApproversUnknown:
 		return fmt.Sprintf("The approver groups of %s could not be read just now, so accessbot can't tell whether you may decide; try again in a minute.", p.Resource), true
 

@@ -25,6 +25,7 @@ const (
 	ActionReasonInput    = "reason_input"
 	ActionApprovers      = "approvers_select"
 	ActionHomeRequest    = "home_request" // Home tab: open the request modal
+	ActionNudge          = "nudge"        // value: request id; the requester reminds the approvers
 )
 
 // ExtendActionID is the action_id of the button that extends by d ("1h"):
@@ -188,6 +189,9 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 	blocks = append(blocks, reasonSection("Reason", r.Reason))
 	if r.AdminsAsked {
 		blocks = append(blocks, contextBlock("👤 Sent to you as an accessbot admin: none of the approvers of "+resourceLabel(r, res)+" could be reached in Slack."))
+	}
+	if r.Escalated {
+		blocks = append(blocks, contextBlock("⏫ Escalated: nobody decided this request in time, so more people were asked."))
 	}
 	need := res.RequiredApprovals()
 	status := "Approvals: " + strconv.Itoa(len(r.Approvals())) + " of " + strconv.Itoa(need)

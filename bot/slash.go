@@ -135,6 +135,8 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 		b.tellDone(ctx, ev, breakGlassText(*r, b.resourceOf(r)))
 	case cmdApprove:
 		b.runApprove(ctx, ev, c)
+	case cmdNudge:
+		b.nudge(ctx, ev, c.RequestID)
 	}
 }
 

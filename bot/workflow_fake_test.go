@@ -155,6 +155,10 @@ func (f *fakeWorkflow) Cancel(_ context.Context, actorID, requestID string) (*ac
 	return result(f.record(wfCall{Method: "Cancel", Actor: actorID, ID: requestID}))
 }
 
+func (f *fakeWorkflow) Nudge(_ context.Context, actorID, requestID string) (*access.Request, error) {
+	return result(f.record(wfCall{Method: "Nudge", Actor: actorID, ID: requestID}))
+}
+
 func (f *fakeWorkflow) Revoke(_ context.Context, actorID, requestID string) (*access.Request, error) {
 	return result(f.record(wfCall{Method: "Revoke", Actor: actorID, ID: requestID}))
 }

@@ -99,6 +99,8 @@ type Timing struct {
 	PendingTTL    time.Duration   // unanswered requests time out after this
 	// RemovalAlertAfter failed removal attempts, the audit channel is told loudly.
 	RemovalAlertAfter int
+	// NudgeAfter a request was filed, approvers who have not answered are reminded.
+	NudgeAfter time.Duration
 }
 
 // Resources returns the resources in config order, each with its policy
@@ -110,6 +112,11 @@ func (c *Config) Resources() []access.Resource {
 	for i, r := range c.resources {
 		r.Approvers = slices.Clone(r.Approvers)
 		r.Notify = slices.Clone(r.Notify)
+		if r.Escalation != nil {
+			esc := *r.Escalation
+			esc.Approvers = slices.Clone(esc.Approvers)
+			r.Escalation = &esc
+		}
 		r.Durations = slices.Clone(r.Durations)
 		if r.OnCall != nil {
 			oc := *r.OnCall
@@ -128,6 +135,7 @@ func (c *Config) Timing() access.Timing {
 	return access.Timing{
 		PendingTTL: c.Timings.PendingTTL,
 		Reminders:  slices.Clone(c.Timings.Reminders),
+		NudgeAfter: c.Timings.NudgeAfter,
 	}
 }
 

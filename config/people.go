@@ -55,3 +55,27 @@ func (c *checker) approverList(path string, list []string, noun string) (out []s
 	}
 	return out, groups
 }
+
+// escalation checks an escalation block at path (nil: none).
+func (c *checker) escalation(path string, f *fileEscalation) *access.Escalation {
+	if f == nil {
+		return nil
+	}
+	e := &access.Escalation{}
+	switch {
+	case f.After == nil:
+		c.add(path+".after", "missing: how long a request waits before the escalation approvers are asked, such as 4h")
+	case *f.After <= 0:
+		c.add(path+".after", "must be more than zero, such as 4h or 90s")
+	default:
+		e.After = *f.After
+	}
+	switch {
+	case f.Approvers == nil:
+		c.add(path+".approvers", "missing: list who is asked when a request is escalated (emails, okta_group:<id> or slack_usergroup:<id>)")
+	case len(f.Approvers) == 0:
+		c.add(path+".approvers", "empty: list at least one escalation approver")
+	}
+	e.Approvers, _ = c.approverList(path+".approvers", f.Approvers, "escalation approver")
+	return e
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
 // TestApproverGroupsAndNotify checks the syntax of approvers and notify
@@ -30,6 +31,15 @@ func TestApproverGroupsAndNotify(t *testing.T) {
 				{"policies.std.notify", "empty: list who is sent requests, or leave notify out to send them to the approvers"},
 				{"policies.std.notify_max", "must be at least 1 (default 10)"},
 			}},
+		{"escalation incomplete", map[string]string{"policies": "\n  std: {durations: [1h], escalation: {approvers: []}}\n",
+			"resources": items("{id: a, okta_group: g, approvers: [a@acme.com], policy: std, escalation: {after: 2h, approvers: ['okta_group:']}}")},
+			[]Problem{
+				{"resources[0].escalation.approvers[0]", `"okta_group:" names no group: write okta_group:<id>`},
+				{"policies.std.escalation.after", "missing: how long a request waits before the escalation approvers are asked, such as 4h"},
+				{"policies.std.escalation.approvers", "empty: list at least one escalation approver"},
+			}},
+		{"nudge_after zero", map[string]string{"timing": "\n  nudge_after: 0s\n"},
+			[]Problem{{"timing.nudge_after", `"0s" is not a positive duration`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,5 +65,18 @@ func TestApproverGroupsAccepted(t *testing.T) {
 	}
 	if !reflect.DeepEqual(r.Notify, []string{"slack_usergroup:S0SRE"}) || r.NotifyMax != 3 {
 		t.Errorf("notify = %v max %d, want the resource's list and the policy's max 3", r.Notify, r.NotifyMax)
+	}
+	if cfg.Timing().NudgeAfter != time.Hour {
+		t.Errorf("nudge_after default = %v, want 1h", cfg.Timing().NudgeAfter)
+	}
+	cfg, err = Parse(configWith(map[string]string{
+		"timing":    "\n  nudge_after: 90s\n",
+		"resources": items("{id: a, okta_group: g, approvers: [a@acme.com], durations: [1h], escalation: {after: 45s, approvers: [B@acme.com]}}"),
+	}), envFrom(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := cfg.Resources()[0].Escalation; cfg.Timing().NudgeAfter != 90*time.Second || e == nil || e.After != 45*time.Second || e.Approvers[0] != "b@acme.com" {
+		t.Errorf("seconds: nudge_after %v, escalation %+v", cfg.Timing().NudgeAfter, e)
 	}
 }

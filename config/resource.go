@@ -47,6 +47,14 @@ type settings struct {
 	notifyAt    string
 	notifyMax   int
 	notifyMaxAt string
+
+	escalation   *fileEscalation
+	escalationAt string
+
+	// checked holds what checkSettings built of the settings above.
+	checked struct {
+		escalation *access.Escalation
+	}
 }
 
 // owns reports whether the setting at path is written in the owner itself.
@@ -81,7 +89,7 @@ func mergeSettings(owner string, r *fileResource, p *filePolicy, policyName stri
 	if r != nil {
 		layers = append(layers, &filePolicy{
 			Durations: r.Durations, MaxDuration: r.MaxDuration, MinApprovals: r.MinApprovals,
-			Extension: r.Extension, Approvers: r.Approvers, Notify: r.Notify, NotifyMax: r.NotifyMax,
+			Extension: r.Extension, Approvers: r.Approvers, Notify: r.Notify, NotifyMax: r.NotifyMax, Escalation: r.Escalation,
 		})
 		paths = append(paths, owner)
 	}
@@ -110,6 +118,9 @@ func mergeSettings(owner string, r *fileResource, p *filePolicy, policyName stri
 		}
 		if l.NotifyMax != nil {
 			s.notifyMax, s.notifyMaxAt = *l.NotifyMax, at+".notify_max"
+		}
+		if l.Escalation != nil {
+			s.escalation, s.escalationAt = l.Escalation, at+".escalation"
 		}
 	}
 	return s
@@ -165,6 +176,7 @@ func (c *checker) checkSettings(s *settings, complete bool) ([]string, []time.Du
 	if s.notifyMaxAt != "" && s.notifyMax < 1 {
 		c.add(s.notifyMaxAt, "must be at least 1 (default %d)", access.DefaultNotifyMax)
 	}
+	s.checked.escalation = c.escalation(s.escalationAt, s.escalation)
 
 	switch {
 	case s.minApprovals < 1:
@@ -223,6 +235,7 @@ func (c *checker) resources(list []fileResource, policies map[string]filePolicy,
 		r.Approvers, r.Durations = c.checkSettings(s, complete)
 		r.MaxDuration, r.MinApprovals = s.maxDuration, s.minApprovals
 		r.Notify, r.NotifyMax = s.notify, s.notifyMax
+		r.Escalation = s.checked.escalation
 		r.Extension = access.ExtensionPolicy{MaxExtensions: s.maxExtensions, RequiresApproval: s.requiresApproval}
 		if f.OnCall != nil {
 			r.OnCall = c.onCall(f.OnCall, path+".oncall", s, pagerDuty)

@@ -62,6 +62,12 @@ type fileTiming struct {
 	Reminders         []time.Duration `yaml:"reminders"`
 	PendingTTL        *time.Duration  `yaml:"pending_ttl"`
 	RemovalAlertAfter *int            `yaml:"removal_alert_after"`
+	NudgeAfter        *time.Duration  `yaml:"nudge_after"`
+}
+
+type fileEscalation struct {
+	After     *time.Duration `yaml:"after"`
+	Approvers []string       `yaml:"approvers"`
 }
 
 type fileExtension struct {
@@ -78,6 +84,7 @@ type filePolicy struct {
 	Approvers    []string        `yaml:"approvers"`
 	Notify       []string        `yaml:"notify"`
 	NotifyMax    *int            `yaml:"notify_max"`
+	Escalation   *fileEscalation `yaml:"escalation"`
 }
 
 type fileResource struct {
@@ -95,8 +102,9 @@ type fileResource struct {
 	Extension    *fileExtension `yaml:"extension"`
 	OnCall       *fileOnCall    `yaml:"oncall"`
 	// Notify and NotifyMax override the policy's.
-	Notify    []string `yaml:"notify"`
-	NotifyMax *int     `yaml:"notify_max"`
+	Notify     []string        `yaml:"notify"`
+	NotifyMax  *int            `yaml:"notify_max"`
+	Escalation *fileEscalation `yaml:"escalation"`
 }
 
 type fileOnCall struct {

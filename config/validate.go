@@ -24,6 +24,7 @@ const (
 	defaultRemovalAlertAfter = 5
 	defaultCacheTTL          = 30 * time.Second
 	defaultRequestTimeout    = 30 * time.Second
+	defaultNudgeAfter        = time.Hour
 )
 
 var defaultReminders = []time.Duration{time.Hour, 10 * time.Minute}
@@ -284,6 +285,10 @@ func (c *checker) timing(f fileTiming) Timing {
 			}
 		}
 		slices.SortFunc(t.Reminders, func(a, b time.Duration) int { return cmp.Compare(b, a) })
+	}
+	t.NudgeAfter = durationOr(f.NudgeAfter, defaultNudgeAfter)
+	if t.NudgeAfter <= 0 {
+		c.add("timing.nudge_after", "must be more than zero, such as 1h or 90s")
 	}
 	if f.RemovalAlertAfter != nil {
 		t.RemovalAlertAfter = *f.RemovalAlertAfter

@@ -136,7 +136,7 @@ func (s *Service) approverSet(ctx context.Context, res *access.Resource, fresh b
 // deciders returns who may decide r now, with the groups read anew: the
 // check of a click never relies on a cached membership.
 func (s *Service) deciders(ctx context.Context, r *access.Request, res *access.Resource) access.ApproverSet {
-	return r.Deciders(s.approverSet(ctx, res, true), s.opts.Admins)
+	return r.Deciders(s.resolve(ctx, r.DeciderEntries(res), true), s.opts.Admins)
 }
 
 // eligibleApprovers returns the emails of the approvers of res other than

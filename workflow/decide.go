@@ -69,7 +69,7 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	decided := false
 	// Read before the transaction (no network call inside it): the groups'
 	// members as they are now, not as they were when the request was routed.
-	approvers := s.approverSet(ctx, res, true)
+	approvers := s.resolve(ctx, r.DeciderEntries(res), true)
 	r, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		deciders := r.Deciders(approvers, s.opts.Admins)
 		if !approve {

@@ -41,10 +41,14 @@ func (s *Service) List(ctx context.Context, actorID string) (Overview, error) {
 		if err != nil {
 			continue
 		}
-		set, ok := sets[res.ID]
+		key := res.ID
+		if r.Escalated {
+			key += " escalated"
+		}
+		set, ok := sets[key]
 		if !ok {
-			set = s.approverSet(ctx, res, false)
-			sets[res.ID] = set
+			set = s.resolve(ctx, r.DeciderEntries(res), false)
+			sets[key] = set
 		}
 		if r.Deciders(set, s.opts.Admins).Includes(u) {
 			toApprove = append(toApprove, r)

@@ -194,6 +194,9 @@ func (s *Service) file(ctx context.Context, actorID string, in RequestInput) (*a
 	if c.shift != nil {
 		r.ShiftEnd = c.shift.End
 	}
+	if e := c.resource.Escalation; e != nil && e.After > 0 {
+		r.EscalateAt = now.Add(e.After)
+	}
 	r.Due = r.NextDue(s.opts.Timing)
 	details := map[string]string{"duration": durationDetail(r), "reason": r.Reason, "approvers": strings.Join(r.Approvers, ",")}
 	// If this process dies before route has run, a sweep routes it

@@ -244,3 +244,83 @@ func TestDepartedApprover(t *testing.T) {
 	e.noRejections()
 }
 
+
+// nudgesIn returns the replies posted after mark in the thread of msg.
+func (e *e2e) nudgesIn(mark int, msg fakeslack.Message) []fakeslack.Message {
+	var out []fakeslack.Message
+	for _, m := range e.sb.Slack.MessageLog() {
+		if m.Seq > mark && m.Kind == fakeslack.KindPosted && m.Channel == msg.Channel && m.ThreadTS == msg.TS {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestNudgeAndEscalation: the requester nudges once (a second nudge within
+// 30 minutes is refused); after timing.nudge_after the approvers who have
+// not answered are reminded in their DM's thread; after escalation.after
+// the escalation approver is asked and may approve. Each is in the trail.
+func TestNudgeAndEscalation(t *testing.T) {
+	e := startE2E(t, withDBApprovers("[bob@example.com, carol@example.com]",
+		"escalation: {after: 4h, approvers: [dave@example.com]}"))
+	start := e.sb.Slack.Mark()
+	e.slash(Alice, "/access", "request db-prod 1h vacuum the big table")
+	bobDM, id := e.approvalDM(start, Bob)
+	carolDM, _ := e.approvalDM(start, Carol)
+	confirm := e.reply(start, Alice, id, "sent to")
+	e.waitFor("the confirmation's Nudge button", func() bool {
+		m, ok := e.sb.Slack.MessageAt(confirm.Channel, confirm.TS)
+		_, nudge := m.Button(bot.ActionNudge)
+		confirm = m
+		return ok && nudge
+	})
+	e.waitFor("the approvers' messages to be recorded", func() bool { return len(e.request(id).ApproverMessages) == 2 })
+
+	mark := e.sb.Slack.Mark()
+	e.click(Alice, confirm, bot.ActionNudge)
+	for _, m := range []fakeslack.Message{bobDM, carolDM} {
+		e.waitFor("a nudge in the approver's thread", func() bool { return len(e.nudgesIn(mark, m)) == 1 })
+	}
+	if n := e.nudgesIn(mark, bobDM)[0]; !containsAll(n.Text(), "reminds you", id) {
+		t.Fatalf("nudge says: %s", oneLine(n.Text()))
+	}
+	mark = e.sb.Slack.Mark()
+	e.slash(Alice, "/access", "nudge "+id)
+	e.reply(mark, Alice, "less than 30 minutes ago")
+	e.slash(Bob, "/access", "nudge "+id)
+	e.reply(mark, Bob, "only the requester")
+
+
+	mark = e.sb.Slack.Mark()
+	e.advance(time.Hour) // timing.nudge_after, by default
+	for _, m := range []fakeslack.Message{bobDM, carolDM} {
+		e.waitFor("the automatic nudge in the approver's thread", func() bool { return len(e.nudgesIn(mark, m)) == 1 })
+	}
+	e.noApprovalDM(start, Dave)
+
+	mark = e.sb.Slack.Mark()
+	e.advance(3 * time.Hour) // escalation.after from the request
+	daveDM, _ := e.approvalDM(mark, Dave)
+	if !containsAll(daveDM.Text(), "escalated") {
+		t.Errorf("the escalation DM does not say so: %s", oneLine(daveDM.Text()))
+	}
+	if n := len(e.nudgesIn(mark, bobDM)); n != 0 {
+		t.Errorf("Bob was nudged %d more times; the bot nudges once", n)
+	}
+	e.click(Dave, daveDM, bot.ActionApprove)
+	e.waitState(id, access.StateActive)
+
+	var nudged, escalated int
+	for _, ev := range e.events(id) {
+		switch ev {
+		case access.EventNudged:
+			nudged++
+		case access.EventEscalated:
+			escalated++
+		}
+	}
+	if nudged != 2 || escalated != 1 {
+		t.Fatalf("trail has %d nudges and %d escalations, want 2 and 1: %v", nudged, escalated, e.events(id))
+	}
+	e.noRejections()
+}
