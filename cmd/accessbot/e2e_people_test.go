@@ -244,7 +244,6 @@ func TestDepartedApprover(t *testing.T) {
 	e.noRejections()
 }
 
-
 // nudgesIn returns the replies posted after mark in the thread of msg.
 func (e *e2e) nudgesIn(mark int, msg fakeslack.Message) []fakeslack.Message {
 	var out []fakeslack.Message
@@ -289,7 +288,6 @@ func TestNudgeAndEscalation(t *testing.T) {
 	e.reply(mark, Alice, "less than 30 minutes ago")
 	e.slash(Bob, "/access", "nudge "+id)
 	e.reply(mark, Bob, "only the requester")
-
 
 	mark = e.sb.Slack.Mark()
 	e.advance(time.Hour) // timing.nudge_after, by default

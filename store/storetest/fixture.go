@@ -78,6 +78,11 @@ func FullRequest() *access.Request {
 		RequesterMessage: access.MessageRef{UserID: "U1", Channel: "D1", TS: "1700000000.000200"},
 		Messages:         []access.MessageRef{{UserID: "U0BOT", Channel: "C0AUDIT", TS: "1700000000.000300"}},
 		Routed:           true,
+		AdminsAsked:      true,
+		AutoNudged:       true,
+		NudgedAt:         T0.Add(40 * time.Minute),
+		EscalateAt:       T0.Add(4 * time.Hour),
+		Escalated:        true,
 		Due:              T0.Add(50 * time.Minute),
 	}
 }
