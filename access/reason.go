@@ -27,6 +27,14 @@ const (
 	ReasonOnlyRequesterNudge Reason = "only_requester_nudge" // RequestID: a nudge by someone else
 	ReasonNudgedRecently     Reason = "nudged_recently"      // RequestID, Max (how long until the next nudge)
 
+	// Delegation.
+	ReasonDelegateSelf        Reason = "delegate_self"         // delegating to oneself
+	ReasonNothingToDelegate   Reason = "nothing_to_delegate"   // Names: the resources asked (the delegator approves none of them)
+	ReasonDelegateNotApprover Reason = "delegate_not_approver" // Person: the delegate approves nothing, and policy wants an approver
+	ReasonDelegationPast      Reason = "delegation_past"       // the end is not in the future
+	ReasonDelegationTooLong   Reason = "delegation_too_long"   // Max: how far ahead it may end
+	ReasonNoDelegation        Reason = "no_delegation"         // nothing to turn off
+
 	// Grants and their end: RequestID, Resource, State.
 	ReasonAccessEnded         Reason = "access_ended"          // Resource: extend after the end
 	ReasonTooManyExtensions   Reason = "too_many_extensions"   // Resource, Count

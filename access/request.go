@@ -1,6 +1,7 @@
 package access
 
 import (
+	"slices"
 	"time"
 )
 
@@ -41,7 +42,10 @@ const (
 
 // Decision is one approver's answer.
 type Decision struct {
-	By      User      `json:"by"`
+	By User `json:"by"`
+	// For is the approver By decided for, under a delegation; zero when By
+	// decided in their own right.
+	For     User      `json:"for,omitzero"`
 	At      time.Time `json:"at"`
 	Approve bool      `json:"approve"`
 	Reason  string    `json:"reason"`
@@ -192,7 +196,7 @@ func (r *Request) Decider() (Decision, bool) {
 
 func (r *Request) decidedBy(u User) (Decision, bool) {
 	for _, d := range r.Decisions {
-		if d.By.Is(u) {
+		if d.By.Is(u) || d.For.Is(u) {
 			return d, true
 		}
 	}
@@ -205,8 +209,20 @@ func (r *Request) decidedBy(u User) (Decision, bool) {
 // could not be read whole, the refusal is EUNAVAILABLE: asking again later
 // may succeed.
 func (r *Request) CheckDecider(by User, res *Resource, deciders ApproverSet) error {
-	if by.Is(r.Requester) {
+	return r.checkDecider(by, User{}, res, deciders)
+}
+
+// checkDecider is CheckDecider for by deciding for delegator (zero: for
+// themselves); delegator must be in deciders, and neither may have decided.
+func (r *Request) checkDecider(by, delegator User, res *Resource, deciders ApproverSet) error {
+	if by.Is(r.Requester) || delegator.Is(r.Requester) {
 		return Refuse(EFORBIDDEN, ReasonOwnRequest, Params{RequestID: r.ID, Resource: res.Name})
+	}
+	if delegator != (User{}) {
+		if _, done := r.decidedBy(delegator); done && r.State == StatePending {
+			return Refuse(ECONFLICT, ReasonAlreadyDecided, Params{RequestID: r.ID, Approve: true, Person: delegator.Display()})
+		}
+		by = delegator // eligibility is the delegator's
 	}
 	if !deciders.Includes(by) {
 		if !deciders.Complete() {
@@ -227,10 +243,21 @@ func (r *Request) CheckDecider(by User, res *Resource, deciders ApproverSet) err
 // approved: RequiredApprovals distinct people approved who are in deciders
 // now (an approver removed since no longer counts).
 func (r *Request) Approve(by User, res *Resource, deciders ApproverSet, now time.Time) (bool, error) {
-	if err := r.CheckDecider(by, res, deciders); err != nil {
+	return r.ApproveFor(by, User{}, res, deciders, now)
+}
+
+// ApproveFor is Approve by a delegate for delegator (see DelegatorFor);
+// the approval counts as delegator's. A zero delegator is Approve.
+func (r *Request) ApproveFor(by, delegator User, res *Resource, deciders ApproverSet, now time.Time) (bool, error) {
+	if err := r.checkDecider(by, delegator, res, deciders); err != nil {
 		return false, err
 	}
-	r.Decisions = append(r.Decisions, Decision{By: by, At: now, Approve: true})
+	if delegator != (User{}) {
+		if _, done := r.decidedBy(by); done {
+			return false, Refuse(ECONFLICT, ReasonAlreadyDecided, Params{RequestID: r.ID, Approve: true})
+		}
+	}
+	r.Decisions = append(r.Decisions, Decision{By: by, For: delegator, At: now, Approve: true})
 	if r.EligibleApprovals(deciders) < res.RequiredApprovals() {
 		return false, nil
 	}
@@ -254,21 +281,31 @@ func (r *Request) Deciders(approvers ApproverSet, admins []string) ApproverSet {
 // EligibleApprovals counts the approvals given by people who are in
 // deciders now and are not the requester.
 func (r *Request) EligibleApprovals(deciders ApproverSet) int {
-	n := 0
+	var counted []User
 	for _, d := range r.Decisions {
-		if d.Approve && deciders.Includes(d.By) && !d.By.Is(r.Requester) {
-			n++
+		who := d.By
+		if d.For != (User{}) {
+			who = d.For // a delegate's approval is the delegator's
 		}
+		if !d.Approve || !deciders.Includes(who) || who.Is(r.Requester) || d.By.Is(r.Requester) || slices.ContainsFunc(counted, who.Is) {
+			continue
+		}
+		counted = append(counted, who)
 	}
-	return n
+	return len(counted)
 }
 
 // Deny records by's denial; one denial denies the request.
 func (r *Request) Deny(by User, res *Resource, deciders ApproverSet, reason string, now time.Time) error {
-	if err := r.CheckDecider(by, res, deciders); err != nil {
+	return r.DenyFor(by, User{}, res, deciders, reason, now)
+}
+
+// DenyFor is Deny by a delegate for delegator; a zero delegator is Deny.
+func (r *Request) DenyFor(by, delegator User, res *Resource, deciders ApproverSet, reason string, now time.Time) error {
+	if err := r.checkDecider(by, delegator, res, deciders); err != nil {
 		return err
 	}
-	r.Decisions = append(r.Decisions, Decision{By: by, At: now, Reason: reason})
+	r.Decisions = append(r.Decisions, Decision{By: by, For: delegator, At: now, Reason: reason})
 	r.State, r.DecidedAt = StateDenied, now
 	return nil
 }

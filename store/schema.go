@@ -18,11 +18,14 @@ var (
 	bucketByRequester = []byte("by_requester")
 	bucketOpen        = []byte("open")
 	bucketEvents      = []byte("events")
+	// bucketDelegations holds one delegation per delegator (Slack id → JSON).
+	// A file from before it gets it when opened; older versions ignore it.
+	bucketDelegations = []byte("delegations")
 
 	keySchemaVersion = []byte("schema_version")
 )
 
-var allBuckets = [][]byte{bucketMeta, bucketRequests, bucketDue, bucketByRequester, bucketOpen, bucketEvents}
+var allBuckets = [][]byte{bucketMeta, bucketRequests, bucketDue, bucketByRequester, bucketOpen, bucketEvents, bucketDelegations}
 
 // initSchema records the schema version in a new file, refuses a file from a
 // newer accessbot, and makes sure every bucket exists.

@@ -49,8 +49,9 @@ func FullRequest() *access.Request {
 		State:         access.StateActive,
 		CreatedAt:     T0,
 		UpdatedAt:     T0.Add(time.Minute),
-		Decisions:     []access.Decision{{By: bob, At: T0.Add(30 * time.Second), Approve: true, Reason: "ok"}},
-		DecidedAt:     T0.Add(30 * time.Second),
+		Decisions: []access.Decision{{By: bob, For: access.User{SlackID: "U3", Email: "carol@acme.com", Name: "carol"},
+			At: T0.Add(30 * time.Second), Approve: true, Reason: "ok"}},
+		DecidedAt: T0.Add(30 * time.Second),
 		OnCall: &access.Shift{
 			ScheduleID: "PSCHED1", EscalationPolicyID: "PEP1", Level: 1,
 			Start: T0.Add(-time.Hour), End: T0.Add(8 * time.Hour),
