@@ -33,6 +33,10 @@ const (
 	EventNudged EventType = "nudged"
 	// EventEscalated: the escalation approvers were asked too.
 	EventEscalated EventType = "escalated"
+	// EventDelegated and EventDelegationEnded: Actor handed their decisions
+	// to Subject (details: until, resources), or took them back.
+	EventDelegated       EventType = "delegated"
+	EventDelegationEnded EventType = "delegation_ended"
 	// EventGrantRecorded: a grant stored by an older accessbot, which did not
 	// record the Okta account it acted on, had it looked up at start-up.
 	EventGrantRecorded EventType = "grant_recorded"

@@ -34,6 +34,8 @@ const (
 	ReasonDelegationPast      Reason = "delegation_past"       // the end is not in the future
 	ReasonDelegationTooLong   Reason = "delegation_too_long"   // Max: how far ahead it may end
 	ReasonNoDelegation        Reason = "no_delegation"         // nothing to turn off
+	ReasonUnknownDelegate     Reason = "unknown_delegate"      // Value: who was named
+	ReasonBadUntil            Reason = "bad_until"             // Value: what was typed
 
 	// Grants and their end: RequestID, Resource, State.
 	ReasonAccessEnded         Reason = "access_ended"          // Resource: extend after the end

@@ -212,6 +212,12 @@ func (r *Request) CheckDecider(by User, res *Resource, deciders ApproverSet) err
 	return r.checkDecider(by, User{}, res, deciders)
 }
 
+// CheckDeciderFor is CheckDecider for by deciding for delegator (a zero
+// delegator: for themselves).
+func (r *Request) CheckDeciderFor(by, delegator User, res *Resource, deciders ApproverSet) error {
+	return r.checkDecider(by, delegator, res, deciders)
+}
+
 // checkDecider is CheckDecider for by deciding for delegator (zero: for
 // themselves); delegator must be in deciders, and neither may have decided.
 func (r *Request) checkDecider(by, delegator User, res *Resource, deciders ApproverSet) error {

@@ -96,6 +96,10 @@ const (
 	// in the thread of the request they were sent; Actor is who nudged
 	// (System: the bot, after timing.nudge_after).
 	NoticeNudge NoticeKind = "nudge"
+	// NoticeDelegated and NoticeDelegationEnded tell the audit channel and
+	// the delegate of Notice.Delegation, set or ended by Actor.
+	NoticeDelegated       NoticeKind = "delegated"
+	NoticeDelegationEnded NoticeKind = "delegation_ended"
 
 	// NoticeBreakGlassRefused tells the audit channel of a refused break-glass
 	// attempt; Request holds only who, the resource id and the reason given,
@@ -115,7 +119,9 @@ type Notice struct {
 	Reason Reason
 	Params Params
 	Extend []time.Duration // NoticeReminder: the extensions on offer
-	DryRun bool            // no change was made in the identity provider
+	// Delegation is what NoticeDelegated and NoticeDelegationEnded are about.
+	Delegation *Delegation
+	DryRun     bool // no change was made in the identity provider
 	// Repeats counts, for NoticeBreakGlassRefused, the refused attempts of
 	// the same person for the resource that were not announced since the
 	// last notice.

@@ -92,6 +92,8 @@ func (rd renderer) announcement(n access.Notice) message {
 		line = joinParts("⌛ *Timed out*: nobody decided "+who+"'s request for "+label+" in time", req)
 	case access.NoticeReminder:
 		line = joinParts("⏰ *Reminded*: "+who+"'s access to "+label+" ends "+when(r.Grant.ExpiresAt), req)
+	case access.NoticeDelegated, access.NoticeDelegationEnded:
+		line = delegationLine(n)
 	case access.NoticeApproverMissing:
 		line = "👤 *Approver missing*: " + esc(n.Detail, 500)
 	case access.NoticeOnCallFallback:
@@ -120,7 +122,7 @@ func (rd renderer) decision(r access.Request) string {
 			names = append(names, "and "+itoa(len(approvals)-i)+" more")
 			break
 		}
-		names = append(names, mention(d.By))
+		names = append(names, decidedBy(d))
 	}
 	switch {
 	case len(names) > 0:

@@ -96,6 +96,9 @@ type Workflow interface {
 	LetExpire(ctx context.Context, actorID, requestID string) (*access.Request, error)
 	// Nudge reminds the approvers of actorID's pending request requestID.
 	Nudge(ctx context.Context, actorID, requestID string) (*access.Request, error)
+	// Delegate and EndDelegation set and end actorID's delegation.
+	Delegate(ctx context.Context, actorID string, in workflow.DelegateInput) (access.Delegation, error)
+	EndDelegation(ctx context.Context, actorID string) (access.Delegation, error)
 }
 
 var (

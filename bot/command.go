@@ -21,8 +21,9 @@ const (
 	cmdExtend     commandKind = "extend"
 	cmdBreakGlass commandKind = "breakglass"
 	cmdHelp       commandKind = "help"
-	cmdApprove    commandKind = "approve" // people.go
-	cmdNudge      commandKind = "nudge"   // people.go
+	cmdApprove    commandKind = "approve"  // people.go
+	cmdNudge      commandKind = "nudge"    // people.go
+	cmdDelegate   commandKind = "delegate" // people.go
 )
 
 // command is a parsed /access (or /breakglass) command.
@@ -33,6 +34,12 @@ type command struct {
 	Extend    time.Duration // extend
 	RequestID string        // cancel, revoke, extend: lower case
 	Reason    string        // request, breakglass: the rest of the text, trimmed
+	// Person is who a command names (delegate): a Slack id, an email, or
+	// the @handle as typed. Off is "/access delegate off".
+	Person    string
+	Until     string   // delegate: a date or a duration, as typed
+	Resources []string // delegate: resource ids, lower case
+	Off       bool
 }
 
 // Usage lines, one per subcommand; errors show the one that applies.
@@ -70,7 +77,8 @@ var subcommands = map[string]commandKind{
 	"breakglass": cmdBreakGlass, "break-glass": cmdBreakGlass, "break_glass": cmdBreakGlass, "bg": cmdBreakGlass,
 	"approve": cmdApprove,
 	"nudge":   cmdNudge, "remind": cmdNudge,
-	"help": cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
+	"delegate": cmdDelegate,
+	"help":     cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
 }
 
 // parseCommand parses the text after /access. It is tolerant of extra
@@ -89,6 +97,8 @@ func parseCommand(text string) (command, error) {
 	switch kind {
 	case cmdList, cmdHelp:
 		return c, nil
+	case cmdDelegate:
+		return parseDelegate(c, rest)
 	case cmdRequest:
 		var dur string
 		c.Resource, rest = nextField(rest)

@@ -32,6 +32,7 @@ func usageText(cat *access.Catalog) string {
 		"• " + usageRevoke + " — end access now, e.g. `/access revoke abcd2345`",
 		"• " + usageApprove + " — approve a request you may approve, also when you were not sent it (see `/access list`)",
 		"• " + usageNudge + " — remind the approvers of your pending request (at most every 30 minutes)",
+		"• " + usageDelegate + " — while you are away, let someone approve in your place, e.g. `/access delegate @bob until 2026-12-24`; `/access delegate off` ends it",
 		"• " + usageBreakGlass + " (or `/breakglass <resource-id> <reason…>`) — emergency access for the on-call responder, e.g. `/access breakglass " + exRes + " INC-123 database down`",
 		"• " + usageHelp + " — this message",
 	}

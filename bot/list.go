@@ -30,8 +30,9 @@ func (rd renderer) overview(ov workflow.Overview, cat *access.Catalog) message {
 		if reason := oneLine(r.Reason); reason != "" {
 			line += " — “" + esc(reason, 150) + "”"
 		}
-		waiting = append(waiting, line+" (approve or deny from the DM)")
+		waiting = append(waiting, line+" (approve or deny from the DM, or `/access approve "+esc(r.ID, 40)+"`)")
 	}
+	waiting = append(waiting, delegationLines(ov)...) // people.go
 	if len(mine) == 0 && len(waiting) == 0 {
 		text := "You have no active access or open requests, and nothing is waiting for your approval. Ask for access with `/access`."
 		return rd.finish(text, []slack.Block{sectionBlock(text)})

@@ -53,6 +53,9 @@ func (rd renderer) notice(n access.Notice) message {
 	case access.NoticeNudge:
 		lead(rd.nudgeText(n))
 
+	case access.NoticeDelegated, access.NoticeDelegationEnded:
+		lead(delegationLine(n))
+
 	case access.NoticeGranted:
 		if r.State == access.StateActive && r.Grant.Removal == nil {
 			lead("✅ Access granted: " + label + " is yours until " + when(r.Grant.ExpiresAt) + ".")

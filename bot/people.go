@@ -2,11 +2,15 @@ package bot
 
 import (
 	"context"
+	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/accessbot/accessbot/access"
+	"github.com/accessbot/accessbot/workflow"
 )
 
 // usageApprove is the usage line of /access approve: an approver who was
@@ -69,5 +73,147 @@ func (rd renderer) nudgeText(n access.Notice) string {
 		waited = access.FormatDuration(rd.now.Sub(r.CreatedAt).Truncate(time.Minute))
 	}
 	return "🔔 " + who + " reminds you: " + mention(r.Requester) + "'s request " + requestID(r) + " for " +
-		resourceLabel(r, n.Resource) + " has waited " + waited + " for a decision (use the buttons above, or `/access approve " + r.ID + "`)."
+		resourceLabel(r, n.Resource) + " has waited " + waited + " for a decision (use the buttons above, or `/access approve " + esc(r.ID, 40) + "`)."
+}
+
+// usageDelegate is the usage line of /access delegate.
+const usageDelegate = "`/access delegate @someone until <date or duration> [resource-id…]` or `/access delegate off`"
+
+// parseDelegate parses what follows /access delegate.
+func parseDelegate(c command, rest string) (command, error) {
+	who, rest := nextField(rest)
+	if strings.EqualFold(who, "off") || strings.EqualFold(who, "stop") || strings.EqualFold(who, "end") {
+		c.Off = true
+		if extra, _ := nextField(rest); extra != "" {
+			return c, &usageError{fmt.Sprintf("Unexpected %q after off.", truncate(clean(extra), 40)), usageDelegate}
+		}
+		return c, nil
+	}
+	if who == "" {
+		return c, &usageError{"Missing who to delegate to.", usageDelegate}
+	}
+	c.Person = personRef(who)
+	word, rest := nextField(rest)
+	if !strings.EqualFold(word, "until") {
+		return c, &usageError{"Missing `until` and when the delegation ends.", usageDelegate}
+	}
+	until, rest := nextField(rest)
+	if c.Until = strings.TrimSpace(clean(until)); c.Until == "" {
+		return c, &usageError{"Missing when the delegation ends (a date such as 2026-12-24, or a duration such as 3d).", usageDelegate}
+	}
+	for {
+		var id string
+		if id, rest = nextField(rest); id == "" {
+			break
+		}
+		c.Resources = append(c.Resources, cleanID(id))
+	}
+	return c, nil
+}
+
+// personRef reads a person named in a command: Slack's escaped mention
+// (<@U0123|name> or <@U0123>) gives the id; anything else (an email, an
+// id, or @handle as typed) is kept, without the @, for the bot to resolve.
+func personRef(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "<@") && strings.HasSuffix(s, ">") {
+		id, _, _ := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(s, "<@"), ">"), "|")
+		return strings.ToUpper(id)
+	}
+	return strings.TrimPrefix(s, "@")
+}
+
+// personID resolves what personRef kept to a Slack id: an id as it is, an
+// email through users.lookupByEmail. A bare handle typed without Slack's
+// @ menu cannot be looked up (Slack has no lookup by handle), so it is
+// refused with words that say how to name the person.
+func (b *Bot) personID(ctx context.Context, ref string) (string, error) {
+	switch {
+	case slackUserID.MatchString(ref):
+		return ref, nil
+	case strings.Contains(ref, "@"):
+		u, err := b.UserByEmail(ctx, ref)
+		if err != nil {
+			return "", access.FieldRefuse("delegate", access.ReasonUnknownDelegate, access.Params{Value: ref})
+		}
+		return u.SlackID, nil
+	}
+	return "", access.FieldRefuse("delegate", access.ReasonUnknownDelegate, access.Params{Value: "@" + ref})
+}
+
+var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
+
+// runDelegate sets or ends the person's delegation.
+func (b *Bot) runDelegate(ctx context.Context, ev *event, c command) {
+	w := b.workflow()
+	if c.Off {
+		d, err := w.EndDelegation(ctx, ev.user)
+		if err != nil {
+			b.tellError(ctx, ev, err, "end delegation refused")
+			return
+		}
+		b.tellDone(ctx, ev, "↩️ Your delegation to "+mention(d.To)+" has ended; requests come to you alone again.")
+		return
+	}
+	to, err := b.personID(ctx, c.Person)
+	if err != nil {
+		b.tellError(ctx, ev, err, "delegate refused")
+		return
+	}
+	d, err := w.Delegate(ctx, ev.user, workflow.DelegateInput{To: to, Until: c.Until, Resources: c.Resources})
+	if err != nil {
+		b.tellError(ctx, ev, err, "delegate refused")
+		return
+	}
+	b.tellDone(ctx, ev, "🤝 "+delegationText(d)+". The audit channel was told; `/access delegate off` ends it early.")
+}
+
+// delegationText describes a delegation: who, for what, until when.
+func delegationText(d access.Delegation) string {
+	what := "every resource " + mention(d.From) + " approves"
+	if len(d.Resources) > 0 {
+		what = "`" + esc(strings.Join(d.Resources, "`, `"), 500) + "`"
+	}
+	return mention(d.To) + " approves for " + mention(d.From) + " (" + what + ") until " + when(d.Until)
+}
+
+// delegationLine is the announcement and the delegate's DM about a delegation.
+func delegationLine(n access.Notice) string {
+	d := n.Delegation
+	if d == nil {
+		return "Delegation changed."
+	}
+	if n.Kind == access.NoticeDelegationEnded {
+		return "↩️ *Delegation ended*: " + mention(d.From) + " no longer delegates to " + mention(d.To) + "."
+	}
+	return "🤝 *Delegation*: " + delegationText(*d) + ". Requests sent to " + mention(d.From) + " go to " + mention(d.To) + " too, whose decision counts as theirs."
+}
+
+// decidedBy names who made a decision: "@delegate for @delegator" under a delegation.
+func decidedBy(d access.Decision) string {
+	if d.For != (access.User{}) {
+		return mention(d.By) + " for " + mention(d.For)
+	}
+	return mention(d.By)
+}
+
+// delegationLines lists the delegations in force of an overview.
+func delegationLines(ov workflow.Overview) []string {
+	var out []string
+	for _, d := range ov.Delegated {
+		out = append(out, "• 🤝 You delegate: "+delegationText(d))
+	}
+	for _, d := range ov.DelegatedToMe {
+		out = append(out, "• 🤝 Delegated to you: "+delegationText(d))
+	}
+	return out
+}
+
+// homeDelegations is the Home tab's section on delegations, when there are any.
+func homeDelegations(ov workflow.Overview) []slack.Block {
+	lines := delegationLines(ov)
+	if len(lines) == 0 {
+		return nil
+	}
+	return []slack.Block{dividerBlock(), sectionBlock("*Delegations*\n" + strings.Join(lines, "\n"))}
 }

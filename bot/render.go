@@ -91,7 +91,7 @@ func reasonSection(label, reason string) slack.Block {
 func (rd renderer) approvedBy(r access.Request) string {
 	var names []string
 	for _, d := range r.Approvals() {
-		names = append(names, mention(d.By))
+		names = append(names, decidedBy(d))
 	}
 	switch {
 	case len(names) > 0:
@@ -132,7 +132,7 @@ func (rd renderer) outcome(r access.Request) string {
 		return "✅ " + approved + ". 🛑 Revoked by " + by + " " + when(r.Grant.EndedAt) + "."
 	case access.StateDenied:
 		d, _ := r.Decider()
-		line := "❌ Denied by " + mention(d.By)
+		line := "❌ Denied by " + decidedBy(d)
 		if reason := strings.TrimSpace(d.Reason); reason != "" {
 			return line + ": " + esc(oneLine(reason), 1500)
 		}
@@ -221,7 +221,7 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 func (rd renderer) approverNames(r access.Request) string {
 	var names []string
 	for _, d := range r.Approvals() {
-		names = append(names, mention(d.By))
+		names = append(names, decidedBy(d))
 	}
 	return strings.Join(names, ", ")
 }

@@ -137,6 +137,8 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 		b.runApprove(ctx, ev, c)
 	case cmdNudge:
 		b.nudge(ctx, ev, c.RequestID)
+	case cmdDelegate:
+		b.runDelegate(ctx, ev, c)
 	}
 }
 

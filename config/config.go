@@ -30,6 +30,8 @@ type Config struct {
 	Timings Timing
 	// Identity says who may request and approve beyond having a Slack account.
 	Identity Identity
+	// Delegation says how far ahead a delegation may end and to whom.
+	Delegation access.DelegationPolicy
 
 	resources []access.Resource
 	policies  int

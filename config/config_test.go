@@ -27,6 +27,7 @@ func TestDefaults(t *testing.T) {
 			RemovalAlertAfter: 5,
 			NudgeAfter:        time.Hour,
 		},
+		Delegation: access.DelegationPolicy{Max: 30 * 24 * time.Hour, To: access.DelegateToApprovers},
 	}
 	got := *cfg
 	got.resources, got.policies = nil, 0

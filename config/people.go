@@ -79,3 +79,21 @@ func (c *checker) escalation(path string, f *fileEscalation) *access.Escalation 
 	e.Approvers, _ = c.approverList(path+".approvers", f.Approvers, "escalation approver")
 	return e
 }
+
+// delegation checks the delegation section and applies its defaults.
+func (c *checker) delegation(f fileDelegation) access.DelegationPolicy {
+	p := access.DelegationPolicy{Max: access.DefaultDelegationMax, To: access.DelegateToApprovers}
+	if f.Max != nil {
+		if p.Max = *f.Max; p.Max <= 0 {
+			c.add("delegation.max", "must be more than zero, such as 30d")
+		}
+	}
+	switch to := access.DelegateTo(strings.ToLower(strings.TrimSpace(f.To))); to {
+	case "":
+	case access.DelegateToApprovers, access.DelegateToAnyone:
+		p.To = to
+	default:
+		c.add("delegation.to", "%s is not allowed: use approvers (the delegate must approve some resource) or anyone", c.show("delegation.to", f.To))
+	}
+	return p
+}

@@ -8,17 +8,23 @@ import "time"
 // from "set to zero". Every exported field must have a yaml tag.
 
 type fileConfig struct {
-	Slack     *fileSlack            `yaml:"slack"`
-	Okta      *fileOkta             `yaml:"okta"`
-	PagerDuty *filePagerDuty        `yaml:"pagerduty"`
-	Store     *fileStore            `yaml:"store"`
-	Audit     *fileAudit            `yaml:"audit"`
-	HTTP      *fileHTTP             `yaml:"http"`
-	Admins    []string              `yaml:"admins"`
-	Timing    *fileTiming           `yaml:"timing"`
-	Policies  map[string]filePolicy `yaml:"policies"`
-	Resources []fileResource        `yaml:"resources"`
-	Identity  *fileIdentity         `yaml:"identity"`
+	Slack      *fileSlack            `yaml:"slack"`
+	Okta       *fileOkta             `yaml:"okta"`
+	PagerDuty  *filePagerDuty        `yaml:"pagerduty"`
+	Store      *fileStore            `yaml:"store"`
+	Audit      *fileAudit            `yaml:"audit"`
+	HTTP       *fileHTTP             `yaml:"http"`
+	Admins     []string              `yaml:"admins"`
+	Timing     *fileTiming           `yaml:"timing"`
+	Policies   map[string]filePolicy `yaml:"policies"`
+	Resources  []fileResource        `yaml:"resources"`
+	Identity   *fileIdentity         `yaml:"identity"`
+	Delegation *fileDelegation       `yaml:"delegation"`
+}
+
+type fileDelegation struct {
+	Max *time.Duration `yaml:"max"`
+	To  string         `yaml:"to"`
 }
 
 type fileSlack struct {

@@ -73,6 +73,7 @@ func build(f *fileConfig, c *checker) *Config {
 		HTTP:    c.http(deref(f.HTTP)),
 	}
 	cfg.Identity = c.identity(deref(f.Identity))
+	cfg.Delegation = c.delegation(deref(f.Delegation))
 	if f.PagerDuty != nil {
 		cfg.PagerDuty = c.pagerDuty(*f.PagerDuty)
 	}

@@ -133,12 +133,6 @@ func (s *Service) approverSet(ctx context.Context, res *access.Resource, fresh b
 	return s.resolve(ctx, res.ApproverEntries(), fresh)
 }
 
-// deciders returns who may decide r now, with the groups read anew: the
-// check of a click never relies on a cached membership.
-func (s *Service) deciders(ctx context.Context, r *access.Request, res *access.Resource) access.ApproverSet {
-	return r.Deciders(s.resolve(ctx, r.DeciderEntries(res), true), s.opts.Admins)
-}
-
 // eligibleApprovers returns the emails of the approvers of res other than
 // u, groups resolved (from the cache), and the set they came from.
 func (s *Service) eligibleApprovers(ctx context.Context, res *access.Resource, u access.User) ([]string, access.ApproverSet) {

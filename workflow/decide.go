@@ -43,7 +43,12 @@ func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) e
 	if err != nil {
 		return err
 	}
-	if err := r.CheckDecider(actor, res, s.deciders(ctx, r, res)); err != nil {
+	approvers := s.resolve(ctx, r.DeciderEntries(res), true)
+	var delegator access.User
+	if !r.Deciders(approvers, s.opts.Admins).Includes(actor) {
+		delegator, _, _ = s.delegator(ctx, actor, r, approvers)
+	}
+	if err := r.CheckDeciderFor(actor, delegator, res, r.Deciders(approvers, s.opts.Admins)); err != nil {
 		return s.refuse(ctx, actor, r, "deny", err)
 	}
 	return nil
@@ -70,22 +75,27 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	// Read before the transaction (no network call inside it): the groups'
 	// members as they are now, not as they were when the request was routed.
 	approvers := s.resolve(ctx, r.DeciderEntries(res), true)
+	// An actor who may not decide in their own right may as a delegate.
+	var delegator access.User
+	if !r.Deciders(approvers, s.opts.Admins).Includes(actor) {
+		delegator, _, _ = s.delegator(ctx, actor, r, approvers)
+	}
 	r, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		deciders := r.Deciders(approvers, s.opts.Admins)
 		if !approve {
-			if err := r.Deny(actor, res, deciders, reason, now); err != nil {
+			if err := r.DenyFor(actor, delegator, res, deciders, reason, now); err != nil {
 				return nil, err
 			}
 			decided = true
-			details := map[string]string{"reason": reason, access.DetailRequestedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)}
+			details := forDetail(delegator, map[string]string{"reason": reason, access.DetailRequestedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)})
 			return []access.Event{access.NewEvent(access.EventDenied, actor, r, now, details)}, nil
 		}
-		ok, err := r.Approve(actor, res, deciders, now)
+		ok, err := r.ApproveFor(actor, delegator, res, deciders, now)
 		if err != nil {
 			return nil, err
 		}
 		decided = ok
-		details := map[string]string{"approvals": strconv.Itoa(r.EligibleApprovals(deciders)), "required": strconv.Itoa(res.RequiredApprovals())}
+		details := forDetail(delegator, map[string]string{"approvals": strconv.Itoa(r.EligibleApprovals(deciders)), "required": strconv.Itoa(res.RequiredApprovals())})
 		if decided {
 			details[access.DetailRequestedAt] = r.CreatedAt.UTC().Format(time.RFC3339Nano)
 		}
@@ -122,6 +132,14 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	s.notify(ctx, r.Requester, n)
 	s.announce(ctx, n)
 	return r, nil
+}
+
+// forDetail adds to details, for a decision under a delegation, whose it is.
+func forDetail(delegator access.User, details map[string]string) map[string]string {
+	if delegator != (access.User{}) {
+		details["for"] = delegator.Email
+	}
+	return details
 }
 
 func decisionAction(approve bool) string {

@@ -14,6 +14,9 @@ type Overview struct {
 	Mine []*access.Request
 	// ToApprove holds pending requests the person may approve, oldest first.
 	ToApprove []*access.Request
+	// Delegated holds the delegations in force the person gave, and
+	// DelegatedToMe those they received.
+	Delegated, DelegatedToMe []access.Delegation
 }
 
 // List returns actorID's open requests and grants and the requests waiting
@@ -52,10 +55,16 @@ func (s *Service) List(ctx context.Context, actorID string) (Overview, error) {
 		}
 		if r.Deciders(set, s.opts.Admins).Includes(u) {
 			toApprove = append(toApprove, r)
+		} else if _, _, ok := s.delegator(ctx, u, r, set); ok {
+			toApprove = append(toApprove, r)
 		}
 	}
 	slices.SortFunc(toApprove, func(a, b *access.Request) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	return Overview{User: u, Mine: mine, ToApprove: toApprove}, nil
+	given, received, err := s.Delegations(ctx, u)
+	if err != nil {
+		s.logger(ctx).Error().Err(err).Msg("read delegations for a listing")
+	}
+	return Overview{User: u, Mine: mine, ToApprove: toApprove, Delegated: given, DelegatedToMe: received}, nil
 }
 
 // Get returns request id (for rendering; authorization is checked by the

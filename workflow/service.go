@@ -40,8 +40,12 @@ type Options struct {
 	// (okta_group:, slack_usergroup:); nil leaves such groups unreadable.
 	Members    access.MemberLister
 	UserGroups access.UserGroupLister
-	Now        func() time.Time // default time.Now
-	Logger     zerolog.Logger
+	// Delegations keeps delegations (nil: /access delegate is refused), and
+	// Delegation is the policy they follow.
+	Delegations access.DelegationStore
+	Delegation  access.DelegationPolicy
+	Now         func() time.Time // default time.Now
+	Logger      zerolog.Logger
 }
 
 // Service is the workflow. Its methods are safe for concurrent use; work on

@@ -216,7 +216,7 @@ func durationDetail(r *access.Request) string {
 
 // route sends the pending request to its approvers and confirms to the requester.
 func (s *Service) route(ctx context.Context, r *access.Request, res *access.Resource) (*access.Request, error) {
-	refs := s.sendApprovals(ctx, r, res, r.Approvers)
+	refs := s.sendApprovals(ctx, r, res, s.withDelegates(ctx, r, r.Approvers))
 	var admins []access.MessageRef
 	if len(refs) == 0 {
 		// Nobody who may approve could be reached: better the admins than a

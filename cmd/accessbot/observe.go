@@ -113,3 +113,12 @@ func (f *eventFollower) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// PutDelegation tells the audit followers of the events it committed.
+func (s observedStore) PutDelegation(ctx context.Context, d access.Delegation, events ...access.Event) error {
+	err := s.Store.PutDelegation(ctx, d, events...)
+	if err == nil {
+		s.committed()
+	}
+	return err
+}

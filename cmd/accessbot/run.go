@@ -146,7 +146,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.workflow = workflow.New(workflow.Options{
 		Catalog: access.NewCatalog(cfg.Resources()), Timing: cfg.Timing(), Admins: cfg.Admins,
 		DryRun: cfg.Okta.DryRun, RemovalAlertAfter: cfg.Timings.RemovalAlertAfter, Now: m.Now, Logger: log,
-		Members: prov, UserGroups: b,
+		Members: prov, UserGroups: b, Delegations: observed, Delegation: cfg.Delegation,
 	}, observed, prov, b, b, onCall)
 	b.Attach(m.workflow)
 	m.metrics.WatchSocket(b.Connected)
