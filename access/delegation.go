@@ -85,7 +85,7 @@ func NewDelegation(from, to User, until time.Time, resources []string, p Delegat
 // delegate never decides for them.
 func (r *Request) DelegatorFor(by User, approvers ApproverSet, ds []Delegation, now time.Time) (User, bool) {
 	for _, d := range ds {
-		if !d.To.Is(by) || !d.Active(now) || !d.Covers(r.ResourceID) || d.From.Is(r.Requester) || !approvers.Includes(d.From) {
+		if !d.To.Is(by) || !d.Active(now) || !d.Covers(r.ResourceID) || r.IsParty(d.From) || r.IsParty(by) || !approvers.Includes(d.From) {
 			continue
 		}
 		if _, done := r.decidedBy(d.From); done {

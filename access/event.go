@@ -59,10 +59,22 @@ type Event struct {
 	Details    map[string]string `json:"details,omitempty"`
 }
 
-// NewEvent returns an event about r caused by actor at now.
+// NewEvent returns an event about r caused by actor at now. The subject is
+// who gets the access; on a request made on their behalf, the details name
+// who asked (DetailRequestedBy), so every event names both.
 func NewEvent(t EventType, actor User, r *Request, now time.Time, details map[string]string) Event {
+	if r.OnBehalf() {
+		if details == nil {
+			details = map[string]string{}
+		}
+		details[DetailRequestedBy] = r.RequestedBy.Email
+	}
 	return Event{Time: now, Type: t, Actor: actor, Subject: r.Requester, ResourceID: r.ResourceID, RequestID: r.ID, Details: details}
 }
+
+// DetailRequestedBy is the audit detail, on every event of a request made
+// on someone's behalf, of who asked for it.
+const DetailRequestedBy = "requested_by"
 
 // EventFilter selects audit events; zero fields match everything.
 type EventFilter struct {

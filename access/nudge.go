@@ -40,7 +40,7 @@ func (r *Request) DeciderEntries(res *Resource) []ApproverEntry {
 // Refused for anyone else, a request no longer pending, or a nudge less
 // than NudgeEvery after the last one (Params.Max says how long to wait).
 func (r *Request) Nudge(by User, now time.Time) error {
-	if !by.Is(r.Requester) {
+	if !r.IsParty(by) {
 		return Refuse(EFORBIDDEN, ReasonOnlyRequesterNudge, Params{RequestID: r.ID})
 	}
 	if r.State != StatePending {

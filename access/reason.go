@@ -37,6 +37,11 @@ const (
 	ReasonUnknownDelegate     Reason = "unknown_delegate"      // Value: who was named
 	ReasonBadUntil            Reason = "bad_until"             // Value: what was typed
 
+	// On behalf: Resource, Value (the policy).
+	ReasonOnBehalfOff        Reason = "on_behalf_off"         // the resource takes no requests for others
+	ReasonOnBehalfNotAllowed Reason = "on_behalf_not_allowed" // Value: who may (admins, approvers)
+	ReasonOnBehalfSelf       Reason = "on_behalf_self"        // asked for oneself with request-for
+
 	// Grants and their end: RequestID, Resource, State.
 	ReasonAccessEnded         Reason = "access_ended"          // Resource: extend after the end
 	ReasonTooManyExtensions   Reason = "too_many_extensions"   // Resource, Count

@@ -114,10 +114,13 @@ func (g *Grant) Changes() bool { return g.Prepared() && !g.Standing && !g.DryRun
 
 // Request is a request for access and, once approved, the grant it became.
 type Request struct {
-	ID            string        `json:"id"`
-	Kind          Kind          `json:"kind"`
-	ParentID      string        `json:"parent_id"` // KindExtension: the request whose grant is extended
+	ID       string `json:"id"`
+	Kind     Kind   `json:"kind"`
+	ParentID string `json:"parent_id"` // KindExtension: the request whose grant is extended
+	// Requester is the person who gets the access (the subject). On a
+	// request made on their behalf, RequestedBy is who asked; zero otherwise.
 	Requester     User          `json:"requester"`
+	RequestedBy   User          `json:"requested_by,omitzero"`
 	ResourceID    string        `json:"resource_id"`
 	Duration      time.Duration `json:"duration"`        // asked for; for an extension, the time added
 	UntilShiftEnd bool          `json:"until_shift_end"` // the grant ends with the requester's on-call shift
@@ -221,7 +224,7 @@ func (r *Request) CheckDeciderFor(by, delegator User, res *Resource, deciders Ap
 // checkDecider is CheckDecider for by deciding for delegator (zero: for
 // themselves); delegator must be in deciders, and neither may have decided.
 func (r *Request) checkDecider(by, delegator User, res *Resource, deciders ApproverSet) error {
-	if by.Is(r.Requester) || delegator.Is(r.Requester) {
+	if r.IsParty(by) || r.IsParty(delegator) {
 		return Refuse(EFORBIDDEN, ReasonOwnRequest, Params{RequestID: r.ID, Resource: res.Name})
 	}
 	if delegator != (User{}) {
@@ -293,7 +296,7 @@ func (r *Request) EligibleApprovals(deciders ApproverSet) int {
 		if d.For != (User{}) {
 			who = d.For // a delegate's approval is the delegator's
 		}
-		if !d.Approve || !deciders.Includes(who) || who.Is(r.Requester) || d.By.Is(r.Requester) || slices.ContainsFunc(counted, who.Is) {
+		if !d.Approve || !deciders.Includes(who) || r.IsParty(who) || r.IsParty(d.By) || slices.ContainsFunc(counted, who.Is) {
 			continue
 		}
 		counted = append(counted, who)
@@ -330,7 +333,7 @@ func (r *Request) AutoApprove(shift Shift, now time.Time) error {
 // approved one still waiting for the identity provider through a removal of
 // whatever may have landed.
 func (r *Request) Cancel(by User, now time.Time) error {
-	if !by.Is(r.Requester) {
+	if !r.IsParty(by) {
 		return Refuse(EFORBIDDEN, ReasonOnlyRequester, Params{RequestID: r.ID})
 	}
 	switch {

@@ -93,6 +93,8 @@ type Resource struct {
 	OnCall       *OnCallPolicy // nil: the resource does not trust on-call
 	// Escalation asks more people when a request stays undecided; nil: never.
 	Escalation *Escalation
+	// OnBehalf says who may ask for it for someone else (default: nobody).
+	OnBehalf OnBehalf
 }
 
 // RequiredApprovals is how many distinct approvers must approve a request

@@ -98,6 +98,9 @@ const (
 	NoticeNudge NoticeKind = "nudge"
 	// NoticeDelegated and NoticeDelegationEnded tell the audit channel and
 	// the delegate of Notice.Delegation, set or ended by Actor.
+	// NoticeOnBehalf tells the person a request is for, at once, who asked
+	// (Actor) and why, with Decline.
+	NoticeOnBehalf        NoticeKind = "on_behalf"
 	NoticeDelegated       NoticeKind = "delegated"
 	NoticeDelegationEnded NoticeKind = "delegation_ended"
 

@@ -21,7 +21,7 @@ func (rd renderer) announcement(n access.Notice) message {
 	n.Detail = noticeDetail(n)
 	r, res := n.Request, n.Resource
 	label := resourceLabel(r, res)
-	who := mention(r.Requester)
+	who := whoFor(r)
 	req := "request " + requestID(r)
 	reason := quoted("reason", r.Reason)
 	actor := n.Actor

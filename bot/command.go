@@ -21,9 +21,10 @@ const (
 	cmdExtend     commandKind = "extend"
 	cmdBreakGlass commandKind = "breakglass"
 	cmdHelp       commandKind = "help"
-	cmdApprove    commandKind = "approve"  // people.go
-	cmdNudge      commandKind = "nudge"    // people.go
-	cmdDelegate   commandKind = "delegate" // people.go
+	cmdApprove    commandKind = "approve"     // people.go
+	cmdNudge      commandKind = "nudge"       // people.go
+	cmdDelegate   commandKind = "delegate"    // people.go
+	cmdRequestFor commandKind = "request-for" // people.go; runs as cmdRequest with Person set
 )
 
 // command is a parsed /access (or /breakglass) command.
@@ -77,8 +78,9 @@ var subcommands = map[string]commandKind{
 	"breakglass": cmdBreakGlass, "break-glass": cmdBreakGlass, "break_glass": cmdBreakGlass, "bg": cmdBreakGlass,
 	"approve": cmdApprove,
 	"nudge":   cmdNudge, "remind": cmdNudge,
-	"delegate": cmdDelegate,
-	"help":     cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
+	"delegate":    cmdDelegate,
+	"request-for": cmdRequestFor, "request_for": cmdRequestFor, "requestfor": cmdRequestFor,
+	"help": cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
 }
 
 // parseCommand parses the text after /access. It is tolerant of extra
@@ -99,6 +101,17 @@ func parseCommand(text string) (command, error) {
 		return c, nil
 	case cmdDelegate:
 		return parseDelegate(c, rest)
+	case cmdRequestFor:
+		who, more := nextField(rest)
+		if who == "" {
+			return c, &usageError{"Missing who the access is for.", usageRequestFor}
+		}
+		c, err := parseCommand("request " + more)
+		c.Person = personRef(who)
+		if ue, ok := err.(*usageError); ok {
+			ue.usage = usageRequestFor
+		}
+		return c, err
 	case cmdRequest:
 		var dur string
 		c.Resource, rest = nextField(rest)

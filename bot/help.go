@@ -26,7 +26,7 @@ func usageText(cat *access.Catalog) string {
 		"*accessbot* gives you temporary access that peers approve.",
 		"• " + usageOpen + " — open the request form",
 		"• " + usageRequest + " — ask without the form, e.g. `/access request " + exRes + " " + exDur + " debugging INC-123`. Duration `" + workflow.DurationUntilShiftEnd + "` means until your on-call shift ends.",
-		"• " + usageList + " — your access, your open requests, and requests waiting for your approval",
+		"• " + usageRequestFor + " — ask for someone else, where the resource allows it; they are told and may decline\n• " + usageList + " — your access, your open requests, and requests waiting for your approval",
 		"• " + usageCancel + " — withdraw a pending request, e.g. `/access cancel abcd2345`",
 		"• " + usageExtend + " — extend your access, e.g. `/access extend abcd2345 1h`",
 		"• " + usageRevoke + " — end access now, e.g. `/access revoke abcd2345`",

@@ -36,6 +36,8 @@ func (rd renderer) notice(n access.Notice) message {
 		to := rd.names(r.Approvers)
 		if r.Kind == access.KindExtension {
 			lead("📨 Your request to extend " + label + " by *" + access.FormatDuration(r.Duration) + "* (" + requestID(r) + ") was sent to " + to + ".")
+		} else if r.OnBehalf() {
+			lead("📨 Your request " + requestID(r) + " for " + label + " (" + duration(r) + ") for " + mention(r.Requester) + " was sent to " + to + "; they were told and may decline.")
 		} else {
 			lead("📨 Your request " + requestID(r) + " for " + label + " (" + duration(r) + ") was sent to " + to + ".")
 		}
@@ -52,6 +54,15 @@ func (rd renderer) notice(n access.Notice) message {
 
 	case access.NoticeNudge:
 		lead(rd.nudgeText(n))
+
+	case access.NoticeOnBehalf:
+		lead(rd.onBehalfText(r, res))
+		add(reasonSection("Reason", r.Reason))
+		if r.State == access.StatePending {
+			add(actionsBlock(actions, button(ActionCancel, "Decline", r.ID, slack.StyleDanger)))
+		} else {
+			add(sectionBlock(rd.outcome(r)))
+		}
 
 	case access.NoticeDelegated, access.NoticeDelegationEnded:
 		lead(delegationLine(n))

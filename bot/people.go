@@ -127,18 +127,36 @@ func personRef(s string) string {
 // email through users.lookupByEmail. A bare handle typed without Slack's
 // @ menu cannot be looked up (Slack has no lookup by handle), so it is
 // refused with words that say how to name the person.
-func (b *Bot) personID(ctx context.Context, ref string) (string, error) {
+func (b *Bot) personID(ctx context.Context, ref, field string) (string, error) {
 	switch {
 	case slackUserID.MatchString(ref):
 		return ref, nil
 	case strings.Contains(ref, "@"):
 		u, err := b.UserByEmail(ctx, ref)
 		if err != nil {
-			return "", access.FieldRefuse("delegate", access.ReasonUnknownDelegate, access.Params{Value: ref})
+			return "", access.FieldRefuse(field, access.ReasonUnknownDelegate, access.Params{Value: ref})
 		}
 		return u.SlackID, nil
 	}
-	return "", access.FieldRefuse("delegate", access.ReasonUnknownDelegate, access.Params{Value: "@" + ref})
+	return "", access.FieldRefuse(field, access.ReasonUnknownDelegate, access.Params{Value: "@" + ref})
+}
+
+// usageRequestFor is the usage line of /access request-for.
+const usageRequestFor = "`/access request-for @someone <resource-id> <duration> <reason…>`"
+
+// whoFor names who gets r's access and, on a request made on their
+// behalf, who asked: "@carol (asked by @alice)".
+func whoFor(r access.Request) string {
+	if r.OnBehalf() {
+		return mention(r.Requester) + " (asked by " + mention(r.RequestedBy) + ")"
+	}
+	return mention(r.Requester)
+}
+
+// onBehalfText tells the person a request is for who asked, and why.
+func (rd renderer) onBehalfText(r access.Request, res access.Resource) string {
+	return "🙋 " + mention(r.RequestedBy) + " asked for access to " + resourceLabel(r, res) + " for you, for *" + duration(r) +
+		"* (request " + requestID(r) + "). If you don't want it, decline: the request is withdrawn."
 }
 
 var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
@@ -155,7 +173,7 @@ func (b *Bot) runDelegate(ctx context.Context, ev *event, c command) {
 		b.tellDone(ctx, ev, "↩️ Your delegation to "+mention(d.To)+" has ended; requests come to you alone again.")
 		return
 	}
-	to, err := b.personID(ctx, c.Person)
+	to, err := b.personID(ctx, c.Person, "delegate")
 	if err != nil {
 		b.tellError(ctx, ev, err, "delegate refused")
 		return

@@ -63,6 +63,13 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return fmt.Sprintf("accessbot can't find %s in Slack, or that account may not approve; pick the person from Slack's @ menu.", p.Value), true
 	case access.ReasonBadUntil:
 		return fmt.Sprintf("%q is not a date or a duration: use a date such as 2026-12-24 or a duration such as 90m, 1d or 2w.", p.Value), true
+	case access.ReasonOnBehalfOff:
+		return fmt.Sprintf("%s does not take requests for someone else; the person who needs it must ask.", p.Resource), true
+	case access.ReasonOnBehalfNotAllowed:
+		who := map[string]string{"admins": "the accessbot admins", "approvers": "its approvers"}[p.Value]
+		return fmt.Sprintf("Only %s may ask for %s for someone else.", who, p.Resource), true
+	case access.ReasonOnBehalfSelf:
+		return "That's you: use `/access request` to ask for yourself.", true
 	case access.ReasonApproversUnknown:
 		return fmt.Sprintf("The approver groups of %s could not be read just now, so accessbot can't tell whether you may decide; try again in a minute.", p.Resource), true
 

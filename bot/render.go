@@ -171,6 +171,9 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 	} else {
 		blocks = append(blocks, headerBlock("Access request"))
 		lead = mention(r.Requester) + " asks for access to " + resourceLabel(r, res) + " for *" + duration(r) + "*."
+		if r.OnBehalf() {
+			lead = mention(r.RequestedBy) + " asks, for " + mention(r.Requester) + ", access to " + resourceLabel(r, res) + " for *" + duration(r) + "*. Neither may approve it."
+		}
 	}
 	if rd.dryRun {
 		blocks = append(blocks, contextBlock("🧪 "+DryRunBanner))

@@ -96,6 +96,13 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 		b.reply(ctx, ev, b.renderer().overview(ov, w.Catalog()))
 	case cmdRequest:
 		in := workflow.RequestInput{ResourceID: c.Resource, Duration: c.Duration, Reason: c.Reason}
+		if c.Person != "" { // /access request-for (people.go)
+			var err error
+			if in.For, err = b.personID(ctx, c.Person, "for"); err != nil {
+				b.tellError(ctx, ev, err, "request refused")
+				return
+			}
+		}
 		r, err := w.Submit(ctx, ev.user, in)
 		if err != nil {
 			b.tellError(ctx, ev, err, "request refused")

@@ -97,3 +97,15 @@ func (c *checker) delegation(f fileDelegation) access.DelegationPolicy {
 	}
 	return p
 }
+
+// onBehalf checks who may ask for someone else ("" at path: nobody).
+func (c *checker) onBehalf(path, v string) access.OnBehalf {
+	switch p := access.OnBehalf(strings.ToLower(strings.TrimSpace(v))); p {
+	case access.OnBehalfAdmins, access.OnBehalfApprovers, access.OnBehalfAnyone:
+		return p
+	case "", "off", "none":
+		return access.OnBehalfOff
+	}
+	c.add(path, "%s is not allowed: use admins, approvers or anyone (or leave it out: nobody asks for others)", c.show(path, v))
+	return access.OnBehalfOff
+}

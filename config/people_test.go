@@ -38,6 +38,13 @@ func TestApproverGroupsAndNotify(t *testing.T) {
 				{"policies.std.escalation.after", "missing: how long a request waits before the escalation approvers are asked, such as 4h"},
 				{"policies.std.escalation.approvers", "empty: list at least one escalation approver"},
 			}},
+		{"on_behalf unknown", map[string]string{"resources": items("{id: a, okta_group: g, approvers: [a@acme.com], durations: [1h], on_behalf: managers}")},
+			[]Problem{{"resources[0].on_behalf", `"managers" is not allowed: use admins, approvers or anyone (or leave it out: nobody asks for others)`}}},
+		{"delegation", map[string]string{"delegation": "\n  max: 0s\n  to: friends\n"},
+			[]Problem{
+				{"delegation.max", `"0s" is not a positive duration`},
+				{"delegation.to", `"friends" is not allowed: use approvers (the delegate must approve some resource) or anyone`},
+			}},
 		{"nudge_after zero", map[string]string{"timing": "\n  nudge_after: 0s\n"},
 			[]Problem{{"timing.nudge_after", `"0s" is not a positive duration`}}},
 	}

@@ -51,9 +51,13 @@ type settings struct {
 	escalation   *fileEscalation
 	escalationAt string
 
+	onBehalf   string
+	onBehalfAt string
+
 	// checked holds what checkSettings built of the settings above.
 	checked struct {
 		escalation *access.Escalation
+		onBehalf   access.OnBehalf
 	}
 }
 
@@ -89,7 +93,7 @@ func mergeSettings(owner string, r *fileResource, p *filePolicy, policyName stri
 	if r != nil {
 		layers = append(layers, &filePolicy{
 			Durations: r.Durations, MaxDuration: r.MaxDuration, MinApprovals: r.MinApprovals,
-			Extension: r.Extension, Approvers: r.Approvers, Notify: r.Notify, NotifyMax: r.NotifyMax, Escalation: r.Escalation,
+			Extension: r.Extension, Approvers: r.Approvers, Notify: r.Notify, NotifyMax: r.NotifyMax, Escalation: r.Escalation, OnBehalf: r.OnBehalf,
 		})
 		paths = append(paths, owner)
 	}
@@ -121,6 +125,9 @@ func mergeSettings(owner string, r *fileResource, p *filePolicy, policyName stri
 		}
 		if l.Escalation != nil {
 			s.escalation, s.escalationAt = l.Escalation, at+".escalation"
+		}
+		if l.OnBehalf != nil {
+			s.onBehalf, s.onBehalfAt = *l.OnBehalf, at+".on_behalf"
 		}
 	}
 	return s
@@ -177,6 +184,7 @@ func (c *checker) checkSettings(s *settings, complete bool) ([]string, []time.Du
 		c.add(s.notifyMaxAt, "must be at least 1 (default %d)", access.DefaultNotifyMax)
 	}
 	s.checked.escalation = c.escalation(s.escalationAt, s.escalation)
+	s.checked.onBehalf = c.onBehalf(s.onBehalfAt, s.onBehalf)
 
 	switch {
 	case s.minApprovals < 1:
@@ -236,6 +244,7 @@ func (c *checker) resources(list []fileResource, policies map[string]filePolicy,
 		r.MaxDuration, r.MinApprovals = s.maxDuration, s.minApprovals
 		r.Notify, r.NotifyMax = s.notify, s.notifyMax
 		r.Escalation = s.checked.escalation
+		r.OnBehalf = s.checked.onBehalf
 		r.Extension = access.ExtensionPolicy{MaxExtensions: s.maxExtensions, RequiresApproval: s.requiresApproval}
 		if f.OnCall != nil {
 			r.OnCall = c.onCall(f.OnCall, path+".oncall", s, pagerDuty)

@@ -91,6 +91,7 @@ type filePolicy struct {
 	Notify       []string        `yaml:"notify"`
 	NotifyMax    *int            `yaml:"notify_max"`
 	Escalation   *fileEscalation `yaml:"escalation"`
+	OnBehalf     *string         `yaml:"on_behalf"`
 }
 
 type fileResource struct {
@@ -111,6 +112,7 @@ type fileResource struct {
 	Notify     []string        `yaml:"notify"`
 	NotifyMax  *int            `yaml:"notify_max"`
 	Escalation *fileEscalation `yaml:"escalation"`
+	OnBehalf   *string         `yaml:"on_behalf"`
 }
 
 type fileOnCall struct {

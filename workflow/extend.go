@@ -226,7 +226,11 @@ func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*acces
 			return []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now,
 				grantDetails(r, map[string]string{"outcome": string(access.StateCancelled)}))}, nil
 		}
-		return []access.Event{access.NewEvent(access.EventCancelled, actor, r, now, nil)}, nil
+		var details map[string]string
+		if r.OnBehalf() && actor.Is(r.Requester) {
+			details = map[string]string{"declined": "true"} // by the person it was for
+		}
+		return []access.Event{access.NewEvent(access.EventCancelled, actor, r, now, details)}, nil
 	})
 	if err != nil {
 		if c := access.ErrorCode(err); c == access.EFORBIDDEN || c == access.ECONFLICT {
@@ -245,6 +249,15 @@ func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*acces
 		s.clearPendingExtension(ctx, r)
 	}
 	s.refreshApprovals(ctx, r.ID)
+	if r.OnBehalf() {
+		// The other party hears of it: the asker that it was declined, or
+		// the person it was for that it was withdrawn.
+		other := r.RequestedBy
+		if actor.Is(r.RequestedBy) {
+			other = r.Requester
+		}
+		s.notify(ctx, other, access.Notice{Kind: access.NoticeCancelled, Request: *r, Resource: s.resourceFor(r), Actor: actor})
+	}
 	return r, nil
 }
 

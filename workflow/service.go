@@ -185,6 +185,9 @@ func (s *Service) refuse(ctx context.Context, actor access.User, r *access.Reque
 		Details: map[string]string{"action": action, "why": string(refusal(err)), "code": access.ErrorCode(err)}}
 	if r != nil {
 		ev.Subject, ev.ResourceID, ev.RequestID = r.Requester, r.ResourceID, r.ID
+		if r.OnBehalf() {
+			ev.Details[access.DetailRequestedBy] = r.RequestedBy.Email
+		}
 	}
 	if s.opts.DryRun {
 		ev.Details["dry_run"] = "true"

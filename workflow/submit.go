@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,17 +22,21 @@ type RequestInput struct {
 	Duration   string // "4h", "1d", or DurationUntilShiftEnd
 	Reason     string
 	Approvers  []string // emails; empty: every eligible approver
+	// For is the Slack id of the person the access is for, when the one
+	// asking asks on their behalf (the resource's on_behalf must allow it).
+	For string
 }
 
 // checked is a validated RequestInput.
 type checked struct {
-	requester access.User
-	resource  *access.Resource
-	duration  time.Duration
-	untilEnd  bool
-	shift     *access.Shift // set when the on-call status was asked
-	reason    string
-	approvers []string
+	requester   access.User // who gets the access
+	requestedBy access.User // who asked, on a request for someone else; zero otherwise
+	resource    *access.Resource
+	duration    time.Duration
+	untilEnd    bool
+	shift       *access.Shift // set when the on-call status was asked
+	reason      string
+	approvers   []string
 }
 
 // Validate checks in without changing anything and returns every problem at
@@ -54,6 +59,11 @@ func (s *Service) check(ctx context.Context, actorID string, in RequestInput) (*
 		return nil, access.Invalid(asField("resource", err), reasonError(c.reason))
 	}
 	c.resource = res
+	if in.For != "" {
+		if err := s.checkFor(ctx, c, in.For); err != nil {
+			return nil, err
+		}
+	}
 	var problems []*access.Error
 	problems = append(problems, s.checkDuration(ctx, c, strings.TrimSpace(in.Duration)))
 	problems = append(problems, reasonError(c.reason))
@@ -111,6 +121,9 @@ func reasonError(reason string) *access.Error {
 func (s *Service) checkApprovers(ctx context.Context, c *checked, chosen []string) *access.Error {
 	res := c.resource
 	eligible, set := s.eligibleApprovers(ctx, res, c.requester)
+	if c.requestedBy != (access.User{}) {
+		eligible = slices.DeleteFunc(eligible, func(e string) bool { return strings.EqualFold(e, c.requestedBy.Email) })
+	}
 	need := res.RequiredApprovals()
 	if set.Complete() && len(eligible) < need {
 		return access.FieldRefuse("resource", access.ReasonTooFewApprovers, access.Params{Resource: res.Name, Limit: need, Count: len(eligible)})
@@ -121,7 +134,7 @@ func (s *Service) checkApprovers(ctx context.Context, c *checked, chosen []strin
 		switch {
 		case a == "" || seen[a]:
 			continue
-		case strings.EqualFold(a, c.requester.Email):
+		case strings.EqualFold(a, c.requester.Email) || strings.EqualFold(a, c.requestedBy.Email):
 			return access.FieldRefuse("approvers", access.ReasonSelfAsApprover, access.Params{})
 		case !set.Includes(access.User{Email: a}):
 			return access.FieldRefuse("approvers", access.ReasonNotAnApprover, access.Params{Person: a, Resource: res.Name, Names: eligible})
@@ -134,6 +147,9 @@ func (s *Service) checkApprovers(ctx context.Context, c *checked, chosen []strin
 	}
 	if len(c.approvers) == 0 {
 		c.approvers = s.askList(ctx, res, c.requester, eligible)
+		if c.requestedBy != (access.User{}) {
+			c.approvers = slices.DeleteFunc(c.approvers, func(e string) bool { return strings.EqualFold(e, c.requestedBy.Email) })
+		}
 	}
 	return nil
 }
@@ -167,6 +183,11 @@ func (s *Service) Submit(ctx context.Context, actorID string, in RequestInput) (
 	ctx = s.withRequest(ctx, r)
 	s.logger(ctx).Info().Str("duration", durationDetail(r)).Msg("request filed")
 
+	if r.OnBehalf() {
+		// On-call pre-approval is the holder's own claim; someone asking
+		// for them goes to the approvers.
+		return s.route(ctx, r, c.resource)
+	}
 	if auto, err := s.tryAutoApprove(ctx, r, c); err != nil || auto != nil {
 		if auto != nil {
 			return auto, nil
@@ -187,7 +208,7 @@ func (s *Service) file(ctx context.Context, actorID string, in RequestInput) (*a
 	}
 	now := s.now()
 	r := &access.Request{
-		ID: newID(), Kind: access.KindAccess, Requester: c.requester, ResourceID: c.resource.ID,
+		ID: newID(), Kind: access.KindAccess, Requester: c.requester, RequestedBy: c.requestedBy, ResourceID: c.resource.ID,
 		Duration: c.duration, UntilShiftEnd: c.untilEnd, Reason: c.reason, Approvers: c.approvers,
 		State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 	}
@@ -201,7 +222,11 @@ func (s *Service) file(ctx context.Context, actorID string, in RequestInput) (*a
 	details := map[string]string{"duration": durationDetail(r), "reason": r.Reason, "approvers": strings.Join(r.Approvers, ",")}
 	// If this process dies before route has run, a sweep routes it
 	// access.RouteGrace later (resumeRoute).
-	if err := s.create(ctx, r, access.NewEvent(access.EventRequested, c.requester, r, now, details)); err != nil {
+	asker := c.requester
+	if r.OnBehalf() {
+		asker = c.requestedBy
+	}
+	if err := s.create(ctx, r, access.NewEvent(access.EventRequested, asker, r, now, details)); err != nil {
 		return nil, nil, fmt.Errorf("file request: %w", err)
 	}
 	return r, c, nil
@@ -231,9 +256,14 @@ func (s *Service) route(ctx context.Context, r *access.Request, res *access.Reso
 	case len(refs) == 0:
 		notice.Reason = access.ReasonApproversUnreachable
 	}
-	mine, err := s.msg.Notify(ctx, r.Requester, notice)
+	mine, err := s.msg.Notify(ctx, asker(r), notice)
 	if err != nil {
 		s.logger(ctx).Error().Err(err).Msg("confirm request to requester")
+	}
+	var subject access.MessageRef
+	if r.OnBehalf() {
+		// The person it is for hears at once who asked and why, and may decline.
+		subject = s.notify(ctx, r.Requester, access.Notice{Kind: access.NoticeOnBehalf, Request: *r, Resource: *res, Actor: r.RequestedBy})
 	}
 	routed, err := s.update(ctx, r.ID, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		r.Routed = true
@@ -241,6 +271,9 @@ func (s *Service) route(ctx context.Context, r *access.Request, res *access.Reso
 		r.ApproverMessages = append(r.ApproverMessages, admins...)
 		if mine.TS != "" {
 			r.RequesterMessage = mine
+		}
+		if subject.TS != "" {
+			r.Messages = append(r.Messages, subject)
 		}
 		if len(admins) == 0 || r.AdminsAsked {
 			return nil, nil
