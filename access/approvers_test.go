@@ -66,3 +66,36 @@ func TestDeciders(t *testing.T) {
 		t.Errorf("approvals counted after Bob left: %d", n)
 	}
 }
+
+// TestApprovalInSteps: approvals count per step; the step advances, then
+// the last one approves; nobody approves twice across steps.
+func TestApprovalInSteps(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	res := &access.Resource{ID: "db", Name: "DB", Steps: []access.ApprovalStep{
+		{Approvers: []string{"bob@acme.com", "carol@acme.com"}, MinApprovals: 1},
+		{Approvers: []string{"carol@acme.com", "dave@acme.com"}, MinApprovals: 1},
+	}}
+	alice := access.User{SlackID: "UA", Email: "alice@acme.com"}
+	carol := access.User{SlackID: "UC", Email: "carol@acme.com"}
+	dave := access.User{SlackID: "UD", Email: "dave@acme.com"}
+	step := func(r *access.Request) access.ApproverSet {
+		var s access.ApproverSet
+		for _, e := range r.DeciderEntries(res) {
+			s.Add(access.User{Email: e.Value})
+		}
+		return s
+	}
+	r := &access.Request{ID: "r", Requester: alice, State: access.StatePending}
+	if err := r.CheckDecider(dave, res, step(r)); access.ErrorCode(err) != access.EFORBIDDEN {
+		t.Fatalf("step-2 approver in step 1: %v", err)
+	}
+	if decided, err := r.Approve(carol, res, step(r), t0); err != nil || decided || r.Step != 1 {
+		t.Fatalf("step 1: decided %v, %v, step %d", decided, err, r.Step)
+	}
+	if _, err := r.Approve(carol, res, step(r), t0); access.ErrorCode(err) != access.ECONFLICT {
+		t.Fatalf("Carol again in step 2: %v, want ECONFLICT", err)
+	}
+	if decided, err := r.Approve(dave, res, step(r), t0); err != nil || !decided {
+		t.Fatalf("step 2: decided %v, %v", decided, err)
+	}
+}

@@ -27,9 +27,10 @@ func (r *Resource) EscalationEntries() []ApproverEntry {
 }
 
 // DeciderEntries returns the entries whose people may decide r: the
-// resource's approvers and, once r was escalated, the escalation approvers.
+// approvers of the resource (of r's current step, when it approves in
+// steps) and, once r was escalated, the escalation approvers.
 func (r *Request) DeciderEntries(res *Resource) []ApproverEntry {
-	entries := res.ApproverEntries()
+	entries := res.StepEntries(r.Step)
 	if r.Escalated {
 		entries = append(entries, res.EscalationEntries()...)
 	}

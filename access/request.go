@@ -45,7 +45,9 @@ type Decision struct {
 	By User `json:"by"`
 	// For is the approver By decided for, under a delegation; zero when By
 	// decided in their own right.
-	For     User      `json:"for,omitzero"`
+	For User `json:"for,omitzero"`
+	// Step is the approval step the decision was given in (0 without steps).
+	Step    int       `json:"step,omitempty"`
 	At      time.Time `json:"at"`
 	Approve bool      `json:"approve"`
 	Reason  string    `json:"reason"`
@@ -130,6 +132,9 @@ type Request struct {
 	// AdminsAsked is set when none of the approvers could be reached and the
 	// admins were asked instead; they may then decide it (Deciders).
 	AdminsAsked bool `json:"admins_asked,omitempty"`
+	// Step is the approval step a pending request is in (0-based; 0 for a
+	// resource without steps).
+	Step int `json:"step,omitempty"`
 	// AutoNudged is set once the approvers who had not answered were
 	// reminded; NudgedAt is when the requester last nudged them.
 	AutoNudged bool      `json:"auto_nudged,omitempty"`
@@ -266,8 +271,12 @@ func (r *Request) ApproveFor(by, delegator User, res *Resource, deciders Approve
 			return false, Refuse(ECONFLICT, ReasonAlreadyDecided, Params{RequestID: r.ID, Approve: true})
 		}
 	}
-	r.Decisions = append(r.Decisions, Decision{By: by, For: delegator, At: now, Approve: true})
-	if r.EligibleApprovals(deciders) < res.RequiredApprovals() {
+	r.Decisions = append(r.Decisions, Decision{By: by, For: delegator, At: now, Approve: true, Step: r.Step})
+	if r.EligibleApprovals(deciders) < r.RequiredNow(res) {
+		return false, nil
+	}
+	if r.Step+1 < res.StepCount() {
+		r.Step++ // the next step is asked; the request stays pending
 		return false, nil
 	}
 	r.State, r.DecidedAt = StateApproved, now
@@ -287,11 +296,11 @@ func (r *Request) Deciders(approvers ApproverSet, admins []string) ApproverSet {
 	return out
 }
 
-// EligibleApprovals counts the approvals given by people who are in
-// deciders now and are not the requester.
+// EligibleApprovals counts the approvals given in r's current step by
+// people who are in deciders now and are not party to r.
 func (r *Request) EligibleApprovals(deciders ApproverSet) int {
 	var counted []User
-	for _, d := range r.Decisions {
+	for _, d := range r.StepApprovals() {
 		who := d.By
 		if d.For != (User{}) {
 			who = d.For // a delegate's approval is the delegator's
@@ -314,7 +323,7 @@ func (r *Request) DenyFor(by, delegator User, res *Resource, deciders ApproverSe
 	if err := r.checkDecider(by, delegator, res, deciders); err != nil {
 		return err
 	}
-	r.Decisions = append(r.Decisions, Decision{By: by, For: delegator, At: now, Reason: reason})
+	r.Decisions = append(r.Decisions, Decision{By: by, For: delegator, At: now, Reason: reason, Step: r.Step})
 	r.State, r.DecidedAt = StateDenied, now
 	return nil
 }

@@ -95,6 +95,10 @@ type Resource struct {
 	Escalation *Escalation
 	// OnBehalf says who may ask for it for someone else (default: nobody).
 	OnBehalf OnBehalf
+	// Steps, when set, approve its requests in order, each step asked once
+	// the previous one approved; Approvers then lists every step's
+	// approvers, and MinApprovals is not used.
+	Steps []ApprovalStep
 }
 
 // RequiredApprovals is how many distinct approvers must approve a request

@@ -235,3 +235,19 @@ func homeDelegations(ov workflow.Overview) []slack.Block {
 	}
 	return []slack.Block{dividerBlock(), sectionBlock("*Delegations*\n" + strings.Join(lines, "\n"))}
 }
+
+// stepStatus says which approval step a request is in and who approved
+// the steps before: "Step 2 of 2 (step 1 approved by @bob)".
+func stepStatus(r access.Request, res access.Resource) string {
+	out := "Step " + itoa(r.Step+1) + " of " + itoa(res.StepCount())
+	var before []string
+	for _, d := range r.Approvals() {
+		if d.Step < r.Step {
+			before = append(before, decidedBy(d))
+		}
+	}
+	if len(before) > 0 {
+		out += " (earlier steps approved by " + strings.Join(before, ", ") + ")"
+	}
+	return out
+}

@@ -196,10 +196,13 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 	if r.Escalated {
 		blocks = append(blocks, contextBlock("⏫ Escalated: nobody decided this request in time, so more people were asked."))
 	}
-	need := res.RequiredApprovals()
-	status := "Approvals: " + strconv.Itoa(len(r.Approvals())) + " of " + strconv.Itoa(need)
+	need := r.RequiredNow(&res)
+	status := "Approvals: " + strconv.Itoa(len(r.StepApprovals())) + " of " + strconv.Itoa(need)
 	if names := rd.approverNames(r); names != "" {
 		status += " · approved by " + names
+	}
+	if res.Stepped() {
+		status = stepStatus(r, res) + " · " + status // people.go
 	}
 	if r.State == access.StatePending {
 		blocks = append(blocks, contextBlock(status))

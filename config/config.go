@@ -114,6 +114,10 @@ func (c *Config) Resources() []access.Resource {
 	for i, r := range c.resources {
 		r.Approvers = slices.Clone(r.Approvers)
 		r.Notify = slices.Clone(r.Notify)
+		r.Steps = slices.Clone(r.Steps)
+		for j := range r.Steps {
+			r.Steps[j].Approvers = slices.Clone(r.Steps[j].Approvers)
+		}
 		if r.Escalation != nil {
 			esc := *r.Escalation
 			esc.Approvers = slices.Clone(esc.Approvers)

@@ -114,7 +114,7 @@ resources:
 		{"resources[0].approvers[1]", `"bob" is not an email, okta_group:<Okta group id> or slack_usergroup:<Slack user group id>`},
 		{"resources[0].durations[1]", "4h is longer than max_duration 2h"},
 		{"resources[1].id", `duplicate id "aws-prod" (also resources[0])`},
-		{"resources[1].approvers", "missing: list the people who may approve (emails, okta_group:<id> or slack_usergroup:<id>)"},
+		{"resources[1].approvers", "missing: list the people who may approve (emails, okta_group:<id> or slack_usergroup:<id>), or approval_steps"},
 		{"resources[1].aprovers", `unknown key (did you mean "approvers"?)`},
 		{"resources[1].oncall", "on-call features are off without a pagerduty section: add one, or remove this block"},
 		{"resources[1].oncall", "list at least one of schedules or escalation_policies"},

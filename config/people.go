@@ -2,6 +2,7 @@ package config
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/accessbot/accessbot/access"
@@ -108,4 +109,39 @@ func (c *checker) onBehalf(path, v string) access.OnBehalf {
 	}
 	c.add(path, "%s is not allowed: use admins, approvers or anyone (or leave it out: nobody asks for others)", c.show(path, v))
 	return access.OnBehalfOff
+}
+
+// approvalSteps checks approval_steps at path and returns the steps and
+// every step's approvers once (for who approves the resource at all).
+func (c *checker) approvalSteps(path string, list []fileStep) ([]access.ApprovalStep, []string) {
+	if len(list) == 0 {
+		c.add(path, "empty: list at least one step, such as [{approvers: [lead@acme.com]}, {approvers: [owner@acme.com]}]")
+		return nil, nil
+	}
+	var steps []access.ApprovalStep
+	var all []string
+	for i, f := range list {
+		at := indexPath(path, i)
+		if len(f.Approvers) == 0 {
+			c.add(at+".approvers", "missing: list who approves this step (emails, okta_group:<id> or slack_usergroup:<id>)")
+		}
+		approvers, groups := c.approverList(at+".approvers", f.Approvers, "approver")
+		st := access.ApprovalStep{Approvers: approvers, MinApprovals: 1}
+		if f.MinApprovals != nil {
+			st.MinApprovals = *f.MinApprovals
+			switch {
+			case st.MinApprovals < 1:
+				c.add(at+".min_approvals", "must be at least 1")
+			case !groups && len(approvers) > 0 && st.MinApprovals > len(approvers):
+				c.add(at+".min_approvals", "%d, but this step has only %s", st.MinApprovals, count(len(approvers), "approver"))
+			}
+		}
+		steps = append(steps, st)
+		for _, a := range approvers {
+			if !slices.Contains(all, a) {
+				all = append(all, a)
+			}
+		}
+	}
+	return steps, all
 }

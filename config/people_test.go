@@ -45,6 +45,14 @@ func TestApproverGroupsAndNotify(t *testing.T) {
 				{"delegation.max", `"0s" is not a positive duration`},
 				{"delegation.to", `"friends" is not allowed: use approvers (the delegate must approve some resource) or anyone`},
 			}},
+		{"steps beside approvers", map[string]string{"resources": items("{id: a, okta_group: g, approvers: [a@acme.com], approval_steps: [{approvers: [b@acme.com]}], durations: [1h]}")},
+			[]Problem{{"resources[0].approval_steps", "set either approvers or approval_steps, not both"}}},
+		{"steps wrong", map[string]string{"resources": items("{id: a, okta_group: g, approval_steps: [{approvers: [b@acme.com], min_approvals: 2}, {min_approvals: 0}], durations: [1h]}")},
+			[]Problem{
+				{"resources[0].approval_steps[0].min_approvals", "2, but this step has only 1 approver"},
+				{"resources[0].approval_steps[1].approvers", "missing: list who approves this step (emails, okta_group:<id> or slack_usergroup:<id>)"},
+				{"resources[0].approval_steps[1].min_approvals", "must be at least 1"},
+			}},
 		{"nudge_after zero", map[string]string{"timing": "\n  nudge_after: 0s\n"},
 			[]Problem{{"timing.nudge_after", `"0s" is not a positive duration`}}},
 	}
@@ -72,6 +80,17 @@ func TestApproverGroupsAccepted(t *testing.T) {
 	}
 	if !reflect.DeepEqual(r.Notify, []string{"slack_usergroup:S0SRE"}) || r.NotifyMax != 3 {
 		t.Errorf("notify = %v max %d, want the resource's list and the policy's max 3", r.Notify, r.NotifyMax)
+	}
+	cfgSteps, err := Parse(configWith(map[string]string{
+		"policies":  "\n  std: {durations: [1h], approvers: [x@acme.com]}\n",
+		"resources": items("{id: a, okta_group: g, policy: std, approval_steps: [{approvers: [a@acme.com]}, {approvers: ['okta_group:00gOWN', a@acme.com], min_approvals: 2}]}"),
+	}), envFrom(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := cfgSteps.Resources()[0]
+	if len(st.Steps) != 2 || st.Steps[1].MinApprovals != 2 || !reflect.DeepEqual(st.Approvers, []string{"a@acme.com", "okta_group:00gOWN"}) {
+		t.Errorf("steps %+v, approvers %v: want the resource's steps over the policy's approvers", st.Steps, st.Approvers)
 	}
 	if cfg.Timing().NudgeAfter != time.Hour {
 		t.Errorf("nudge_after default = %v, want 1h", cfg.Timing().NudgeAfter)

@@ -54,10 +54,17 @@ type settings struct {
 	onBehalf   string
 	onBehalfAt string
 
+	steps   []fileStep
+	stepsAt string
+
+	// conflicts are the paths of approval_steps set beside approvers.
+	conflicts []string
+
 	// checked holds what checkSettings built of the settings above.
 	checked struct {
 		escalation *access.Escalation
 		onBehalf   access.OnBehalf
+		steps      []access.ApprovalStep
 	}
 }
 
@@ -93,7 +100,7 @@ func mergeSettings(owner string, r *fileResource, p *filePolicy, policyName stri
 	if r != nil {
 		layers = append(layers, &filePolicy{
 			Durations: r.Durations, MaxDuration: r.MaxDuration, MinApprovals: r.MinApprovals,
-			Extension: r.Extension, Approvers: r.Approvers, Notify: r.Notify, NotifyMax: r.NotifyMax, Escalation: r.Escalation, OnBehalf: r.OnBehalf,
+			Extension: r.Extension, Approvers: r.Approvers, Notify: r.Notify, NotifyMax: r.NotifyMax, Escalation: r.Escalation, OnBehalf: r.OnBehalf, ApprovalSteps: r.ApprovalSteps,
 		})
 		paths = append(paths, owner)
 	}
@@ -114,8 +121,13 @@ func mergeSettings(owner string, r *fileResource, p *filePolicy, policyName stri
 		if l.Extension != nil && l.Extension.RequiresApproval != nil {
 			s.requiresApproval = *l.Extension.RequiresApproval
 		}
-		if l.Approvers != nil {
-			s.approvers, s.approversAt = l.Approvers, at+".approvers"
+		switch {
+		case l.Approvers != nil && l.ApprovalSteps != nil:
+			s.conflicts = append(s.conflicts, at+".approval_steps")
+		case l.Approvers != nil: // a layer's approvers replace the steps below it, and the other way round
+			s.approvers, s.approversAt, s.steps, s.stepsAt = l.Approvers, at+".approvers", nil, ""
+		case l.ApprovalSteps != nil:
+			s.steps, s.stepsAt, s.approvers, s.approversAt = l.ApprovalSteps, at+".approval_steps", nil, ""
 		}
 		if l.Notify != nil {
 			s.notify, s.notifyAt = l.Notify, at+".notify"
@@ -169,13 +181,25 @@ func (c *checker) checkSettings(s *settings, complete bool) ([]string, []time.Du
 			access.FormatDuration(s.maxDuration), access.FormatDuration(durations[len(durations)-1]), s.policy)
 	}
 
+	for _, p := range s.conflicts {
+		c.add(p, "set either approvers or approval_steps, not both")
+	}
+	if s.stepsAt != "" {
+		var approvers []string
+		s.checked.steps, approvers = c.approvalSteps(s.stepsAt, s.steps)
+		s.approvers = approvers // every step's, for who approves at all
+	}
 	switch {
+	case s.stepsAt != "" || len(s.conflicts) > 0:
 	case s.approversAt == "" && complete:
-		c.add(s.owner+".approvers", "missing: list the people who may approve (emails, okta_group:<id> or slack_usergroup:<id>)")
+		c.add(s.owner+".approvers", "missing: list the people who may approve (emails, okta_group:<id> or slack_usergroup:<id>), or approval_steps")
 	case s.approversAt != "" && len(s.approvers) == 0:
 		c.add(s.approversAt, "empty: list at least one approver (an email, okta_group:<id> or slack_usergroup:<id>)")
 	}
-	approvers, groups := c.approverList(s.approversAt, s.approvers, "approver")
+	approvers, groups := s.approvers, true
+	if s.stepsAt == "" {
+		approvers, groups = c.approverList(s.approversAt, s.approvers, "approver")
+	}
 	if s.notifyAt != "" && len(s.notify) == 0 {
 		c.add(s.notifyAt, "empty: list who is sent requests, or leave notify out to send them to the approvers")
 	}
@@ -245,6 +269,7 @@ func (c *checker) resources(list []fileResource, policies map[string]filePolicy,
 		r.Notify, r.NotifyMax = s.notify, s.notifyMax
 		r.Escalation = s.checked.escalation
 		r.OnBehalf = s.checked.onBehalf
+		r.Steps = s.checked.steps
 		r.Extension = access.ExtensionPolicy{MaxExtensions: s.maxExtensions, RequiresApproval: s.requiresApproval}
 		if f.OnCall != nil {
 			r.OnCall = c.onCall(f.OnCall, path+".oncall", s, pagerDuty)

@@ -44,8 +44,12 @@ func TestResourcesConversion(t *testing.T) {
 		},
 		{
 			ID: "gcp-prod-editor", Name: "GCP Production (editor)",
-			Target:      access.Target{Kind: access.TargetGroup, ID: "00g3abcdEFGH"},
-			Approvers:   []string{"alice@acme.com", "dave@acme.com"},
+			Target:    access.Target{Kind: access.TargetGroup, ID: "00g3abcdEFGH"},
+			Approvers: []string{"alice@acme.com", "dave@acme.com"},
+			Steps: []access.ApprovalStep{
+				{Approvers: []string{"alice@acme.com"}, MinApprovals: 1},
+				{Approvers: []string{"dave@acme.com"}, MinApprovals: 1},
+			},
 			Durations:   []time.Duration{2 * h, 8 * h},
 			MaxDuration: 12 * h, MinApprovals: 1,
 			Extension: access.ExtensionPolicy{MaxExtensions: 3, RequiresApproval: true},

@@ -92,6 +92,13 @@ type filePolicy struct {
 	NotifyMax    *int            `yaml:"notify_max"`
 	Escalation   *fileEscalation `yaml:"escalation"`
 	OnBehalf     *string         `yaml:"on_behalf"`
+	// ApprovalSteps replaces approvers: approval in order, step by step.
+	ApprovalSteps []fileStep `yaml:"approval_steps"`
+}
+
+type fileStep struct {
+	Approvers    []string `yaml:"approvers"`
+	MinApprovals *int     `yaml:"min_approvals"`
 }
 
 type fileResource struct {
@@ -113,6 +120,8 @@ type fileResource struct {
 	NotifyMax  *int            `yaml:"notify_max"`
 	Escalation *fileEscalation `yaml:"escalation"`
 	OnBehalf   *string         `yaml:"on_behalf"`
+	// ApprovalSteps replaces approvers (a resource sets one or the other).
+	ApprovalSteps []fileStep `yaml:"approval_steps"`
 }
 
 type fileOnCall struct {

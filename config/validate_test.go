@@ -133,7 +133,7 @@ func TestRules(t *testing.T) {
 		{"target not an id", map[string]string{"resources": items("{id: a, okta_app: ../users, approvers: [a@acme.com], durations: [1h]}")},
 			[]Problem{{"resources[0].okta_app", `"../users" is not an Okta id: use the id from the Okta admin console, such as 00g1abcdEFGH`}}},
 		{"approvers missing", map[string]string{"resources": items("{id: a, okta_group: g, durations: [1h]}")},
-			[]Problem{{"resources[0].approvers", "missing: list the people who may approve (emails, okta_group:<id> or slack_usergroup:<id>)"}}},
+			[]Problem{{"resources[0].approvers", "missing: list the people who may approve (emails, okta_group:<id> or slack_usergroup:<id>), or approval_steps"}}},
 		{"approvers empty", map[string]string{"resources": items("{id: a, okta_group: g, approvers: [], durations: [1h]}")},
 			[]Problem{{"resources[0].approvers", "empty: list at least one approver (an email, okta_group:<id> or slack_usergroup:<id>)"}}},
 		{"approver not an email", map[string]string{"resources": items(okRes, strings.Replace(okRes, "id: ok", "id: ok2", 1),

@@ -133,10 +133,11 @@ func (s *Service) approverSet(ctx context.Context, res *access.Resource, fresh b
 	return s.resolve(ctx, res.ApproverEntries(), fresh)
 }
 
-// eligibleApprovers returns the emails of the approvers of res other than
-// u, groups resolved (from the cache), and the set they came from.
+// eligibleApprovers returns the emails of the approvers of res (of its
+// first step, when it approves in steps) other than u, groups resolved
+// (from the cache), and the set they came from.
 func (s *Service) eligibleApprovers(ctx context.Context, res *access.Resource, u access.User) ([]string, access.ApproverSet) {
-	set := s.approverSet(ctx, res, false)
+	set := s.resolve(ctx, res.StepEntries(0), false)
 	var out []string
 	for _, p := range set.Without(u) {
 		if p.Email != "" {
@@ -151,7 +152,7 @@ func (s *Service) eligibleApprovers(ctx context.Context, res *access.Resource, u
 // res.AskedMax of them chosen at random so a large group shares the load.
 func (s *Service) askList(ctx context.Context, res *access.Resource, u access.User, eligible []string) []string {
 	list := eligible
-	if len(res.Notify) > 0 {
+	if len(res.Notify) > 0 && !res.Stepped() { // each step asks its own approvers
 		list = nil
 		for _, p := range s.resolve(ctx, res.NotifyEntries(), false).Without(u) {
 			if p.Email != "" {

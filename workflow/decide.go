@@ -72,6 +72,7 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 		return nil, err
 	}
 	decided := false
+	step := r.Step
 	// Read before the transaction (no network call inside it): the groups'
 	// members as they are now, not as they were when the request was routed.
 	approvers := s.resolve(ctx, r.DeciderEntries(res), true)
@@ -95,7 +96,13 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 			return nil, err
 		}
 		decided = ok
-		details := forDetail(delegator, map[string]string{"approvals": strconv.Itoa(r.EligibleApprovals(deciders)), "required": strconv.Itoa(res.RequiredApprovals())})
+		details := forDetail(delegator, map[string]string{"approvals": strconv.Itoa(r.EligibleApprovals(deciders)), "required": strconv.Itoa(res.StepRequired(step))})
+		if res.Stepped() {
+			details["step"] = strconv.Itoa(step + 1)
+			if r.Step > step {
+				details["step_approved"] = "true" // the next step is asked
+			}
+		}
 		if decided {
 			details[access.DetailRequestedAt] = r.CreatedAt.UTC().Format(time.RFC3339Nano)
 		}
@@ -116,6 +123,8 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	s.logger(ctx).Info().Bool("approve", approve).Bool("decided", decided).Str("approver", actor.SlackID).Msg("decision recorded")
 	s.refreshApprovals(ctx, r.ID)
 	switch {
+	case !decided && r.State == access.StatePending && r.Step > step:
+		return s.askStep(ctx, r, res) // steps.go
 	case !decided:
 		return r, nil
 	case approve && r.Kind == access.KindExtension:

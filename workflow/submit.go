@@ -124,7 +124,7 @@ func (s *Service) checkApprovers(ctx context.Context, c *checked, chosen []strin
 	if c.requestedBy != (access.User{}) {
 		eligible = slices.DeleteFunc(eligible, func(e string) bool { return strings.EqualFold(e, c.requestedBy.Email) })
 	}
-	need := res.RequiredApprovals()
+	need := res.StepRequired(0)
 	if set.Complete() && len(eligible) < need {
 		return access.FieldRefuse("resource", access.ReasonTooFewApprovers, access.Params{Resource: res.Name, Limit: need, Count: len(eligible)})
 	}
