@@ -51,6 +51,9 @@ func checkGroupsOf(resources []access.Resource) []*checkGroup {
 		for _, e := range access.ParseApproverEntries(r.Notify) {
 			add(e, "notified for "+r.ID)
 		}
+		for _, e := range r.EscalationEntries() {
+			add(e, "escalation of "+r.ID)
+		}
 	}
 	return out
 }
