@@ -26,6 +26,9 @@ const (
 	BlockApproversPrefix    = "approvers_" // + resource key
 	blockResourceInfoPrefix = "resource_info_"
 	BlockDenyReason         = "deny_reason"
+	// BlockForPrefix (+ resource key) holds the "For someone else" user
+	// picker, on resources whose on_behalf lets someone ask for others.
+	BlockForPrefix = "for_"
 )
 
 // requestMeta is the request modal's private_metadata.
@@ -207,6 +210,9 @@ func requestModal(cat *access.Catalog, f modalForm, meta requestMeta) slack.Moda
 			plainText("Leave empty to ask every approver of "+plain(nonEmptyOr(f.res.Name, f.res.ID), 200)+"."), sel)
 		in.Optional = true
 		blocks = append(blocks, in)
+	}
+	if f.res.OnBehalf != access.OnBehalfOff {
+		blocks = append(blocks, forSomeoneElse(f)) // people.go
 	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,

@@ -251,3 +251,13 @@ func stepStatus(r access.Request, res access.Resource) string {
 	}
 	return out
 }
+
+// forSomeoneElse is the request modal's optional "For someone else" user
+// picker; the workflow decides whether the person may use it.
+func forSomeoneElse(f modalForm) slack.Block {
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, plainText("Myself"), ActionFor)
+	in := slack.NewInputBlock(blockID(BlockForPrefix, f.key), plainText("For someone else (optional)"),
+		plainText("They are told at once and may decline; neither of you may approve it."), sel)
+	in.Optional = true
+	return in
+}

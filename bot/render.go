@@ -26,6 +26,7 @@ const (
 	ActionApprovers      = "approvers_select"
 	ActionHomeRequest    = "home_request" // Home tab: open the request modal
 	ActionNudge          = "nudge"        // value: request id; the requester reminds the approvers
+	ActionFor            = "for_select"   // the modal's "For someone else" user picker
 )
 
 // ExtendActionID is the action_id of the button that extends by d ("1h"):

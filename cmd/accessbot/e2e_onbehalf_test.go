@@ -1,10 +1,12 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/accessbot/accessbot/access"
 	"github.com/accessbot/accessbot/bot"
+	"github.com/accessbot/accessbot/fake/fakeslack"
 )
 
 // TestRequestOnBehalf: an approver asks for someone else; the person it is
@@ -70,4 +72,47 @@ func TestRequestOnBehalf(t *testing.T) {
 	e.slash(Bob, "/access", "request-for <@U0BOB|bob> db-prod 1h myself")
 	e.reply(mark, Bob, "that's you")
 	e.noRejections()
+}
+
+// TestRequestOnBehalfFromTheModal: the request modal's "For someone else"
+// picker files the request for the person picked; someone the policy does
+// not allow is answered on the modal.
+func TestRequestOnBehalfFromTheModal(t *testing.T) {
+	e := startE2E(t, withDBApprovers("[bob@example.com, carol@example.com]", "on_behalf: approvers"))
+	submit := func(p SandboxPerson, forWhom SandboxPerson) fakeslack.Ack {
+		v := e.openModal(p, "db-prod")
+		values := map[string]map[string]any{
+			bot.BlockResource:                        {bot.ActionResourceSelect: fakeslack.SelectValue("db-prod")},
+			blockID(e.t, v, bot.BlockDurationPrefix): {bot.ActionDurationSelect: fakeslack.SelectValue("1h")},
+			bot.BlockReason:                          {bot.ActionReasonInput: fakeslack.TextValue("first week setup")},
+			blockID(e.t, v, bot.BlockForPrefix):      {bot.ActionFor: fakeslack.UserValue(forWhom.SlackID)},
+		}
+		ack, err := e.sb.Slack.SubmitView(e.ctx(), p.SlackID, v.ID, values)
+		if err != nil {
+			t.Fatalf("submit modal: %v", err)
+		}
+		return ack
+	}
+	mark := e.sb.Slack.Mark()
+	if ack := submit(Bob, Erin); ack.ResponseAction() == "errors" {
+		t.Fatalf("modal refused: %v", ack.Errors())
+	}
+	_, id := e.approvalDM(mark, Carol)
+	e.waitMsg(mark, dm(Erin), "asked for access", "for you")
+	if r := e.request(id); !r.Requester.Is(access.User{SlackID: Erin.SlackID}) || !r.RequestedBy.Is(access.User{SlackID: Bob.SlackID}) {
+		t.Fatalf("request for %+v asked by %+v", r.Requester, r.RequestedBy)
+	}
+	ack := submit(Dave, Mallory)
+	if ack.ResponseAction() != "errors" || !containsAll(strings.Join(mapValues(ack.Errors()), " "), "only its approvers") {
+		t.Fatalf("a request for someone else by a non-approver: %v %v", ack.ResponseAction(), ack.Errors())
+	}
+	e.noRejections()
+}
+
+func mapValues(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
 }
