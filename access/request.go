@@ -153,6 +153,9 @@ type Request struct {
 	// Messages to update when the request changes.
 	ApproverMessages []MessageRef `json:"approver_messages,omitempty"`
 	RequesterMessage MessageRef   `json:"requester_message"`
+	// SubjectMessage is where the person a request was made for was told
+	// of it (NoticeOnBehalf, with Decline).
+	SubjectMessage MessageRef `json:"subject_message,omitzero"`
 	// Messages are the posts about the request outside anyone's DM that
 	// carry buttons (the break-glass announcement in the audit channel).
 	// A click may redraw only a message recorded on its request, or one in
@@ -174,7 +177,7 @@ func (r *Request) HasMessage(channel, ts string) bool {
 	if channel == "" || ts == "" {
 		return false
 	}
-	refs := append([]MessageRef{r.RequesterMessage}, r.ApproverMessages...)
+	refs := append([]MessageRef{r.RequesterMessage, r.SubjectMessage}, r.ApproverMessages...)
 	for _, ref := range append(refs, r.Messages...) {
 		if ref.Channel == channel && ref.TS == ts {
 			return true

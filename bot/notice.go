@@ -90,7 +90,14 @@ func (rd renderer) notice(n access.Notice) message {
 		lead(line)
 
 	case access.NoticeCancelled:
-		lead("🚫 Your request " + requestID(r) + " for " + label + " was cancelled.")
+		switch {
+		case r.OnBehalf() && n.Actor.Is(r.Requester):
+			lead("🚫 " + mention(r.Requester) + " declined your request " + requestID(r) + " for " + label + "; it is cancelled.")
+		case r.OnBehalf() && n.Actor.Is(r.RequestedBy):
+			lead("🚫 " + mention(r.RequestedBy) + " withdrew the request " + requestID(r) + " for " + label + " they made for you.")
+		default:
+			lead("🚫 Your request " + requestID(r) + " for " + label + " was cancelled.")
+		}
 		if n.Detail != "" {
 			add(contextBlock(esc(n.Detail, 1500)))
 		}

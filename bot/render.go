@@ -142,6 +142,9 @@ func (rd renderer) outcome(r access.Request) string {
 		if r.Kind == access.KindExtension {
 			return "🚫 Cancelled: the extension no longer applies."
 		}
+		if r.OnBehalf() {
+			return "🚫 Cancelled: withdrawn by " + mention(r.RequestedBy) + " or declined by " + mention(r.Requester) + "."
+		}
 		return "🚫 Cancelled by requester."
 	case access.StateTimedOut:
 		return "⌛ Timed out: nobody decided in time."

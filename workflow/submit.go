@@ -273,7 +273,7 @@ func (s *Service) route(ctx context.Context, r *access.Request, res *access.Reso
 			r.RequesterMessage = mine
 		}
 		if subject.TS != "" {
-			r.Messages = append(r.Messages, subject)
+			r.SubjectMessage = subject
 		}
 		if len(admins) == 0 || r.AdminsAsked {
 			return nil, nil

@@ -77,6 +77,7 @@ func FullRequest() *access.Request {
 		},
 		ApproverMessages: []access.MessageRef{{UserID: "U2", Channel: "D2", TS: "1700000000.000100"}},
 		RequesterMessage: access.MessageRef{UserID: "U1", Channel: "D1", TS: "1700000000.000200"},
+		SubjectMessage:   access.MessageRef{UserID: "U4", Channel: "D4", TS: "1700000000.000400"},
 		Messages:         []access.MessageRef{{UserID: "U0BOT", Channel: "C0AUDIT", TS: "1700000000.000300"}},
 		Routed:           true,
 		AdminsAsked:      true,
