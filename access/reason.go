@@ -92,6 +92,7 @@ const (
 	ReasonOktaNoUser           Reason = "okta_no_user"          // no (single) Okta account for the person
 	ReasonOktaNoTarget         Reason = "okta_no_target"        // the group or app does not exist
 	ReasonOktaError            Reason = "okta_error"            // anything else Okta answered
+	ReasonDryRunNow            Reason = "dry_run_now"           // a real grant not yet made while the bot now runs in dry run
 )
 
 // Params are the facts the words for a Reason need; each Reason says which

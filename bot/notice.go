@@ -47,9 +47,15 @@ func (rd renderer) notice(n access.Notice) message {
 		add(reasonSection("Reason", r.Reason))
 		if r.State == access.StatePending {
 			add(contextBlock("⏳ Waiting for approval. You'll get a DM when someone decides."))
-			add(actionsBlock(actions, button(ActionNudge, "Nudge approvers", r.ID, ""), button(ActionCancel, "Cancel request", r.ID, "")))
 		} else {
 			add(sectionBlock(rd.outcome(r)))
+		}
+		if r.Cancellable() {
+			btns := []*slack.ButtonBlockElement{button(ActionCancel, "Cancel request", r.ID, "")}
+			if r.State == access.StatePending {
+				btns = append([]*slack.ButtonBlockElement{button(ActionNudge, "Nudge approvers", r.ID, "")}, btns...)
+			}
+			add(actionsBlock(actions, btns...))
 		}
 
 	case access.NoticeNudge:

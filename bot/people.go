@@ -51,7 +51,7 @@ func (b *Bot) nudge(ctx context.Context, ev *event, id string) {
 
 // Reply posts n in the thread of ref (a nudge under the request an
 // approver was sent). See access.Replier.
-func (b *Bot) Reply(ctx context.Context, ref access.MessageRef, n access.Notice) (access.MessageRef, error) {
+func (b *Slack) Reply(ctx context.Context, ref access.MessageRef, n access.Notice) (access.MessageRef, error) {
 	m := b.renderer().notice(n)
 	opts := append(msgOptions(m), slack.MsgOptionTS(ref.TS))
 	ch, ts, err := b.api.PostMessageContext(ctx, ref.Channel, opts...)

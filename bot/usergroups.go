@@ -6,12 +6,12 @@ import (
 	"github.com/accessbot/accessbot/access"
 )
 
-var _ access.UserGroupLister = (*Bot)(nil)
+var _ access.UserGroupLister = (*Slack)(nil)
 
 // UserGroupMembers returns the Slack ids of a user group's members
 // (usergroups.users.list, scope usergroups:read). ENOTFOUND for an unknown
 // (or disabled) group. See access.UserGroupLister.
-func (b *Bot) UserGroupMembers(ctx context.Context, groupID string) ([]string, error) {
+func (b *Slack) UserGroupMembers(ctx context.Context, groupID string) ([]string, error) {
 	ids, err := b.api.GetUserGroupMembersContext(ctx, groupID)
 	if err != nil {
 		err = b.slackError("usergroups.users.list", err)

@@ -31,11 +31,7 @@ func (s *Service) Deny(ctx context.Context, actorID, requestID, reason string) (
 // refusal is an attempt to deny that the rules turned down, so it is
 // audited like one.
 func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) error {
-	actor, err := s.actor(ctx, actorID)
-	if err != nil {
-		return err
-	}
-	r, err := s.store.Get(ctx, requestID)
+	actor, r, err := s.load(ctx, actorID, requestID)
 	if err != nil {
 		return err
 	}
@@ -58,11 +54,7 @@ func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) e
 // in one store update, then (for an approval that completes the request)
 // provision outside any transaction, record, and notify.
 func (s *Service) decide(ctx context.Context, actorID, requestID string, approve bool, reason string) (*access.Request, error) {
-	actor, err := s.actor(ctx, actorID)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.store.Get(ctx, requestID)
+	actor, r, err := s.load(ctx, actorID, requestID)
 	if err != nil {
 		return nil, err
 	}
@@ -159,61 +151,15 @@ func decisionAction(approve bool) string {
 }
 
 // provision grants an approved request in the identity provider and starts
-// its clock. What the grant changes (account, target, standing, dry run) is
-// recorded before Okta is called, so that whatever lands can be undone
-// exactly. On failure the request stays approved and is retried with
-// backoff by the sweep, until it succeeds or is given up.
+// its clock, then tells the requester and redraws the request's messages.
+// On failure the request stays approved and is retried with backoff by the
+// sweep, until it succeeds or is given up.
 func (s *Service) provision(ctx context.Context, id string) (*access.Request, error) {
-	r, err := s.store.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if r.State != access.StateApproved || r.Kind == access.KindExtension || r.Grant.Removal != nil {
-		return r, nil
-	}
-	ok, release := s.busy.claim(id)
-	defer release()
-	if !ok {
-		return r, nil // another flow of this process is granting it right now
-	}
-	if r, err = s.store.Get(ctx, id); err != nil || r.State != access.StateApproved || r.Grant.Removal != nil {
-		return r, err // read again now that it is ours: that flow may have just finished
-	}
-	if next := r.Grant.Provision.NextAt; !next.IsZero() && s.now().Before(next) {
-		return r, nil // a failed attempt set when to try again
+	r, res, granted, err := s.grant(ctx, id)
+	if err != nil || !granted {
+		return r, err
 	}
 	ctx = s.withRequest(ctx, r)
-	res, err := s.resource(r)
-	if err != nil {
-		return s.provisionFailed(ctx, r, err)
-	}
-	if !r.Grant.Prepared() {
-		if r, err = s.prepare(ctx, r, res); err != nil || !r.Grant.Prepared() {
-			return r, err
-		}
-	}
-	if r.Grant.Changes() {
-		if err := s.prov.Grant(ctx, r.Grant.Account, r.Grant.Target); err != nil {
-			return s.provisionFailed(ctx, r, err)
-		}
-	}
-	activated, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
-		if err := r.Activate(res.MaxDuration, now); err != nil {
-			return nil, err
-		}
-		typ := access.EventProvisioned
-		if r.Grant.Standing {
-			typ = access.EventStandingAccess
-		}
-		return []access.Event{access.NewEvent(typ, access.System, r, now, grantDetails(r, expiresDetail(r)))}, nil
-	})
-	if access.ErrorCode(err) == access.ECONFLICT {
-		return s.grantOvertaken(ctx, id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	r = activated
 	s.logger(ctx).Info().Time("expires_at", r.Grant.ExpiresAt).Bool("standing", r.Grant.Standing).Msg("access granted")
 	kind := access.NoticeGranted
 	if r.Grant.Standing {
@@ -228,6 +174,72 @@ func (s *Service) provision(ctx context.Context, id string) (*access.Request, er
 	}
 	s.refreshApprovals(ctx, r.ID)
 	return r, nil
+}
+
+// grant does provision's work in Okta and the store, with the request
+// claimed (see busySet) for no longer than that: what the grant changes
+// (account, target, standing, dry run) is recorded before Okta is called,
+// so whatever lands can be undone exactly. granted reports whether it
+// activated the grant now.
+func (s *Service) grant(ctx context.Context, id string) (r *access.Request, res *access.Resource, granted bool, err error) {
+	if r, err = s.store.Get(ctx, id); err != nil {
+		return nil, nil, false, err
+	}
+	if r.State != access.StateApproved || r.Kind == access.KindExtension || r.Grant.Removal != nil {
+		return r, nil, false, nil
+	}
+	ok, release := s.busy.claim(id)
+	defer release()
+	if !ok {
+		return r, nil, false, nil // another flow of this process is granting it right now
+	}
+	if r, err = s.store.Get(ctx, id); err != nil || r.State != access.StateApproved || r.Grant.Removal != nil {
+		return r, nil, false, err // read again now that it is ours: that flow may have just finished
+	}
+	if next := r.Grant.Provision.NextAt; !next.IsZero() && s.now().Before(next) {
+		return r, nil, false, nil // a failed attempt set when to try again
+	}
+	ctx = s.withRequest(ctx, r)
+	if res, err = s.resource(r); err != nil {
+		r, err = s.provisionFailed(ctx, r, err)
+		return r, nil, false, err
+	}
+	if !r.Grant.Prepared() {
+		if r, err = s.prepare(ctx, r, res); err != nil || !r.Grant.Prepared() {
+			return r, nil, false, err
+		}
+	}
+	if r.Grant.Changes() && s.opts.DryRun {
+		// Prepared for real by a run before dry run was switched on: a dry
+		// run makes no change in Okta, so the grant is given up (and what an
+		// earlier attempt may have landed is removed, for real).
+		r, err = s.provisionFailed(ctx, r, access.Refuse(access.EINVALID, access.ReasonDryRunNow, access.Params{RequestID: r.ID}))
+		return r, nil, false, err
+	}
+	if r.Grant.Changes() {
+		if err := s.prov.Grant(ctx, r.Grant.Account, r.Grant.Target); err != nil {
+			r, err = s.provisionFailed(ctx, r, err)
+			return r, nil, false, err
+		}
+	}
+	activated, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		if err := r.Activate(res.MaxDuration, now); err != nil {
+			return nil, err
+		}
+		typ := access.EventProvisioned
+		if r.Grant.Standing {
+			typ = access.EventStandingAccess
+		}
+		return []access.Event{access.NewEvent(typ, access.System, r, now, grantDetails(r, expiresDetail(r)))}, nil
+	})
+	if access.ErrorCode(err) == access.ECONFLICT {
+		r, err = s.grantOvertaken(ctx, id)
+		return r, nil, false, err
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return activated, res, true, nil
 }
 
 // prepare finds the requester's Okta account, asks whether they already
@@ -316,7 +328,9 @@ func (s *Service) provisionFailed(ctx context.Context, r *access.Request, cause 
 		return []access.Event{access.NewEvent(access.EventProvisionFailed, access.System, r, now, details)}, nil
 	})
 	if access.ErrorCode(err) == access.ECONFLICT {
-		return s.store.Get(ctx, r.ID) // cancelled or revoked meanwhile
+		// Cancelled or revoked while this attempt was failing: its removal
+		// waits for this claim, so finish it now.
+		return s.removeClaimed(ctx, r.ID)
 	}
 	if err != nil {
 		return nil, err

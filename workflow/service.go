@@ -30,10 +30,6 @@ type Options struct {
 	ProvisionAttempts int
 	// MaxBackoff caps the wait between attempts at Okta (default 5m).
 	MaxBackoff time.Duration
-	// ProvisionerCalls bounds the calls to the identity provider in flight at
-	// once, across every flow and the sweep (default 8), so that a burst of
-	// approvals or expiries cannot exhaust Okta's rate limits.
-	ProvisionerCalls int
 	// Workers bounds how many requests a sweep advances at once (default 8).
 	Workers int
 	// Members and UserGroups read the approver groups of config
@@ -93,9 +89,6 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 	if opts.Workers <= 0 {
 		opts.Workers = 8
 	}
-	if opts.ProvisionerCalls <= 0 {
-		opts.ProvisionerCalls = defaultProvisionerCalls
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -103,7 +96,7 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 		opts.Catalog = access.NewCatalog(nil)
 	}
 	return &Service{
-		opts: opts, store: store, prov: limitProvisioner(prov, opts.ProvisionerCalls), dir: dir, msg: msg, oncall: oncall,
+		opts: opts, store: store, prov: prov, dir: dir, msg: msg, oncall: oncall,
 		log: opts.Logger, kick: make(chan struct{}, 1),
 	}
 }
@@ -127,6 +120,20 @@ func (s *Service) actor(ctx context.Context, slackID string) (access.User, error
 	}
 	u.Email = strings.ToLower(u.Email)
 	return u, nil
+}
+
+// load returns the person behind a click (a Slack id) and the request it is
+// about, as stored now: what every click is authorized against.
+func (s *Service) load(ctx context.Context, actorID, requestID string) (access.User, *access.Request, error) {
+	actor, err := s.actor(ctx, actorID)
+	if err != nil {
+		return access.User{}, nil, err
+	}
+	r, err := s.store.Get(ctx, requestID)
+	if err != nil {
+		return access.User{}, nil, err
+	}
+	return actor, r, nil
 }
 
 func (s *Service) isAdmin(u access.User) bool {
@@ -218,7 +225,7 @@ func (s *Service) resourceFor(r *access.Request) access.Resource {
 }
 
 // backoff returns the wait before attempt n+1: exponential from 2s, capped,
-// with ±20% jitter so retries after an outage do not arrive together.
+// shortened by a random 0–10% so retries after an outage do not arrive together.
 func (s *Service) backoff(attempts int) time.Duration {
 	d := 2 * time.Second
 	for i := 1; i < attempts && d < s.opts.MaxBackoff; i++ {

@@ -589,14 +589,15 @@ func newChecker(ctx context.Context, cfg *config.Config, strict bool) (checker, 
 	if err != nil {
 		return checker{}, err
 	}
-	slack := bot.New(bot.Options{BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL}, nop)
+	slack := bot.NewSlack(bot.Options{BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL}, nop)
 	c := checker{
-		cfg:         cfg,
-		okta:        prov,
-		slack:       slack,
-		appToken:    strict,
-		strict:      strict,
-		storePath:   cfg.Store.Path,
+		cfg:       cfg,
+		okta:      prov,
+		slack:     slack,
+		appToken:  strict,
+		strict:    strict,
+		storePath: cfg.Store.Path,
+		// approver groups are read with the same adapters
 		oktaGroups:  prov,
 		slackGroups: slack,
 	}

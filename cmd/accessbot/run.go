@@ -120,9 +120,17 @@ func (m *Main) Run(ctx context.Context) error {
 	m.metrics = metrics.New()
 	mirror := audit.NewMirror(cfg.Audit.Path, st, log.With().Str("component", "audit").Logger())
 	follower := newEventFollower(st, m.metrics.ObserveEvent, log)
-	observed := observedStore{Store: st, committed: func() { mirror.Notify(); follower.Notify() }, changed: func(access.Request) {}}
+	var b *bot.Bot // set below, before anything is committed
+	observed := observedStore{Store: st, committed: func() { mirror.Notify(); follower.Notify() },
+		changed: func(r access.Request) { b.RequestChanged(r) }}
 
+	// One budget for every Okta call, per rate-limit bucket, outside the
+	// metrics transport so call-time metrics measure Okta, not the queue.
+	pacer := provisioner.NewPacer(provisioner.PacerOptions{Share: cfg.Okta.RateLimitShare,
+		AttemptTimeout: cfg.Okta.RequestTimeout, Logger: log.With().Str("component", "okta").Logger()})
+	m.metrics.RegisterOktaBudget(pacer)
 	prov, err := provisioner.New(ctx, provisioner.Options{
+		Pacer:  pacer,
 		OrgURL: cfg.Okta.OrgURL, Token: cfg.Okta.APIToken, AllowHTTP: cfg.Okta.AllowHTTP,
 		RequestTimeout: cfg.Okta.RequestTimeout, Logger: log.With().Str("component", "okta").Logger(),
 		Transport:        m.metrics.Transport(metrics.ServiceOkta, apiTransport()),
@@ -136,19 +144,18 @@ func (m *Main) Run(ctx context.Context) error {
 		onCall = oncall.New(oncall.Options{Token: pd.APIToken, APIURL: pd.APIURL, CacheTTL: pd.CacheTTL, Now: m.Now,
 			Logger: log.With().Str("component", "pagerduty").Logger(), Transport: m.metrics.Transport(metrics.ServicePagerDuty, apiTransport())})
 	}
-	b := bot.New(bot.Options{
+	sl := bot.NewSlack(bot.Options{
 		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL,
 		AuditChannel: cfg.Slack.AuditChannel, Now: m.Now, Transport: m.metrics.Transport(metrics.ServiceSlack, apiTransport()),
-		AllowGuests: cfg.Identity.AllowGuests,
+		AllowGuests: cfg.Identity.AllowGuests, DryRun: cfg.Okta.DryRun,
 	}, log.With().Str("component", "slack").Logger())
-	m.bot = b
-	observed.changed = b.RequestChanged
 	m.workflow = workflow.New(workflow.Options{
 		Catalog: access.NewCatalog(cfg.Resources()), Timing: cfg.Timing(), Admins: cfg.Admins,
 		DryRun: cfg.Okta.DryRun, RemovalAlertAfter: cfg.Timings.RemovalAlertAfter, Now: m.Now, Logger: log,
-		Members: prov, UserGroups: b, Delegations: observed, Delegation: cfg.Delegation,
-	}, observed, prov, b, b, onCall)
-	b.Attach(m.workflow)
+		Members: prov, UserGroups: sl, Delegations: observed, Delegation: cfg.Delegation,
+	}, observed, prov, sl, sl, onCall)
+	b = bot.New(sl, m.workflow)
+	m.bot = b
 	m.metrics.WatchSocket(b.Connected)
 	m.metrics.RegisterState(func(ctx context.Context) (metrics.StateCounts, error) {
 		open, err := st.ListOpen(ctx)

@@ -50,7 +50,7 @@ func FullRequest() *access.Request {
 		CreatedAt:     T0,
 		UpdatedAt:     T0.Add(time.Minute),
 		Decisions: []access.Decision{{By: bob, For: access.User{SlackID: "U3", Email: "carol@acme.com", Name: "carol"},
-			At: T0.Add(30 * time.Second), Approve: true, Reason: "ok"}},
+			At: T0.Add(30 * time.Second), Approve: true, Reason: "ok", Step: 1}},
 		DecidedAt: T0.Add(30 * time.Second),
 		OnCall: &access.Shift{
 			ScheduleID: "PSCHED1", EscalationPolicyID: "PEP1", Level: 1,
@@ -81,6 +81,8 @@ func FullRequest() *access.Request {
 		Messages:         []access.MessageRef{{UserID: "U0BOT", Channel: "C0AUDIT", TS: "1700000000.000300"}},
 		Routed:           true,
 		AdminsAsked:      true,
+		RequestedBy:      access.User{SlackID: "U5", Email: "erin@acme.com", Name: "erin"},
+		Step:             1,
 		AutoNudged:       true,
 		NudgedAt:         T0.Add(40 * time.Minute),
 		EscalateAt:       T0.Add(4 * time.Hour),
