@@ -107,6 +107,19 @@ func TestApproversFromOktaGroup(t *testing.T) {
 	e.slash(Carol, "/access", "approve "+id)
 	e.waitState(id, access.StateActive)
 	e.waitFor("Okta membership", func() bool { return okta.IsMember(SandboxGroupDB, Alice.OktaID) })
+
+	// An approver by group membership may revoke; a former member may not.
+	mark = e.sb.Slack.Mark()
+	e.slash(Bob, "/access", "revoke "+id)
+	e.reply(mark, Bob, "only the holder, an approver")
+	if r := e.request(id); r.State != access.StateActive || r.Grant.Removal != nil {
+		t.Fatalf("a former member's revoke changed the grant: %s", r.State)
+	}
+	e.slash(Carol, "/access", "revoke "+id)
+	e.waitState(id, access.StateRevoked)
+	if okta.IsMember(SandboxGroupDB, Alice.OktaID) {
+		t.Fatal("revoked, yet Okta still holds the membership")
+	}
 	e.noRejections()
 }
 
