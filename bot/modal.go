@@ -200,8 +200,14 @@ func requestModal(cat *access.Catalog, f modalForm, meta requestMeta) slack.Moda
 
 	var apOpts []*slack.OptionBlockObject
 	for _, email := range f.approvers {
-		if i := indexOf(f.res.Approvers, email); i >= 0 && len(apOpts) < maxOptions {
+		switch i := indexOf(f.res.Approvers, email); {
+		case len(apOpts) >= maxOptions:
+		case i >= 0:
 			apOpts = append(apOpts, option(strconv.Itoa(i), email))
+		case len(email) <= maxOptionValue:
+			// A member of an approver group: named by email, which the
+			// workflow checks against the group as it is.
+			apOpts = append(apOpts, option(email, email))
 		}
 	}
 	if len(apOpts) > 0 {

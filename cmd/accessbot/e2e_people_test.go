@@ -335,3 +335,32 @@ func TestNudgeAndEscalation(t *testing.T) {
 	}
 	e.noRejections()
 }
+
+// TestChooseApproverFromAGroup: the form offers a group's members as
+// approvers to choose, and a request to the one chosen goes to them only.
+func TestChooseApproverFromAGroup(t *testing.T) {
+	e := startPeopleE2E(t, sreGroups, withDBApprovers("[slack_usergroup:"+sandboxSREUserGroup+"]"))
+	mark := e.sb.Slack.Mark()
+	v := e.openModal(Dave, "db-prod")
+	v, err := e.sb.Slack.WaitView(e.ctx(), func(u fakeslack.View) bool {
+		el, ok := u.Element(bot.BlockApproversPrefix+"db-prod", bot.ActionApprovers)
+		opts, _ := el["options"].([]any)
+		return u.ID == v.ID && ok && len(opts) == 3
+	})
+	if err != nil {
+		t.Fatalf("the form does not offer the group's three members: %v", err)
+	}
+	values := map[string]map[string]any{
+		bot.BlockResource:                    {bot.ActionResourceSelect: fakeslack.SelectValue("db-prod")},
+		bot.BlockDurationPrefix + "db-prod":  {bot.ActionDurationSelect: fakeslack.SelectValue("1h")},
+		bot.BlockReason:                      {bot.ActionReasonInput: fakeslack.TextValue("reindex")},
+		bot.BlockApproversPrefix + "db-prod": {bot.ActionApprovers: fakeslack.MultiSelectValues(Carol.Email)},
+	}
+	if ack, err := e.sb.Slack.SubmitView(e.ctx(), Dave.SlackID, v.ID, values); err != nil || ack.ResponseAction() == "errors" {
+		t.Fatalf("submit: %v %v", err, ack.Errors())
+	}
+	_, id := e.approvalDM(mark, Carol)
+	e.reply(mark, Dave, id)
+	e.noApprovalDM(mark, Bob)
+	e.noApprovalDM(mark, Alice)
+}
