@@ -79,9 +79,18 @@ func (s *Service) nudgeApprovers(ctx context.Context, r *access.Request, by acce
 	res := s.resourceFor(r)
 	n := s.dry(access.Notice{Kind: access.NoticeNudge, Request: *r, Resource: res, Actor: by})
 	replier, threads := s.msg.(access.Replier)
+	var current access.ApproverSet // a request in a later step: those of earlier steps are not reminded
+	if r.Step > 0 {
+		if res, err := s.resource(r); err == nil {
+			current = r.Deciders(s.resolve(ctx, r.DeciderEntries(res), false), s.opts.Admins)
+		}
+	}
 	var nudges []func()
 	for _, ref := range r.ApproverMessages {
 		if ref.UserID == "" || decided(r, ref.UserID) {
+			continue
+		}
+		if r.Step > 0 && !s.decidesNow(ctx, ref.UserID, r, current) {
 			continue
 		}
 		nudges = append(nudges, func() {
@@ -97,6 +106,20 @@ func (s *Service) nudgeApprovers(ctx context.Context, r *access.Request, by acce
 		})
 	}
 	together(nudges)
+}
+
+// decidesNow reports whether the Slack user slackID may decide r in its
+// current step (current holds who may), themselves or as a delegate.
+func (s *Service) decidesNow(ctx context.Context, slackID string, r *access.Request, current access.ApproverSet) bool {
+	u, err := s.dir.UserByID(ctx, slackID)
+	if err != nil {
+		return false
+	}
+	if current.Includes(u) {
+		return true
+	}
+	_, _, delegate := s.delegator(ctx, u, r, current)
+	return delegate
 }
 
 // decided reports whether the Slack user slackID decided r.
@@ -122,8 +145,8 @@ func (s *Service) escalate(ctx context.Context, id string) error {
 		return err
 	}
 	var asked []string
-	for _, p := range s.resolve(ctx, res.EscalationEntries(), false).Without(r.Requester) {
-		if p.Email != "" && !containsFold(r.Approvers, p.Email) {
+	for _, p := range s.resolve(ctx, res.EscalationEntries(), false).People {
+		if p.Email != "" && !r.IsParty(p) && !containsFold(r.Approvers, p.Email) {
 			asked = append(asked, p.Email)
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/accessbot/accessbot/access"
 	"github.com/accessbot/accessbot/bot"
@@ -50,6 +51,22 @@ func TestApprovalSteps(t *testing.T) {
 	}
 	e.slash(Carol, "/access", "approve "+id)
 	e.reply(mark, Carol, "already approved")
+
+	// The reminder after timing.nudge_after goes to step 2, not to Bob of step 1.
+	bobDM, _ := e.approvalDM(0, Bob)
+	e.advance(time.Hour)
+	e.waitFor("the nudge in Dave's thread", func() bool { return len(e.nudgesIn(mark, daveDM)) == 1 })
+	e.waitFor("the nudge to be recorded", func() bool {
+		for _, ev := range e.events(id) {
+			if ev == access.EventNudged {
+				return true
+			}
+		}
+		return false
+	})
+	if n := e.nudgesIn(mark, bobDM); len(n) != 0 {
+		t.Fatalf("Bob of step 1 was nudged in step 2: %s", oneLine(n[0].Text()))
+	}
 	e.click(Dave, daveDM, bot.ActionApprove)
 	e.waitState(id, access.StateActive)
 	e.waitFor("Okta membership", func() bool { return e.sb.Okta.IsMember(SandboxGroupDB, Alice.OktaID) })
