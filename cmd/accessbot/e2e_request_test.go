@@ -374,7 +374,10 @@ func TestRedeliveredEnvelopesChangeNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.waitDM("1 of 2", carolDM, func(cur fakeslack.Message) bool { return containsAll(cur.Text(), "1 of 2") })
+	// Both DMs are redrawn at once, in either order: wait for both before the snapshot.
+	for _, dm := range []fakeslack.Message{bobDM, carolDM} {
+		e.waitDM("1 of 2", dm, func(cur fakeslack.Message) bool { return containsAll(cur.Text(), "1 of 2") })
+	}
 	e.wantTrail(id, access.EventRequested, access.EventApproved)
 
 	// Slack thinks both acks were lost and sends the envelopes again.
