@@ -124,9 +124,9 @@ func personRef(s string) string {
 }
 
 // personID resolves what personRef kept to a Slack id: an id as it is, an
-// email through users.lookupByEmail. A bare handle typed without Slack's
-// @ menu cannot be looked up (Slack has no lookup by handle), so it is
-// refused with words that say how to name the person.
+// email through users.lookupByEmail, and a handle typed as it is (Slack
+// sends "@bob" when the mention was not picked from its menu, or the
+// command does not escape) by its handle or display name (userByHandle).
 func (b *Bot) personID(ctx context.Context, ref, field string) (string, error) {
 	switch {
 	case slackUserID.MatchString(ref):
@@ -138,7 +138,14 @@ func (b *Bot) personID(ctx context.Context, ref, field string) (string, error) {
 		}
 		return u.SlackID, nil
 	}
-	return "", access.FieldRefuse(field, access.ReasonUnknownDelegate, access.Params{Value: "@" + ref})
+	id, err := b.userByHandle(ctx, ref)
+	if err != nil {
+		if code := access.ErrorCode(err); code == access.ENOTFOUND || code == access.EINVALID {
+			return "", access.FieldRefuse(field, access.ReasonUnknownDelegate, access.Params{Value: "@" + ref})
+		}
+		return "", err
+	}
+	return id, nil
 }
 
 // usageRequestFor is the usage line of /access request-for.

@@ -58,8 +58,10 @@ func TestDelegation(t *testing.T) {
 
 	// No chains at click time: Alice (an approver of aws-prod-read, not of
 	// db-prod) delegates to Erin, who may not decide for db-prod.
-	e.slash(Alice, "/access", "delegate erin@example.com until 2d")
-	e.reply(mark, Alice, "approves for")
+	e.slash(Alice, "/access", "delegate @nobody until 2d") // typed, not picked from Slack's menu
+	e.reply(mark, Alice, "can't find @nobody")
+	e.slash(Alice, "/access", "delegate @erin until 2d")
+	e.reply(mark, Alice, "approves for", "<@"+Erin.SlackID+">")
 	e.slash(Erin, "/access", "approve "+own)
 	e.reply(mark, Erin, "not an approver")
 	if r := e.request(own); r.State != access.StatePending || len(r.Decisions) != 0 {

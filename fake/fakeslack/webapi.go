@@ -99,6 +99,7 @@ var methods = map[string]methodHandler{
 	"conversations.open":    (*Server).conversationsOpen,
 	"users.info":            (*Server).usersInfo,
 	"users.lookupByEmail":   (*Server).usersLookupByEmail,
+	"users.list":            (*Server).usersList, // userslist.go
 	"views.open":            (*Server).viewsOpen,
 	"views.push":            (*Server).viewsPush,
 	"views.update":          (*Server).viewsUpdate,
@@ -118,6 +119,7 @@ var methodScopes = map[string]string{
 	"conversations.open":    "im:write",
 	"users.info":            "users:read",
 	"users.lookupByEmail":   "users:read.email",
+	"users.list":            "users:read",
 	"usergroups.list":       "usergroups:read",
 	"usergroups.users.list": "usergroups:read",
 }
