@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/accessbot/accessbot/access"
@@ -54,19 +55,33 @@ func (s *Service) warnMissing(ctx context.Context, email string, res *access.Res
 		Reason: access.ReasonApproverMissing, Params: access.Params{Person: email, Resource: res.Name}})
 }
 
-// askAdmins sends r to the admins (never the requester) when none of its
-// approvers could be reached; they may then decide it (Request.Deciders).
-func (s *Service) askAdmins(ctx context.Context, r *access.Request, res *access.Resource) []access.MessageRef {
+// askAdmins sends r to the admins (never a party to it) when none of the
+// people who may decide it could be reached; they may then decide it
+// (Request.Deciders). That they may is recorded, with the audit event,
+// before the first DM goes out, so an admin's quick click is never refused.
+// details are the audit event's.
+func (s *Service) askAdmins(ctx context.Context, r *access.Request, res *access.Resource, details map[string]string) []access.MessageRef {
 	var admins []string
 	for _, a := range s.opts.Admins {
-		if !(access.User{Email: a}).Is(r.Requester) {
+		if !r.IsParty(access.User{Email: a}) {
 			admins = append(admins, a)
 		}
 	}
 	if len(admins) == 0 {
 		return nil
 	}
-	asked := *r
-	asked.AdminsAsked = true
-	return s.sendApprovals(ctx, &asked, res, admins)
+	asked, err := s.update(ctx, r.ID, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		if r.AdminsAsked || r.State != access.StatePending {
+			return nil, errNothingToDo
+		}
+		r.AdminsAsked = true
+		return []access.Event{access.NewEvent(access.EventAdminsAsked, access.System, r, now, details)}, nil
+	})
+	if err != nil {
+		if !errors.Is(err, errNothingToDo) {
+			s.logger(ctx).Error().Err(err).Msg("record that the admins are asked")
+		}
+		return nil
+	}
+	return s.sendApprovals(ctx, asked, res, admins)
 }

@@ -246,7 +246,7 @@ func (s *Service) route(ctx context.Context, r *access.Request, res *access.Reso
 	if len(refs) == 0 {
 		// Nobody who may approve could be reached: better the admins than a
 		// request that waits for no one.
-		admins = s.askAdmins(ctx, r, res)
+		admins = s.askAdmins(ctx, r, res, map[string]string{"approvers": strings.Join(r.Approvers, ",")})
 	}
 	notice := access.Notice{Kind: access.NoticeSubmitted, Request: *r, Resource: *res, DryRun: s.opts.DryRun}
 	switch {
@@ -265,7 +265,7 @@ func (s *Service) route(ctx context.Context, r *access.Request, res *access.Reso
 		// The person it is for hears at once who asked and why, and may decline.
 		subject = s.notify(ctx, r.Requester, access.Notice{Kind: access.NoticeOnBehalf, Request: *r, Resource: *res, Actor: r.RequestedBy})
 	}
-	routed, err := s.update(ctx, r.ID, func(r *access.Request, now time.Time) ([]access.Event, error) {
+	routed, err := s.update(ctx, r.ID, func(r *access.Request, _ time.Time) ([]access.Event, error) {
 		r.Routed = true
 		r.ApproverMessages = append(r.ApproverMessages, refs...)
 		r.ApproverMessages = append(r.ApproverMessages, admins...)
@@ -275,12 +275,7 @@ func (s *Service) route(ctx context.Context, r *access.Request, res *access.Reso
 		if subject.TS != "" {
 			r.SubjectMessage = subject
 		}
-		if len(admins) == 0 || r.AdminsAsked {
-			return nil, nil
-		}
-		r.AdminsAsked = true
-		return []access.Event{access.NewEvent(access.EventAdminsAsked, access.System, r, now,
-			map[string]string{"approvers": strings.Join(r.Approvers, ",")})}, nil
+		return nil, nil
 	})
 	if err == nil && changedSince(r, routed) {
 		// Someone decided or cancelled while the messages were on their way;

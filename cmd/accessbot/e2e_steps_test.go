@@ -97,3 +97,25 @@ func TestApprovalSteps(t *testing.T) {
 	}
 	e.noRejections()
 }
+
+// TestApprovalStepNobodyReachable: a step whose approvers have all left
+// goes to the admins, who may approve it.
+func TestApprovalStepNobodyReachable(t *testing.T) {
+	e := startE2E(t, func(cfg string) string {
+		return strings.Replace(withDBSteps(cfg), "      - approvers: [carol@example.com, dave@example.com]\n",
+			"      - approvers: [frank@example.com]\n", 1)
+	})
+	mark := e.sb.Slack.Mark()
+	e.slash(Alice, "/access", "request db-prod 1h restore last night's dump")
+	bobDM, id := e.approvalDM(mark, Bob)
+	mark = e.sb.Slack.Mark()
+	e.click(Bob, bobDM, bot.ActionApprove)
+	erinDM, _ := e.approvalDM(mark, Erin)
+	if !containsAll(erinDM.Text(), "step 2 of 2", "accessbot admin") {
+		t.Errorf("the admin's DM does not say why it came to them: %s", oneLine(erinDM.Text()))
+	}
+	e.waitMsg(mark, SandboxAuditChannel, "approver missing", "frank@example.com")
+	e.click(Erin, erinDM, bot.ActionApprove)
+	e.waitState(id, access.StateActive)
+	e.waitFor("Okta membership", func() bool { return e.sb.Okta.IsMember(SandboxGroupDB, Alice.OktaID) })
+}
