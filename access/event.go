@@ -37,9 +37,23 @@ const (
 	// to Subject (details: until, resources), or took them back.
 	EventDelegated       EventType = "delegated"
 	EventDelegationEnded EventType = "delegation_ended"
+	// EventRevokeAll: an admin ordered every grant and open request of a
+	// resource or a person ended; one event for the order, beside the
+	// events of each request it ends.
+	EventRevokeAll EventType = "revoke_all"
+	EventPaused    EventType = "paused"  // an admin paused a resource
+	EventResumed   EventType = "resumed" // an admin resumed it
 	// EventGrantRecorded: a grant stored by an older accessbot, which did not
 	// record the Okta account it acted on, had it looked up at start-up.
 	EventGrantRecorded EventType = "grant_recorded"
+	// EventKept: the holder of an activity grant clicked Keep it (a use).
+	EventKept EventType = "kept"
+	// EventRemovedOutside: a reconcile found a grant's access gone from
+	// Okta (removed by hand) and ended the grant.
+	EventRemovedOutside EventType = "removed_outside"
+	// EventDrift: a reconcile found access in Okta the bot did not grant
+	// where it should not be; reported once, never removed.
+	EventDrift EventType = "drift"
 )
 
 // DetailRequestedAt is the audit detail, on the event that decides a

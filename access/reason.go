@@ -53,6 +53,11 @@ const (
 	ReasonBeingRemoved        Reason = "being_removed"         // RequestID
 	ReasonRevokeExtension     Reason = "revoke_extension"      // RequestID, ParentID
 	ReasonRevokeForbidden     Reason = "revoke_forbidden"      // Resource
+	ReasonActivityExtension   Reason = "activity_extension"    // RequestID: an activity grant extends itself by use
+	ReasonNotActivityGrant    Reason = "not_activity_grant"    // RequestID: Keep it on a time-based grant
+	ReasonKeptAlready         Reason = "kept_already"          // RequestID, Max (idle_after): Keep it twice within idle_after
+	ReasonNoActivity          Reason = "no_activity"           // Resource, Allowed: "activity" where the resource does not offer it
+	ReasonReportForbidden     Reason = "report_forbidden"      // the report is for admins
 
 	// Requests: Resource, Value, Allowed, Count, Limit, Names.
 	ReasonUnknownResource     Reason = "unknown_resource"      // Value (the id given, "" for none), Names (ids on offer)
@@ -81,6 +86,17 @@ const (
 	ReasonBreakGlassUnknown Reason = "break_glass_unknown" // PagerDuty could not be asked
 	ReasonNotOnCall         Reason = "not_on_call"         // not on call now
 
+	// Kill switch: Resource, ResourceID; Person (who paused), Since, Value
+	// (the pause's reason).
+	ReasonAdminsOnly      Reason = "admins_only"      // Value: the command ("revoke-all", "pause", "resume")
+	ReasonPaused          Reason = "paused"           // a new request for a paused resource
+	ReasonPausedApproval  Reason = "paused_approval"  // an approval while the resource is paused
+	ReasonAlreadyPaused   Reason = "already_paused"   // pause of a paused resource
+	ReasonNotPaused       Reason = "not_paused"       // Resource: resume of a resource that is not paused
+	ReasonNothingToEnd    Reason = "nothing_to_end"   // Resource or Person: revoke-all finds no grant and no open request
+	ReasonUnknownPerson   Reason = "unknown_person"   // Value: revoke-all names nobody accessbot can find
+	ReasonAmbiguousPerson Reason = "ambiguous_person" // Value, Names (Slack ids): revoke-all names several people
+
 	// Notices: why something could not be done, for Notice.Reason.
 	ReasonApproversUnreachable Reason = "approvers_unreachable" // none of the approvers is in Slack
 	ReasonAdminsAsked          Reason = "admins_asked"          // none of the approvers could be reached; the admins were asked
@@ -107,9 +123,13 @@ type Params struct {
 	Value      string // what the person gave: a duration, an id
 	Approve    bool
 	OnCall     bool // "until my shift ends" is on offer too
+	Activity   bool // "while I use it" is on offer too
+	ByRule     bool // drift: a group rule holds the membership
 	Count      int
 	Limit      int
 	Max        time.Duration
+	Since      time.Time // when a state began (a pause)
+	Open       int       // open requests, counted apart from grants (Count)
 	Allowed    []time.Duration
 	Names      []string
 }

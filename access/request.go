@@ -79,6 +79,9 @@ type Removal struct {
 	RequestedAt time.Time `json:"requested_at"`
 	Retry       Retry     `json:"retry"`
 	Alerted     bool      `json:"alerted"` // admins were told that removal keeps failing
+	// Order is the id of the admin's revoke-all that ordered the removal
+	// (Order.ID), empty otherwise.
+	Order string `json:"order,omitempty"`
 }
 
 // Grant is the access a request became once provisioned.
@@ -104,6 +107,8 @@ type Grant struct {
 	EndedAt       time.Time       `json:"ended_at"`
 	// PendingExtension is the id of an extension request waiting for approval.
 	PendingExtension string `json:"pending_extension"`
+	// Usage is what Okta's System Log told of the grant's use.
+	Usage Usage `json:"usage"`
 }
 
 // Prepared reports whether the grant recorded what it changes.
@@ -127,8 +132,11 @@ type Request struct {
 	Duration      time.Duration `json:"duration"`        // asked for; for an extension, the time added
 	UntilShiftEnd bool          `json:"until_shift_end"` // the grant ends with the requester's on-call shift
 	ShiftEnd      time.Time     `json:"shift_end"`       // with UntilShiftEnd: when that shift ends (zero: open-ended)
-	Reason        string        `json:"reason"`
-	Approvers     []string      `json:"approvers,omitempty"` // emails the request was sent to, lower case
+	// Activity, when set, makes the grant last while it is used (the
+	// resource's terms when it was asked for); Duration is then zero.
+	Activity  *Activity `json:"activity,omitempty"`
+	Reason    string    `json:"reason"`
+	Approvers []string  `json:"approvers,omitempty"` // emails the request was sent to, lower case
 	// AdminsAsked is set when none of the approvers could be reached and the
 	// admins were asked instead; they may then decide it (Deciders).
 	AdminsAsked bool `json:"admins_asked,omitempty"`

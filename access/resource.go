@@ -99,6 +99,14 @@ type Resource struct {
 	// the previous one approved; Approvers then lists every step's
 	// approvers, and MinApprovals is not used.
 	Steps []ApprovalStep
+	// Activity, when set, offers "while I use it" beside the durations.
+	Activity *Activity
+	// UsageApps are Okta app ids whose sign-ons count as uses of the
+	// resource, beside (for a group) the apps assigned to the group.
+	UsageApps []string
+	// StandingForbidden: nobody may hold the resource except through
+	// accessbot; a reconcile reports anyone else it finds (never removes).
+	StandingForbidden bool
 }
 
 // RequiredApprovals is how many distinct approvers must approve a request

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,20 @@ type Store interface {
 	Append(ctx context.Context, events ...Event) error
 	// Events returns the audit events that match f, in sequence order.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
+	// Value returns the text stored under key, "" when there is none: the
+	// small state a background loop resumes from (the System Log cursor).
+	Value(ctx context.Context, key string) (string, error)
+	// SetValue stores value under key, replacing what was there ("" removes
+	// it). EINVALID when key is empty or either holds a NUL byte.
+	SetValue(ctx context.Context, key, value string) error
+	// PauseResource stores p and appends events in one transaction;
+	// ECONFLICT, and nothing written, if p.ResourceID is paused already.
+	PauseResource(ctx context.Context, p Pause, events ...Event) error
+	// ResumeResource removes the pause of resourceID and appends events in
+	// one transaction; ENOTFOUND, and nothing written, if it is not paused.
+	ResumeResource(ctx context.Context, resourceID string, events ...Event) error
+	// Pauses returns every pause in force, by resource id.
+	Pauses(ctx context.Context) ([]Pause, error)
 }
 
 // Provisioner changes access in the identity provider (Okta). A person is
@@ -104,6 +119,16 @@ const (
 	NoticeDelegated       NoticeKind = "delegated"
 	NoticeDelegationEnded NoticeKind = "delegation_ended"
 
+	// NoticeRevokeAll tells the approvers and the audit channel of an
+	// admin's revoke-all: Actor gave it, Detail is its reason, Request holds
+	// only its target (Requester for a person, ResourceID for a resource),
+	// Params.Count the grants and Params.Open the open requests it ends.
+	NoticeRevokeAll NoticeKind = "revoke_all"
+	// NoticePaused and NoticeResumed tell the audit channel that Actor
+	// paused or resumed Resource; Detail is the reason given.
+	NoticePaused  NoticeKind = "paused"
+	NoticeResumed NoticeKind = "resumed"
+
 	// NoticeBreakGlassRefused tells the audit channel of a refused break-glass
 	// attempt; Request holds only who, the resource id and the reason given,
 	// and Detail says why it was refused.
@@ -145,4 +170,14 @@ type Messenger interface {
 	// Announce posts a notice to the audit channel, if there is one, and
 	// returns where it landed (empty without a channel).
 	Announce(ctx context.Context, n Notice) (MessageRef, error)
+}
+
+// CheckValueKey returns EINVALID when key and value cannot be stored by
+// Store.SetValue: an empty key, or a NUL byte (PostgreSQL's text refuses
+// it), so that both engines refuse the same things.
+func CheckValueKey(key, value string) error {
+	if key == "" || strings.IndexByte(key, 0) >= 0 || strings.IndexByte(value, 0) >= 0 {
+		return Errorf(EINVALID, "store: value key %q or its value is empty or holds a NUL byte", key)
+	}
+	return nil
 }

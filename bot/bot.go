@@ -62,6 +62,11 @@ type Options struct {
 	Now func() time.Time
 	// Transport carries the Web API calls (metrics wrap it); nil: Go's default.
 	Transport http.RoundTripper
+	// ClaimEnvelope, when set, is asked about each envelope this process
+	// has not seen: it reports false when another replica took it already
+	// (Slack delivered it again, to another connection), and the bot then
+	// only acknowledges it. Nil: this process is the only one.
+	ClaimEnvelope func(ctx context.Context, envelopeID string) (bool, error)
 	// DryRun marks every message about a change with the dry-run banner
 	// (okta.dry_run); a notice about a grant follows the grant's own record.
 	DryRun bool
@@ -92,6 +97,15 @@ type Workflow interface {
 	List(ctx context.Context, actorID string) (workflow.Overview, error)
 	// Get returns a request, for redrawing a message.
 	Get(ctx context.Context, id string) (*access.Request, error)
+	// PlanRevokeAll counts what a revoke-all by actorID would end;
+	// RevokeAll carries it out. Pause and Resume stop and restart new
+	// grants of a resource; Pauses lists the pauses in force. All but
+	// Pauses are for admins, checked from config every time.
+	PlanRevokeAll(ctx context.Context, actorID string, t workflow.RevokeAllTarget) (workflow.RevokeAllPlan, error)
+	RevokeAll(ctx context.Context, actorID string, t workflow.RevokeAllTarget, reason string) (workflow.RevokeAllPlan, error)
+	Pause(ctx context.Context, actorID, resourceID, reason string) (access.Pause, error)
+	Resume(ctx context.Context, actorID, resourceID string) (access.Pause, error)
+	Pauses(ctx context.Context) ([]access.Pause, error)
 	// LetExpire checks that actorID holds the grant of requestID, which they
 	// chose to let expire, and returns it.
 	LetExpire(ctx context.Context, actorID, requestID string) (*access.Request, error)
@@ -100,6 +114,10 @@ type Workflow interface {
 	// Delegate and EndDelegation set and end actorID's delegation.
 	Delegate(ctx context.Context, actorID string, in workflow.DelegateInput) (access.Delegation, error)
 	EndDelegation(ctx context.Context, actorID string) (access.Delegation, error)
+	// Keep counts the holder's Keep it on an activity grant as a use.
+	Keep(ctx context.Context, actorID, requestID string) (*access.Request, error)
+	// Report returns, for an admin, the utilization of granted access.
+	Report(ctx context.Context, actorID, resourceID string, window time.Duration) ([]access.Utilization, error)
 }
 
 var (

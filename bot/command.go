@@ -25,6 +25,10 @@ const (
 	cmdNudge      commandKind = "nudge"       // people.go
 	cmdDelegate   commandKind = "delegate"    // people.go
 	cmdRequestFor commandKind = "request-for" // people.go; runs as cmdRequest with Person set
+	cmdReport     commandKind = "report"      // admins: utilization of granted access
+	cmdRevokeAll  commandKind = "revoke-all"
+	cmdPause      commandKind = "pause"
+	cmdResume     commandKind = "resume"
 )
 
 // command is a parsed /access (or /breakglass) command.
@@ -34,13 +38,17 @@ type command struct {
 	Duration  string        // request: as typed, lower case ("4h", "oncall"); checked by the workflow
 	Extend    time.Duration // extend
 	RequestID string        // cancel, revoke, extend: lower case
-	Reason    string        // request, breakglass: the rest of the text, trimmed
-	// Person is who a command names (delegate): a Slack id, an email, or
-	// the @handle as typed. Off is "/access delegate off".
-	Person    string
+	Reason    string        // request, breakglass, revoke-all, pause: the rest of the text, trimmed
+	// Person is the Slack id a revoke-all names (escaped <@U…> or typed
+	// U…); PersonName the name typed as @name, looked up later.
+	Person     string
+	PersonName string
+	// Who is who a command names (delegate, request-for): a Slack id from
+	// an escaped mention, an email, or a @handle as typed.
+	Who       string
 	Until     string   // delegate: a date or a duration, as typed
 	Resources []string // delegate: resource ids, lower case
-	Off       bool
+	Off       bool     // delegate off
 }
 
 // Usage lines, one per subcommand; errors show the one that applies.
@@ -53,6 +61,10 @@ const (
 	usageExtend     = "`/access extend <request-id> <duration>`"
 	usageBreakGlass = "`/access breakglass <resource-id> <reason…>`"
 	usageHelp       = "`/access help`"
+	usageReport     = "`/access report [resource-id]`"
+	usageRevokeAll  = "`/access revoke-all <resource-id|@someone> <reason…>`"
+	usagePause      = "`/access pause <resource-id> [reason…]`"
+	usageResume     = "`/access resume <resource-id>`"
 )
 
 // usageError is a command people typed wrong: what is wrong, and the usage
@@ -80,7 +92,10 @@ var subcommands = map[string]commandKind{
 	"nudge":   cmdNudge, "remind": cmdNudge,
 	"delegate":    cmdDelegate,
 	"request-for": cmdRequestFor, "request_for": cmdRequestFor, "requestfor": cmdRequestFor,
+	"revoke-all": cmdRevokeAll, "revokeall": cmdRevokeAll, "revoke_all": cmdRevokeAll,
+	"pause": cmdPause, "resume": cmdResume, "unpause": cmdResume,
 	"help": cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
+	"report": cmdReport,
 }
 
 // parseCommand parses the text after /access. It is tolerant of extra
@@ -107,11 +122,17 @@ func parseCommand(text string) (command, error) {
 			return c, &usageError{"Missing who the access is for.", usageRequestFor}
 		}
 		c, err := parseCommand("request " + more)
-		c.Person = personRef(who)
+		c.Who = personRef(who)
 		if ue, ok := err.(*usageError); ok {
 			ue.usage = usageRequestFor
 		}
 		return c, err
+	case cmdReport:
+		c.Resource, rest = nextField(rest)
+		c.Resource = cleanID(c.Resource)
+		if extra, _ := nextField(rest); extra != "" {
+			return c, &usageError{fmt.Sprintf("Unexpected %q after the resource id.", truncate(clean(extra), 40)), usageReport}
+		}
 	case cmdRequest:
 		var dur string
 		c.Resource, rest = nextField(rest)
@@ -133,6 +154,27 @@ func parseCommand(text string) (command, error) {
 			return c, &usageError{"Missing the resource id.", usageBreakGlass}
 		case c.Reason == "":
 			return c, &usageError{"Missing the reason: everyone who is told needs to know why.", usageBreakGlass}
+		}
+	case cmdRevokeAll:
+		var target string
+		target, rest = nextField(rest)
+		c.Resource, c.Person, c.PersonName = parseTarget(target)
+		c.Reason = strings.TrimSpace(rest)
+		switch {
+		case c.Resource == "" && c.Person == "" && c.PersonName == "":
+			return c, &usageError{"Missing what to revoke: a resource id, or a person as @name.", usageRevokeAll}
+		case c.Reason == "":
+			return c, &usageError{"Missing the reason: the holders, the approvers and auditors need to know why.", usageRevokeAll}
+		}
+	case cmdPause, cmdResume:
+		usage := map[commandKind]string{cmdPause: usagePause, cmdResume: usageResume}[kind]
+		c.Resource, rest = nextField(rest)
+		c.Resource, c.Reason = cleanID(c.Resource), strings.TrimSpace(rest)
+		if c.Resource == "" {
+			return c, &usageError{"Missing the resource id.", usage}
+		}
+		if kind == cmdResume && c.Reason != "" {
+			return c, &usageError{fmt.Sprintf("Unexpected %q after the resource id.", truncate(clean(c.Reason), 40)), usage}
 		}
 	case cmdCancel, cmdRevoke, cmdExtend, cmdApprove, cmdNudge:
 		usage := map[commandKind]string{cmdCancel: usageCancel, cmdRevoke: usageRevoke, cmdExtend: usageExtend, cmdApprove: usageApprove, cmdNudge: usageNudge}[kind]

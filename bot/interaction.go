@@ -38,6 +38,8 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onRequestSubmit(ctx, ev, cb.View) })
 		case CallbackDeny:
 			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onDenySubmit(ctx, ev, cb.View) })
+		case CallbackRevokeAll:
+			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onRevokeAllSubmit(ctx, ev, cb.View) })
 		default:
 			b.ack(ctx, envelopeID, nil)
 		}
@@ -125,6 +127,15 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 		if grant, err := w.Get(ctx, reqID); err == nil {
 			b.redraw(ctx, ev, cb, a, grant, line)
 		}
+
+	case ActionKeep:
+		r, err := w.Keep(ctx, ev.user, id)
+		if err != nil {
+			b.tellError(ctx, ev, err, "keep refused")
+			return
+		}
+		ev.log.Info().Time("expires_at", r.Grant.ExpiresAt).Msg("activity grant kept")
+		b.redraw(ctx, ev, cb, a, r, "👍 Kept: "+resourceLabel(*r, b.resourceOf(r))+" ("+requestID(*r)+") now stays until "+when(r.Grant.ExpiresAt)+" unless you use it.")
 
 	case ActionLetExpire:
 		r, err := w.LetExpire(ctx, ev.user, id)

@@ -92,7 +92,7 @@ func parseDelegate(c command, rest string) (command, error) {
 	if who == "" {
 		return c, &usageError{"Missing who to delegate to.", usageDelegate}
 	}
-	c.Person = personRef(who)
+	c.Who = personRef(who)
 	word, rest := nextField(rest)
 	if !strings.EqualFold(word, "until") {
 		return c, &usageError{"Missing `until` and when the delegation ends.", usageDelegate}
@@ -126,7 +126,7 @@ func personRef(s string) string {
 // personID resolves what personRef kept to a Slack id: an id as it is, an
 // email through users.lookupByEmail, and a handle typed as it is (Slack
 // sends "@bob" when the mention was not picked from its menu, or the
-// command does not escape) by its handle or display name (userByHandle).
+// command does not escape) by handle, display name or real name.
 func (b *Bot) personID(ctx context.Context, ref, field string) (string, error) {
 	switch {
 	case slackUserID.MatchString(ref):
@@ -138,14 +138,7 @@ func (b *Bot) personID(ctx context.Context, ref, field string) (string, error) {
 		}
 		return u.SlackID, nil
 	}
-	id, err := b.userByHandle(ctx, ref)
-	if err != nil {
-		if code := access.ErrorCode(err); code == access.ENOTFOUND || code == access.EINVALID {
-			return "", access.FieldRefuse(field, access.ReasonUnknownDelegate, access.Params{Value: "@" + ref})
-		}
-		return "", err
-	}
-	return id, nil
+	return b.userIDByName(ctx, ref) // killswitch.go: unknown and ambiguous names say so
 }
 
 // usageRequestFor is the usage line of /access request-for.
@@ -180,7 +173,7 @@ func (b *Bot) runDelegate(ctx context.Context, ev *event, c command) {
 		b.tellDone(ctx, ev, "↩️ Your delegation to "+mention(d.To)+" has ended; requests come to you alone again.")
 		return
 	}
-	to, err := b.personID(ctx, c.Person, "delegate")
+	to, err := b.personID(ctx, c.Who, "delegate")
 	if err != nil {
 		b.tellError(ctx, ev, err, "delegate refused")
 		return

@@ -15,6 +15,9 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 	if p.OnCall {
 		allowed += ", or \"oncall\" (until your on-call shift ends)"
 	}
+	if p.Activity {
+		allowed += ", or \"activity\" (while you use it)"
+	}
 	switch r {
 	case access.ReasonOwnRequest:
 		return fmt.Sprintf("You can't approve or deny your own request; another approver of %s has to.", p.Resource), true
@@ -91,6 +94,16 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return fmt.Sprintf("Access for request %s is already being removed.", p.RequestID), true
 	case access.ReasonRevokeExtension:
 		return fmt.Sprintf("%s is an extension request; revoke the grant %s instead.", p.RequestID, p.ParentID), true
+	case access.ReasonActivityExtension:
+		return "This access lasts while you use it: each sign-on keeps it, so it is not extended.", true
+	case access.ReasonNotActivityGrant:
+		return "Only access that lasts while you use it can be kept this way.", true
+	case access.ReasonKeptAlready:
+		return fmt.Sprintf("You kept this access already; Keep it counts once every %s. Signing in to it keeps it too.", access.FormatDuration(p.Max)), true
+	case access.ReasonNoActivity:
+		return fmt.Sprintf("%s does not offer access while you use it. Allowed: %s.", p.Resource, allowed), true
+	case access.ReasonReportForbidden:
+		return "The utilization report is for admins.", true
 	case access.ReasonRevokeForbidden:
 		return fmt.Sprintf("Only the holder, an approver of %s or an admin can revoke this access.", p.Resource), true
 
@@ -145,6 +158,26 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return fmt.Sprintf("PagerDuty could not be asked whether you are on call, so break-glass is refused. Use `/access request %s <duration> <reason>` to ask the approvers.", p.ResourceID), true
 	case access.ReasonNotOnCall:
 		return fmt.Sprintf("Break-glass for %s is only for people on call in its PagerDuty schedules right now, and you are not. Use `/access request %s <duration> <reason>` instead.", p.Resource, p.ResourceID), true
+
+	case access.ReasonAdminsOnly:
+		return fmt.Sprintf("Only accessbot's admins (the `admins` list of its config) can use `/access %s`; your attempt was recorded.", p.Value), true
+	case access.ReasonPaused:
+		return fmt.Sprintf("%s is paused by %s since %s%s: it takes no new requests until an admin resumes it.", p.Resource, p.Person, p.Since.UTC().Format("2006-01-02 15:04 MST"), pauseWhy(p.Value)), true
+	case access.ReasonPausedApproval:
+		return fmt.Sprintf("%s is paused by %s since %s%s: requests for it can't be approved until an admin resumes it. The request stays pending.", p.Resource, p.Person, p.Since.UTC().Format("2006-01-02 15:04 MST"), pauseWhy(p.Value)), true
+	case access.ReasonAlreadyPaused:
+		return fmt.Sprintf("%s is already paused, by %s since %s%s.", p.Resource, p.Person, p.Since.UTC().Format("2006-01-02 15:04 MST"), pauseWhy(p.Value)), true
+	case access.ReasonNotPaused:
+		return fmt.Sprintf("%s is not paused; there is nothing to resume.", p.Resource), true
+	case access.ReasonNothingToEnd:
+		if p.Resource != "" {
+			return fmt.Sprintf("Nobody holds %s through accessbot and no request for it is open: there is nothing to revoke.", p.Resource), true
+		}
+		return fmt.Sprintf("%s holds no access through accessbot and has no open request: there is nothing to revoke.", nonEmptyOr(p.Person, p.Value)), true
+	case access.ReasonUnknownPerson:
+		return fmt.Sprintf("I can't find %s in Slack. Name the person as @name (pick them from Slack's suggestions) or by their Slack member id (U…).", p.Value), true
+	case access.ReasonAmbiguousPerson:
+		return fmt.Sprintf("Several people go by %s (%s); name the one you mean by their Slack member id.", p.Value, strings.Join(p.Names, ", ")), true
 
 	case access.ReasonApproversUnreachable:
 		return "None of the approvers could be reached in Slack; ask an admin to check the approvers of this resource.", true
@@ -216,4 +249,12 @@ func noticeDryRun(mode bool, n access.Notice) bool {
 		return n.Request.Grant.DryRun
 	}
 	return mode || n.DryRun
+}
+
+// pauseWhy is the reason given for a pause, as a clause ("" for none).
+func pauseWhy(reason string) string {
+	if reason = strings.Join(strings.Fields(reason), " "); reason == "" {
+		return ""
+	}
+	return " (“" + reason + "”)"
 }

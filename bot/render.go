@@ -142,6 +142,9 @@ func (rd renderer) outcome(r access.Request) string {
 		}
 		return line + "."
 	case access.StateCancelled:
+		if rm := r.Grant.Removal; rm != nil && rm.By.Display() != "" && !rm.By.Is(r.Requester) {
+			return "🚫 Cancelled by " + mention(rm.By) + "."
+		}
 		if r.Kind == access.KindExtension {
 			return "🚫 Cancelled: the extension no longer applies."
 		}
@@ -151,6 +154,8 @@ func (rd renderer) outcome(r access.Request) string {
 		return "🚫 Cancelled by requester."
 	case access.StateTimedOut:
 		return "⌛ Timed out: nobody decided in time."
+	case access.StateRemovedOutside:
+		return "✅ " + approved + ". ✂️ Removed in Okta outside accessbot " + when(r.Grant.EndedAt) + "."
 	case access.StateFailed:
 		return "⚠️ " + approved + ", but accessbot could not grant it in Okta; the admins were alerted."
 	case access.StateExtended:
@@ -175,6 +180,7 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 		if !r.Grant.ExpiresAt.IsZero() {
 			lead += " It currently ends " + when(r.Grant.ExpiresAt) + "."
 		}
+		lead += " " + rd.usedBy(r)
 	} else {
 		blocks = append(blocks, headerBlock("Access request"))
 		lead = mention(r.Requester) + " asks for access to " + resourceLabel(r, res) + " for *" + duration(r) + "*."

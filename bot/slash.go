@@ -55,13 +55,11 @@ func (b *Bot) slashAck(c command, err error) (payload any, work bool) {
 		if ue.usage != "" {
 			reply += "\nUsage: " + ue.usage + "\nSee `/access help` for all commands."
 		} else {
-			reply += "\n" + usageText(b.workflow().Catalog())
+			reply += "\n" + usageText(b.workflow().Catalog(), nil)
 		}
 		return ephemeralAck(reply), false
 	case err != nil:
 		return ephemeralAck(msgInternal), false
-	case c.Kind == cmdHelp:
-		return ephemeralAck(usageText(b.workflow().Catalog())), false
 	}
 	return commandAck(c, b.dryRun()), true
 }
@@ -85,6 +83,30 @@ func commandAck(c command, dryRun bool) any {
 func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 	w := b.workflow()
 	switch c.Kind {
+	case cmdHelp:
+		// Answered after the ack, not in it: whether a resource is paused
+		// is read from the store, and an ack waits for nothing.
+		pauses, err := w.Pauses(ctx)
+		if err != nil {
+			logFailure(&ev.log, err, "help: pauses")
+		}
+		b.tell(ctx, ev, usageText(w.Catalog(), pauses))
+	case cmdRevokeAll:
+		b.runRevokeAll(ctx, ev, c)
+	case cmdPause:
+		p, err := w.Pause(ctx, ev.user, c.Resource, c.Reason)
+		if err != nil {
+			b.tellError(ctx, ev, err, "pause refused")
+			return
+		}
+		b.tellDone(ctx, ev, pauseText(p, b.resourceOf(&access.Request{ResourceID: p.ResourceID})))
+	case cmdResume:
+		was, err := w.Resume(ctx, ev.user, c.Resource)
+		if err != nil {
+			b.tellError(ctx, ev, err, "resume refused")
+			return
+		}
+		b.tellDone(ctx, ev, resumeText(was, b.resourceOf(&access.Request{ResourceID: was.ResourceID})))
 	case cmdOpen:
 		b.openRequestModal(ctx, ev, "")
 	case cmdList:
@@ -96,9 +118,9 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 		b.reply(ctx, ev, b.renderer().overview(ov, w.Catalog()))
 	case cmdRequest:
 		in := workflow.RequestInput{ResourceID: c.Resource, Duration: c.Duration, Reason: c.Reason}
-		if c.Person != "" { // /access request-for (people.go)
+		if c.Who != "" { // /access request-for (people.go)
 			var err error
-			if in.For, err = b.personID(ctx, c.Person, "for"); err != nil {
+			if in.For, err = b.personID(ctx, c.Who, "for"); err != nil {
 				b.tellError(ctx, ev, err, "request refused")
 				return
 			}
@@ -133,6 +155,13 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 			return
 		}
 		b.tellDone(ctx, ev, b.renderer().extendedText(*r, b.resourceOf(r)))
+	case cmdReport:
+		rows, err := w.Report(ctx, ev.user, c.Resource, workflow.DefaultReportWindow)
+		if err != nil {
+			b.tellError(ctx, ev, err, "report refused")
+			return
+		}
+		b.tellDone(ctx, ev, reportText(rows, "30 days"))
 	case cmdBreakGlass:
 		r, err := w.BreakGlass(ctx, ev.user, c.Resource, c.Reason)
 		if err != nil {

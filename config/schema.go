@@ -42,6 +42,10 @@ type fileOkta struct {
 	DryRun         bool           `yaml:"dry_run"`
 	RequestTimeout *time.Duration `yaml:"request_timeout"`
 	RateLimitShare *float64       `yaml:"rate_limit_share"`
+	// UsagePoll and ReconcileInterval: how often the System Log is read
+	// for uses, and Okta's members compared with the grants.
+	UsagePoll         *time.Duration `yaml:"usage_poll"`
+	ReconcileInterval *time.Duration `yaml:"reconcile_interval"`
 }
 
 type filePagerDuty struct {
@@ -94,12 +98,20 @@ type filePolicy struct {
 	Escalation   *fileEscalation `yaml:"escalation"`
 	OnBehalf     *string         `yaml:"on_behalf"`
 	// ApprovalSteps replaces approvers: approval in order, step by step.
-	ApprovalSteps []fileStep `yaml:"approval_steps"`
+	ApprovalSteps []fileStep    `yaml:"approval_steps"`
+	Activity      *fileActivity `yaml:"activity"`
 }
 
 type fileStep struct {
 	Approvers    []string `yaml:"approvers"`
 	MinApprovals *int     `yaml:"min_approvals"`
+}
+
+// fileActivity offers an activity-based duration: the grant stays while
+// it is used.
+type fileActivity struct {
+	IdleAfter *time.Duration `yaml:"idle_after"`
+	MaxAge    *time.Duration `yaml:"max_age"`
 }
 
 type fileResource struct {
@@ -122,7 +134,12 @@ type fileResource struct {
 	Escalation *fileEscalation `yaml:"escalation"`
 	OnBehalf   *string         `yaml:"on_behalf"`
 	// ApprovalSteps replaces approvers (a resource sets one or the other).
-	ApprovalSteps []fileStep `yaml:"approval_steps"`
+	ApprovalSteps []fileStep    `yaml:"approval_steps"`
+	Activity      *fileActivity `yaml:"activity"`
+	// UsageApps are Okta app ids whose sign-ons count as uses.
+	UsageApps []string `yaml:"usage_apps"`
+	// Standing is "allowed" (the default) or "forbidden".
+	Standing string `yaml:"standing"`
 }
 
 type fileOnCall struct {

@@ -21,11 +21,17 @@ var (
 	// bucketDelegations holds one delegation per delegator (Slack id → JSON).
 	// A file from before it gets it when opened; older versions ignore it.
 	bucketDelegations = []byte("delegations")
+	// bucketValues holds Store.Value's keys; a store from before it gains
+	// it empty when opened, which is all an older file needs.
+	bucketValues = []byte("values")
+	// bucketPaused holds the pauses in force, by resource id. A file from
+	// before it existed gets it, empty, at open: no format changed.
+	bucketPaused = []byte("paused")
 
 	keySchemaVersion = []byte("schema_version")
 )
 
-var allBuckets = [][]byte{bucketMeta, bucketRequests, bucketDue, bucketByRequester, bucketOpen, bucketEvents, bucketDelegations}
+var allBuckets = [][]byte{bucketMeta, bucketRequests, bucketDue, bucketByRequester, bucketOpen, bucketEvents, bucketPaused, bucketValues, bucketDelegations}
 
 // initSchema records the schema version in a new file, refuses a file from a
 // newer accessbot, and makes sure every bucket exists.

@@ -63,8 +63,6 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	if err != nil {
 		return nil, err
 	}
-	decided := false
-	step := r.Step
 	// Read before the transaction (no network call inside it): the groups'
 	// members as they are now, not as they were when the request was routed.
 	approvers := s.resolve(ctx, r.DeciderEntries(res), true)
@@ -73,6 +71,15 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	if !r.Deciders(approvers, s.opts.Admins).Includes(actor) {
 		delegator, _, _ = s.delegator(ctx, actor, r, approvers)
 	}
+	if approve && r.CheckDeciderFor(actor, delegator, res, r.Deciders(approvers, s.opts.Admins)) == nil {
+		// Checked before the update, which cannot read it; a pause that
+		// lands between the two is one the approval came before.
+		if err := s.checkPaused(ctx, res, true); err != nil {
+			return nil, s.refuse(ctx, actor, r, decisionAction(approve), err)
+		}
+	}
+	decided := false
+	step := r.Step
 	r, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		deciders := r.Deciders(approvers, s.opts.Admins)
 		if !approve {
@@ -396,5 +403,5 @@ func grantDetails(r *access.Request, details map[string]string) map[string]strin
 	if g.Prepared() {
 		details["dry_run"] = strconv.FormatBool(g.DryRun)
 	}
-	return details
+	return usageDetails(r, details)
 }

@@ -17,6 +17,9 @@ type Overview struct {
 	// Delegated holds the delegations in force the person gave, and
 	// DelegatedToMe those they received.
 	Delegated, DelegatedToMe []access.Delegation
+	// Paused holds the pauses in force, by resource id: those resources
+	// take no new requests and no approvals.
+	Paused []access.Pause
 }
 
 // List returns actorID's open requests and grants and the requests waiting
@@ -60,11 +63,15 @@ func (s *Service) List(ctx context.Context, actorID string) (Overview, error) {
 		}
 	}
 	slices.SortFunc(toApprove, func(a, b *access.Request) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	paused, err := s.store.Pauses(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
 	given, received, err := s.Delegations(ctx, u)
 	if err != nil {
 		s.logger(ctx).Error().Err(err).Msg("read delegations for a listing")
 	}
-	return Overview{User: u, Mine: mine, ToApprove: toApprove, Delegated: given, DelegatedToMe: received}, nil
+	return Overview{User: u, Mine: mine, ToApprove: toApprove, Paused: paused, Delegated: given, DelegatedToMe: received}, nil
 }
 
 // Get returns request id (for rendering; authorization is checked by the
@@ -106,6 +113,9 @@ func (s *Service) FormFor(ctx context.Context, actorID, resourceID string) (Form
 	if sh, err := s.shift(ctx, u, res); err == nil && sh != nil {
 		f.OnCall = true
 		f.Durations = append(f.Durations, DurationUntilShiftEnd)
+	}
+	if res.Activity != nil {
+		f.Durations = append(f.Durations, access.DurationActivity)
 	}
 	return f, nil
 }

@@ -118,7 +118,7 @@ func startDemo(ctx context.Context, dir string, out io.Writer, logger zerolog.Lo
 	d.sb = NewSandbox(dir, time.Time{})
 	d.sb.Okta.AddGroup(demoGroupStaging, "Staging admin")
 	d.start = d.sb.Clock.Now()
-	cfg, err := config.Parse([]byte(d.sb.ConfigYAML(demoStagingYAML)), func(string) string { return "" })
+	cfg, err := config.Parse([]byte(d.sb.ConfigYAML(demoUsageResource+demoStagingYAML)), func(string) string { return "" })
 	if err != nil {
 		d.sb.Close()
 		return nil, fmt.Errorf("sandbox config: %w", err)
@@ -196,6 +196,7 @@ func (d *demo) play(ctx context.Context) error {
 		{"Break-glass", d.storyBreakGlass},
 		{"Reminder and extension", d.storyExtend},
 		{"Expiry", d.storyExpiry},
+		{"Use: access that follows it, and the report", d.storyUse},
 		{"Delegation while away", d.storyDelegation}, // demo_people.go
 		{"A request for someone else", d.storyOnBehalf},
 	}

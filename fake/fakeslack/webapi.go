@@ -98,8 +98,8 @@ var methods = map[string]methodHandler{
 	"chat.delete":           (*Server).chatDelete,
 	"conversations.open":    (*Server).conversationsOpen,
 	"users.info":            (*Server).usersInfo,
+	"users.list":            (*Server).usersList,
 	"users.lookupByEmail":   (*Server).usersLookupByEmail,
-	"users.list":            (*Server).usersList, // userslist.go
 	"views.open":            (*Server).viewsOpen,
 	"views.push":            (*Server).viewsPush,
 	"views.update":          (*Server).viewsUpdate,
@@ -118,8 +118,8 @@ var methodScopes = map[string]string{
 	"chat.delete":           "chat:write",
 	"conversations.open":    "im:write",
 	"users.info":            "users:read",
-	"users.lookupByEmail":   "users:read.email",
 	"users.list":            "users:read",
+	"users.lookupByEmail":   "users:read.email",
 	"usergroups.list":       "usergroups:read",
 	"usergroups.users.list": "usergroups:read",
 }

@@ -89,6 +89,8 @@ func Run(t *testing.T, open Opener) {
 		{"ImportConflictWritesNothing", testImportConflictWritesNothing},
 		{"CanceledContextWritesNothing", testCanceledContextWritesNothing},
 		{"Delegations", testDelegations},
+		{"Values", testValues},
+		{"Pauses", testPauses},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
