@@ -6,6 +6,9 @@ import "time"
 type Timing struct {
 	PendingTTL time.Duration
 	Reminders  []time.Duration // lead times before expiry
+	// NudgeAfter a request was filed, the approvers who have not answered
+	// are reminded once; 0: never.
+	NudgeAfter time.Duration
 }
 
 // RouteGrace is how long a new request is left to the flow that filed it
@@ -26,10 +29,7 @@ func (r *Request) NextDue(t Timing) time.Time {
 		if r.NeedsRouting() {
 			return r.CreatedAt.Add(RouteGrace)
 		}
-		if t.PendingTTL <= 0 {
-			return time.Time{}
-		}
-		return r.CreatedAt.Add(t.PendingTTL)
+		return r.pendingDue(t)
 	case StateApproved:
 		if r.Grant.Provision.NextAt.IsZero() {
 			return r.DecidedAt

@@ -161,14 +161,14 @@ func (r *Request) CompleteRemoval(now time.Time) error {
 }
 
 // Revocable reports whether by may revoke r's access: the holder, an
-// approver of its resource, or an admin, while it is active or approved.
-// res is nil when the resource is no longer configured; then only the
-// holder and admins may.
-func (r *Request) Revocable(by User, res *Resource, admin bool) error {
+// approver of its resource (in approvers, resolved now), or an admin, while
+// it is active or approved. res is nil when the resource is no longer
+// configured; then only the holder and admins may.
+func (r *Request) Revocable(by User, res *Resource, approvers ApproverSet, admin bool) error {
 	if r.Kind == KindExtension {
 		return Refuse(EINVALID, ReasonRevokeExtension, Params{RequestID: r.ID, ParentID: r.ParentID})
 	}
-	if !by.Is(r.Requester) && !admin && (res == nil || !res.IsApprover(by.Email)) {
+	if !by.Is(r.Requester) && !admin && (res == nil || !approvers.Includes(by)) {
 		return Refuse(EFORBIDDEN, ReasonRevokeForbidden, Params{RequestID: r.ID, Resource: resourceName(res, r)})
 	}
 	if r.State != StateActive && r.State != StateApproved {

@@ -90,6 +90,9 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 			b.tellError(ctx, ev, b.slackError("views.open", err), "open deny form")
 		}
 
+	case ActionNudge:
+		b.nudge(ctx, ev, id)
+
 	case ActionCancel:
 		if _, err := w.Cancel(ctx, ev.user, id); err != nil {
 			b.tellError(ctx, ev, err, "cancel refused")

@@ -43,6 +43,38 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return "Only the holder can answer this reminder.", true
 	case access.ReasonWrongState:
 		return fmt.Sprintf("Request %s is %s; that can no longer be done.", p.RequestID, stateWords(p.State)), true
+	case access.ReasonOnlyRequesterNudge:
+		return fmt.Sprintf("Only the requester can nudge the approvers of request %s.", p.RequestID), true
+	case access.ReasonNudgedRecently:
+		return fmt.Sprintf("The approvers of %s were nudged less than 30 minutes ago; you can nudge them again in %s.", p.RequestID, access.FormatDuration(p.Max)), true
+	case access.ReasonDelegateSelf:
+		return "You can't delegate to yourself; name someone else.", true
+	case access.ReasonNothingToDelegate:
+		if len(p.Names) > 0 {
+			return fmt.Sprintf("You are not an approver of %s yourself, so you have nothing to delegate there (what was delegated to you can't be passed on).", strings.Join(p.Names, ", ")), true
+		}
+		return "You are not an approver of any resource yourself, so you have nothing to delegate (what was delegated to you can't be passed on).", true
+	case access.ReasonDelegateNotApprover:
+		return fmt.Sprintf("%s is not an approver of any resource, and delegation here is only to approvers; choose an approver.", p.Person), true
+	case access.ReasonDelegationPast:
+		return "The end of a delegation must be in the future: a date such as 2026-12-24 or a duration such as 3d.", true
+	case access.ReasonDelegationTooLong:
+		return fmt.Sprintf("A delegation may last at most %s; choose an earlier end.", access.FormatDuration(p.Max)), true
+	case access.ReasonNoDelegation:
+		return "You have no delegation in force.", true
+	case access.ReasonUnknownDelegate:
+		return fmt.Sprintf("accessbot can't find %s in Slack, or that account may not approve; pick the person from Slack's @ menu.", p.Value), true
+	case access.ReasonBadUntil:
+		return fmt.Sprintf("%q is not a date or a duration: use a date such as 2026-12-24 or a duration such as 90m, 1d or 2w.", p.Value), true
+	case access.ReasonOnBehalfOff:
+		return fmt.Sprintf("%s does not take requests for someone else; the person who needs it must ask.", p.Resource), true
+	case access.ReasonOnBehalfNotAllowed:
+		who := map[string]string{"admins": "the accessbot admins", "approvers": "its approvers"}[p.Value]
+		return fmt.Sprintf("Only %s may ask for %s for someone else.", who, p.Resource), true
+	case access.ReasonOnBehalfSelf:
+		return "That's you: use `/access request` to ask for yourself.", true
+	case access.ReasonApproversUnknown:
+		return fmt.Sprintf("The approver groups of %s could not be read just now, so accessbot can't tell whether you may decide; try again in a minute.", p.Resource), true
 
 	case access.ReasonAccessEnded:
 		return fmt.Sprintf("Your access to %s has ended; request it again instead.", p.Resource), true
@@ -149,6 +181,10 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 
 	case access.ReasonApproversUnreachable:
 		return "None of the approvers could be reached in Slack; ask an admin to check the approvers of this resource.", true
+	case access.ReasonAdminsAsked:
+		return "None of the approvers could be reached in Slack, so your request went to the accessbot admins.", true
+	case access.ReasonApproverMissing:
+		return fmt.Sprintf("Approver %s has no usable Slack account (left, deactivated or renamed?) and is skipped; update the approvers in the config.", p.Person), true
 	case access.ReasonOnCallFallback:
 		return "PagerDuty could not be asked whether you are on call, so your request went to the approvers.", true
 	case access.ReasonOktaUnavailable:

@@ -118,6 +118,13 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 		b.reply(ctx, ev, b.renderer().overview(ov, w.Catalog()))
 	case cmdRequest:
 		in := workflow.RequestInput{ResourceID: c.Resource, Duration: c.Duration, Reason: c.Reason}
+		if c.Who != "" { // /access request-for (people.go)
+			var err error
+			if in.For, err = b.personID(ctx, c.Who, "for"); err != nil {
+				b.tellError(ctx, ev, err, "request refused")
+				return
+			}
+		}
 		r, err := w.Submit(ctx, ev.user, in)
 		if err != nil {
 			b.tellError(ctx, ev, err, "request refused")
@@ -162,6 +169,12 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 			return
 		}
 		b.tellDone(ctx, ev, breakGlassText(*r, b.resourceOf(r)))
+	case cmdApprove:
+		b.runApprove(ctx, ev, c)
+	case cmdNudge:
+		b.nudge(ctx, ev, c.RequestID)
+	case cmdDelegate:
+		b.runDelegate(ctx, ev, c)
 	}
 }
 

@@ -44,6 +44,7 @@ func (b *Bot) readRequestForm(v slack.View) (workflow.RequestInput, requestMeta)
 		}
 		in.Approvers = append(in.Approvers, drawn.Approvers[i])
 	}
+	in.For = vals[blockID(BlockForPrefix, meta.Resource)][ActionFor].SelectedUser
 	return in, meta
 }
 
@@ -71,6 +72,7 @@ func modalErrors(err error, present map[string]bool, meta requestMeta) map[strin
 		"duration":  blockID(BlockDurationPrefix, meta.Resource),
 		"reason":    BlockReason,
 		"approvers": blockID(BlockApproversPrefix, meta.Resource),
+		"for":       blockID(BlockForPrefix, meta.Resource),
 	}
 	out := map[string]string{}
 	add := func(block, msg string) {

@@ -30,6 +30,8 @@ type Config struct {
 	Timings Timing
 	// Identity says who may request and approve beyond having a Slack account.
 	Identity Identity
+	// Delegation says how far ahead a delegation may end and to whom.
+	Delegation access.DelegationPolicy
 
 	resources []access.Resource
 	policies  int
@@ -104,6 +106,8 @@ type Timing struct {
 	PendingTTL    time.Duration   // unanswered requests time out after this
 	// RemovalAlertAfter failed removal attempts, the audit channel is told loudly.
 	RemovalAlertAfter int
+	// NudgeAfter a request was filed, approvers who have not answered are reminded.
+	NudgeAfter time.Duration
 }
 
 // Resources returns the resources in config order, each with its policy
@@ -114,6 +118,16 @@ func (c *Config) Resources() []access.Resource {
 	out := make([]access.Resource, len(c.resources))
 	for i, r := range c.resources {
 		r.Approvers = slices.Clone(r.Approvers)
+		r.Notify = slices.Clone(r.Notify)
+		r.Steps = slices.Clone(r.Steps)
+		for j := range r.Steps {
+			r.Steps[j].Approvers = slices.Clone(r.Steps[j].Approvers)
+		}
+		if r.Escalation != nil {
+			esc := *r.Escalation
+			esc.Approvers = slices.Clone(esc.Approvers)
+			r.Escalation = &esc
+		}
 		r.Durations = slices.Clone(r.Durations)
 		if r.OnCall != nil {
 			oc := *r.OnCall
@@ -137,6 +151,7 @@ func (c *Config) Timing() access.Timing {
 	return access.Timing{
 		PendingTTL: c.Timings.PendingTTL,
 		Reminders:  slices.Clone(c.Timings.Reminders),
+		NudgeAfter: c.Timings.NudgeAfter,
 	}
 }
 

@@ -75,10 +75,11 @@ func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d
 // transaction that marks the grant as waiting for it: one may wait at a
 // time, and a crash cannot leave one half-filed.
 func (s *Service) requestExtension(ctx context.Context, actor access.User, grant *access.Request, d time.Duration, res *access.Resource) (*access.Request, error) {
+	eligible, _ := s.eligibleApprovers(ctx, res, actor)
 	now := s.now()
 	ext := &access.Request{
 		ID: newID(), Kind: access.KindExtension, ParentID: grant.ID, Requester: grant.Requester, ResourceID: grant.ResourceID,
-		Duration: d, Reason: grant.Reason, Approvers: eligibleApprovers(res, actor), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
+		Duration: d, Reason: grant.Reason, Approvers: s.askList(ctx, res, actor, eligible), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 		Grant: access.Grant{GrantedAt: grant.Grant.GrantedAt, ExpiresAt: grant.Grant.ExpiresAt, Extensions: grant.Grant.Extensions,
 			Usage: access.Usage{Uses: grant.Grant.Usage.Uses, First: grant.Grant.Usage.First, Last: grant.Grant.Usage.Last}}, // shown to the approvers
 	}
@@ -224,7 +225,11 @@ func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*acces
 			return []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now,
 				grantDetails(r, map[string]string{"outcome": string(access.StateCancelled)}))}, nil
 		}
-		return []access.Event{access.NewEvent(access.EventCancelled, actor, r, now, nil)}, nil
+		var details map[string]string
+		if r.OnBehalf() && actor.Is(r.Requester) {
+			details = map[string]string{"declined": "true"} // by the person it was for
+		}
+		return []access.Event{access.NewEvent(access.EventCancelled, actor, r, now, details)}, nil
 	})
 	if err != nil {
 		if c := access.ErrorCode(err); c == access.EFORBIDDEN || c == access.ECONFLICT {
@@ -243,6 +248,15 @@ func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*acces
 		s.clearPendingExtension(ctx, r)
 	}
 	s.refreshApprovals(ctx, r.ID)
+	if r.OnBehalf() {
+		// The other party hears of it: the asker that it was declined, or
+		// the person it was for that it was withdrawn.
+		other := r.RequestedBy
+		if actor.Is(r.RequestedBy) {
+			other = r.Requester
+		}
+		s.notify(ctx, other, access.Notice{Kind: access.NoticeCancelled, Request: *r, Resource: s.resourceFor(r), Actor: actor})
+	}
 	return r, nil
 }
 

@@ -86,7 +86,8 @@ func (s *Service) tryAutoApprove(ctx context.Context, r *access.Request, c *chec
 // notice (no buttons) and records where it landed.
 func (s *Service) tellApprovers(ctx context.Context, r *access.Request, res *access.Resource, kind access.NoticeKind) {
 	var refs []access.MessageRef
-	for _, email := range eligibleApprovers(res, r.Requester) {
+	eligible, _ := s.eligibleApprovers(ctx, res, r.Requester)
+	for _, email := range s.askList(ctx, res, r.Requester, eligible) {
 		u, err := s.dir.UserByEmail(ctx, email)
 		if err != nil {
 			s.logger(ctx).Error().Err(err).Str("approver", email).Msg("approver has no Slack account; not told")
@@ -206,10 +207,11 @@ func (s *Service) fileBreakGlass(ctx context.Context, u access.User, res *access
 			s.refreshApprovals(ctx, o.ID)
 		}
 	}
+	eligible, _ := s.eligibleApprovers(ctx, res, u)
 	now := s.now()
 	r := &access.Request{
 		ID: newID(), Kind: access.KindBreakGlass, Requester: u, ResourceID: res.ID, Duration: res.BreakGlassDuration(),
-		Reason: reason, Approvers: eligibleApprovers(res, u), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
+		Reason: reason, Approvers: eligible, State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := r.AutoApprove(sh, now); err != nil {
 		return nil, err

@@ -21,8 +21,12 @@ func (s *Service) Revoke(ctx context.Context, actorID, requestID string) (*acces
 	}
 	ctx = s.withRequest(ctx, r)
 	res, _ := s.resource(r) // a resource removed from config: holder and admins may still revoke
+	var approvers access.ApproverSet
+	if res != nil && !actor.Is(r.Requester) {
+		approvers = s.approverSet(ctx, res, true) // groups as they are now, read outside the transaction
+	}
 	_, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
-		if err := r.Revocable(actor, res, s.isAdmin(actor)); err != nil {
+		if err := r.Revocable(actor, res, approvers, s.isAdmin(actor)); err != nil {
 			return nil, err
 		}
 		if err := r.BeginRemoval(access.StateRevoked, actor, "", now); err != nil {

@@ -32,8 +32,16 @@ type Options struct {
 	MaxBackoff time.Duration
 	// Workers bounds how many requests a sweep advances at once (default 8).
 	Workers int
-	Now     func() time.Time // default time.Now
-	Logger  zerolog.Logger
+	// Members and UserGroups read the approver groups of config
+	// (okta_group:, slack_usergroup:); nil leaves such groups unreadable.
+	Members    access.MemberLister
+	UserGroups access.UserGroupLister
+	// Delegations keeps delegations (nil: /access delegate is refused), and
+	// Delegation is the policy they follow.
+	Delegations access.DelegationStore
+	Delegation  access.DelegationPolicy
+	Now         func() time.Time // default time.Now
+	Logger      zerolog.Logger
 }
 
 // Service is the workflow. Its methods are safe for concurrent use; work on
@@ -65,6 +73,10 @@ type Service struct {
 	// refusals spaces out the audit channel's notices of refused
 	// break-glass attempts (throttle.go).
 	refusals throttle
+	// members caches the members of approver groups for routing (approvers.go).
+	members memberCache
+	// missing spaces out the warnings about approvers without a Slack account.
+	missing throttle
 }
 
 // New returns a Service. oncall may be nil when PagerDuty is not configured.
@@ -190,6 +202,9 @@ func (s *Service) refuse(ctx context.Context, actor access.User, r *access.Reque
 		Details: map[string]string{"action": action, "why": string(refusal(err)), "code": access.ErrorCode(err)}}
 	if r != nil {
 		ev.Subject, ev.ResourceID, ev.RequestID = r.Requester, r.ResourceID, r.ID
+		if r.OnBehalf() {
+			ev.Details[access.DetailRequestedBy] = r.RequestedBy.Email
+		}
 	}
 	if s.opts.DryRun {
 		ev.Details["dry_run"] = "true"

@@ -147,7 +147,7 @@ func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time)
 		if r.NeedsRouting() {
 			return s.resumeRoute(ctx, r.ID)
 		}
-		return s.timeOut(ctx, r.ID)
+		return s.advancePending(ctx, r, now) // nudge.go
 	case access.StateApproved, access.StateActive:
 		if r.Grant.Removal != nil {
 			p := access.PriorityRemoval

@@ -116,8 +116,9 @@ type demo struct {
 func startDemo(ctx context.Context, dir string, out io.Writer, logger zerolog.Logger) (*demo, error) {
 	d := &demo{out: out, stepTimeout: demoStepTimeout, began: time.Now(), names: map[string]string{}, shown: map[string]string{}, targets: map[string]string{}}
 	d.sb = NewSandbox(dir, time.Time{})
+	d.sb.Okta.AddGroup(demoGroupStaging, "Staging admin")
 	d.start = d.sb.Clock.Now()
-	cfg, err := config.Parse([]byte(d.sb.ConfigYAML(demoUsageResource)), func(string) string { return "" })
+	cfg, err := config.Parse([]byte(d.sb.ConfigYAML(demoUsageResource+demoStagingYAML)), func(string) string { return "" })
 	if err != nil {
 		d.sb.Close()
 		return nil, fmt.Errorf("sandbox config: %w", err)
@@ -196,6 +197,8 @@ func (d *demo) play(ctx context.Context) error {
 		{"Reminder and extension", d.storyExtend},
 		{"Expiry", d.storyExpiry},
 		{"Use: access that follows it, and the report", d.storyUse},
+		{"Delegation while away", d.storyDelegation}, // demo_people.go
+		{"A request for someone else", d.storyOnBehalf},
 	}
 	for i, s := range stories {
 		d.emit("\n━━ %d. %s ━━ (sandbox clock %s)", i+1, s.title, demoClock(d.sb.Clock.Now()))
@@ -216,6 +219,8 @@ engineer), erin (admin), mallory. What they can ask for:
   aws-prod-read  AWS Production (read), Okta group 00gprodread; on-call people are
                  auto-approved and may use break-glass
   grafana-admin  Grafana admin, Okta app 0oagrafana; needs both bob and carol
+  staging-admin  Staging admin, Okta group 00gstaging; bob or carol approve, and
+                 an approver may ask for it for someone else
 
 Read "name › …" as what a person does and "name ‹ …" as what they see in Slack.
 `)

@@ -38,8 +38,8 @@ func runDemo(t *testing.T, args ...string) (code int, stdout, stderr, tmp string
 func demoStories(t *testing.T, transcript string) []string {
 	t.Helper()
 	parts := regexp.MustCompile(`(?m)^━━ \d\. `).Split(transcript, -1)
-	if len(parts) != 7 {
-		t.Fatalf("transcript has %d stories, want 6:\n%s", len(parts)-1, transcript)
+	if len(parts) != 9 {
+		t.Fatalf("transcript has %d stories, want 8:\n%s", len(parts)-1, transcript)
 	}
 	return parts
 }
@@ -121,10 +121,29 @@ func TestDemoPlaysEveryStory(t *testing.T) {
 			`^ +grafana-daily +1 +0 \(0%\) +1h +43%$`,
 			`^ +\* +4 +3 \(75%\)`,
 			`^ +75% of the access granted was never used \(3 of 4 grants\)\.$`,
+		},
+		7: {
+			`^Delegation while away`,
+			`^bob +› /access delegate @alice until 3d db-prod$`,
+			`^#access-audit ‹ post: .*Delegation.*@alice approves for @bob \(db-prod\)`,
+			`^alice +‹ DM: Access request \w+: @dave asks .*\[Approve\] \[Deny\]$`,
+			`^alice +› clicks \[Approve\]$`,
+			`^okta +· dave added to group 00gdbprod`,
+			`^#access-audit ‹ post: .*Granted.*approved by @alice for @bob`,
+			`^#access-audit ‹ post: .*Delegation ended`,
+		},
+		8: {
+			`^A request for someone else`,
+			`^erin +‹ DM: .*@bob asked for access to Staging admin .*for you.*\[Decline\]$`,
+			`^carol +‹ DM: Access request \w+: @bob asks, for @erin, access to Staging admin`,
+			`^okta +· erin added to group 00gstaging`,
+			`^#access-audit ‹ post: .*Granted: @erin \(asked by @bob\)`,
+			`^dave +› clicks \[Decline\]$`,
+			`^carol +‹ DM: .*@dave declined your request`,
 			`^✓ every story played as it should`,
 		},
 	}
-	for n := 1; n <= 6; n++ {
+	for n := 1; n <= 8; n++ {
 		for _, pattern := range want[n] {
 			if !regexp.MustCompile(`(?m)` + pattern).MatchString(stories[n]) {
 				t.Errorf("story %d lacks a line matching %s:\n%s", n, pattern, stories[n])

@@ -155,6 +155,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.workflow = workflow.New(workflow.Options{
 		Catalog: access.NewCatalog(cfg.Resources()), Timing: cfg.Timing(), Admins: cfg.Admins,
 		DryRun: cfg.Okta.DryRun, RemovalAlertAfter: cfg.Timings.RemovalAlertAfter, Now: m.Now, Logger: log,
+		Members: prov, UserGroups: sl, Delegations: observed, Delegation: cfg.Delegation,
 	}, observed, prov, sl, sl, onCall)
 	b = bot.New(sl, m.workflow)
 	m.bot = b

@@ -50,8 +50,9 @@ func FullRequest() *access.Request {
 		State:         access.StateActive,
 		CreatedAt:     T0,
 		UpdatedAt:     T0.Add(time.Minute),
-		Decisions:     []access.Decision{{By: bob, At: T0.Add(30 * time.Second), Approve: true, Reason: "ok"}},
-		DecidedAt:     T0.Add(30 * time.Second),
+		Decisions: []access.Decision{{By: bob, For: access.User{SlackID: "U3", Email: "carol@acme.com", Name: "carol"},
+			At: T0.Add(30 * time.Second), Approve: true, Reason: "ok", Step: 1}},
+		DecidedAt: T0.Add(30 * time.Second),
 		OnCall: &access.Shift{
 			ScheduleID: "PSCHED1", EscalationPolicyID: "PEP1", Level: 1,
 			Start: T0.Add(-time.Hour), End: T0.Add(8 * time.Hour),
@@ -79,8 +80,16 @@ func FullRequest() *access.Request {
 		},
 		ApproverMessages: []access.MessageRef{{UserID: "U2", Channel: "D2", TS: "1700000000.000100"}},
 		RequesterMessage: access.MessageRef{UserID: "U1", Channel: "D1", TS: "1700000000.000200"},
+		SubjectMessage:   access.MessageRef{UserID: "U4", Channel: "D4", TS: "1700000000.000400"},
 		Messages:         []access.MessageRef{{UserID: "U0BOT", Channel: "C0AUDIT", TS: "1700000000.000300"}},
 		Routed:           true,
+		AdminsAsked:      true,
+		RequestedBy:      access.User{SlackID: "U5", Email: "erin@acme.com", Name: "erin"},
+		Step:             1,
+		AutoNudged:       true,
+		NudgedAt:         T0.Add(40 * time.Minute),
+		EscalateAt:       T0.Add(4 * time.Hour),
+		Escalated:        true,
 		Due:              T0.Add(50 * time.Minute),
 	}
 }
