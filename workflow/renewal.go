@@ -51,7 +51,7 @@ func (s *Service) fileRenewal(ctx context.Context, actor access.User, g *access.
 			return nil, access.Refuse(access.ECONFLICT, access.ReasonRenewalWaiting, access.Params{RequestID: o.ID})
 		}
 	}
-	eligible := eligibleApprovers(res, actor)
+	eligible, _ := s.eligibleApprovers(ctx, res, actor)
 	if len(eligible) < res.RequiredApprovals() {
 		return nil, access.Refuse(access.EINVALID, access.ReasonTooFewApprovers, access.Params{Resource: res.Name, Limit: res.RequiredApprovals(), Count: len(eligible)})
 	}
@@ -59,7 +59,7 @@ func (s *Service) fileRenewal(ctx context.Context, actor access.User, g *access.
 	now := s.now()
 	r := &access.Request{
 		ID: newID(), Kind: access.KindAccess, Renews: g.ID, Requester: g.Requester, ResourceID: g.ResourceID,
-		Activity: &terms, Reason: g.Reason, Approvers: eligible, State: access.StatePending, CreatedAt: now, UpdatedAt: now,
+		Activity: &terms, Reason: g.Reason, Approvers: s.askList(ctx, res, actor, eligible), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 	}
 	r.Due = r.NextDue(s.opts.Timing)
 	details := usageDetails(g, map[string]string{"duration": access.DurationActivity, "reason": r.Reason,

@@ -39,6 +39,7 @@ func FullRequest() *access.Request {
 		ID:            "req-1",
 		Kind:          access.KindExtension,
 		ParentID:      "req-0",
+		Renews:        "req-00",
 		Requester:     alice,
 		ResourceID:    "aws-prod-read",
 		Duration:      90 * time.Minute,
