@@ -28,6 +28,14 @@ const (
 	// EventGrantRecorded: a grant stored by an older accessbot, which did not
 	// record the Okta account it acted on, had it looked up at start-up.
 	EventGrantRecorded EventType = "grant_recorded"
+	// EventConfigReloaded: a reload replaced the config; its details
+	// summarise what changed (resources added, removed, re-pointed,
+	// approvers changed).
+	EventConfigReloaded EventType = "config_reloaded"
+	// EventConfigRefused: a reload found problems and kept the old config.
+	EventConfigRefused EventType = "config_refused"
+	// EventResourcesRefreshed: discovery from Okta changed the requestable resources.
+	EventResourcesRefreshed EventType = "resources_refreshed"
 )
 
 // DetailRequestedAt is the audit detail, on the event that decides a

@@ -32,6 +32,7 @@ type Config struct {
 	Identity Identity
 
 	resources []access.Resource
+	sources   []access.SourceRule
 	policies  int
 }
 

@@ -18,7 +18,9 @@ type fileConfig struct {
 	Timing    *fileTiming           `yaml:"timing"`
 	Policies  map[string]filePolicy `yaml:"policies"`
 	Resources []fileResource        `yaml:"resources"`
-	Identity  *fileIdentity         `yaml:"identity"`
+	// ResourceSources discover resources from Okta (source.go).
+	ResourceSources []fileSource  `yaml:"resource_sources"`
+	Identity        *fileIdentity `yaml:"identity"`
 }
 
 type fileSlack struct {

@@ -84,7 +84,7 @@ func (s *Service) requestExtension(ctx context.Context, actor access.User, grant
 		Duration: d, Reason: grant.Reason, Approvers: eligibleApprovers(res, actor), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 		Grant: access.Grant{GrantedAt: grant.Grant.GrantedAt, ExpiresAt: grant.Grant.ExpiresAt, Extensions: grant.Grant.Extensions},
 	}
-	ext.Due = ext.NextDue(s.opts.Timing)
+	ext.Due = ext.NextDue(s.settings().Timing)
 	waiting := s.stillWaiting(ctx, grant)
 	_, err := s.store.Transact(ctx, []string{grant.ID}, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
 		g := rs[0]
@@ -149,7 +149,7 @@ func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Req
 			return nil, nil, err
 		}
 		for _, r := range rs {
-			r.UpdatedAt, r.Due = now, r.NextDue(s.opts.Timing)
+			r.UpdatedAt, r.Due = now, r.NextDue(s.settings().Timing)
 		}
 		details := expiresDetail(g)
 		details["by"] = access.FormatDuration(e.Duration)

@@ -17,6 +17,7 @@ import (
 )
 
 // Options configures a Service. Zero values take the defaults documented per field.
+// Catalog, Timing and Admins are the first Settings; Reconfigure replaces them.
 type Options struct {
 	Catalog *access.Catalog
 	Timing  access.Timing
@@ -44,6 +45,7 @@ type Options struct {
 // one request is serialised, and every state change is one store transaction.
 type Service struct {
 	opts   Options
+	live   settingsPointer // the current Settings, swapped whole by Reconfigure
 	store  access.Store
 	prov   access.Provisioner
 	dir    access.Directory
@@ -90,14 +92,17 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 	if opts.Catalog == nil {
 		opts.Catalog = access.NewCatalog(nil)
 	}
-	return &Service{
+	s := &Service{
 		opts: opts, store: store, prov: limitProvisioner(prov, opts.ProvisionerCalls), dir: dir, msg: msg, oncall: oncall,
 		log: opts.Logger, kick: make(chan struct{}, 1),
 	}
+	s.live.p.Store(&Settings{Catalog: opts.Catalog, Timing: opts.Timing, Admins: opts.Admins})
+	return s
 }
 
-// Catalog returns the configured resources.
-func (s *Service) Catalog() *access.Catalog { return s.opts.Catalog }
+// Catalog returns the resources people may request now; a reload or a
+// discovery refresh replaces it (Reconfigure).
+func (s *Service) Catalog() *access.Catalog { return s.settings().Catalog }
 
 // DryRun reports whether the identity provider is left untouched.
 func (s *Service) DryRun() bool { return s.opts.DryRun }
@@ -118,7 +123,7 @@ func (s *Service) actor(ctx context.Context, slackID string) (access.User, error
 }
 
 func (s *Service) isAdmin(u access.User) bool {
-	for _, a := range s.opts.Admins {
+	for _, a := range s.settings().Admins {
 		if strings.EqualFold(a, u.Email) {
 			return true
 		}
@@ -136,7 +141,7 @@ func (s *Service) update(ctx context.Context, id string, fn func(r *access.Reque
 			return nil, err
 		}
 		r.UpdatedAt = now
-		r.Due = r.NextDue(s.opts.Timing)
+		r.Due = r.NextDue(s.settings().Timing)
 		s.markDryRun(events)
 		return events, nil
 	})
@@ -185,7 +190,7 @@ func (s *Service) refuse(ctx context.Context, actor access.User, r *access.Reque
 
 // resource returns the resource of r; a resource removed from config since is an error.
 func (s *Service) resource(r *access.Request) (*access.Resource, error) {
-	res, err := s.opts.Catalog.Get(r.ResourceID)
+	res, err := s.settings().Catalog.Get(r.ResourceID)
 	if err != nil {
 		return nil, access.Refuse(access.ENOTFOUND, access.ReasonResourceGone, access.Params{ResourceID: r.ResourceID})
 	}
@@ -196,7 +201,7 @@ func (s *Service) resource(r *access.Request) (*access.Resource, error) {
 // it left the config, what the request recorded of it, so the end of a
 // grant can still be told.
 func (s *Service) resourceFor(r *access.Request) access.Resource {
-	if res, err := s.opts.Catalog.Get(r.ResourceID); err == nil {
+	if res, err := s.settings().Catalog.Get(r.ResourceID); err == nil {
 		return *res
 	}
 	return access.Resource{ID: r.ResourceID, Name: r.ResourceID, Target: r.Grant.Target}

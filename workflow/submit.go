@@ -49,7 +49,7 @@ func (s *Service) check(ctx context.Context, actorID string, in RequestInput) (*
 		return nil, err
 	}
 	c := &checked{requester: requester, reason: strings.TrimSpace(in.Reason)}
-	res, err := s.opts.Catalog.Get(strings.TrimSpace(in.ResourceID))
+	res, err := s.settings().Catalog.Get(strings.TrimSpace(in.ResourceID))
 	if err != nil {
 		return nil, access.Invalid(asField("resource", err), reasonError(c.reason))
 	}
@@ -203,7 +203,7 @@ func (s *Service) file(ctx context.Context, actorID string, in RequestInput) (*a
 	if c.shift != nil {
 		r.ShiftEnd = c.shift.End
 	}
-	r.Due = r.NextDue(s.opts.Timing)
+	r.Due = r.NextDue(s.settings().Timing)
 	details := map[string]string{"duration": durationDetail(r), "reason": r.Reason, "approvers": strings.Join(r.Approvers, ",")}
 	// If this process dies before route has run, a sweep routes it
 	// access.RouteGrace later (resumeRoute).
