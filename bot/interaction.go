@@ -41,6 +41,8 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 		default:
 			b.ack(ctx, envelopeID, nil)
 		}
+	case slack.InteractionTypeBlockSuggestion:
+		b.onSuggestion(ctx, envelopeID, cb)
 	case slack.InteractionTypeShortcut:
 		b.ack(ctx, envelopeID, nil)
 		if cb.CallbackID == CallbackRequest {

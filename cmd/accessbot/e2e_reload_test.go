@@ -13,11 +13,15 @@ import (
 )
 
 // startReloadable starts accessbot from a config file that writeConfig
-// rewrites and Main.Reload re-reads, as SIGHUP makes it do.
-func startReloadable(t *testing.T, extra string) *e2e {
+// rewrites and Main.Reload re-reads, as SIGHUP makes it do. setup, if
+// any, prepares the stand-ins before the bot starts.
+func startReloadable(t *testing.T, extra string, setup ...func(*Sandbox)) *e2e {
 	t.Helper()
 	sb := NewSandbox(t.TempDir(), time.Time{})
 	t.Cleanup(sb.Close)
+	for _, f := range setup {
+		f(sb)
+	}
 	e := &e2e{t: t, sb: sb, logs: &syncBuffer{}, configPath: filepath.Join(sb.Dir, "accessbot.yaml")}
 	e.writeConfig(extra)
 	cfg, err := config.Load(e.configPath, func(string) string { return "" })
