@@ -121,7 +121,9 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 			return
 		}
 		line := b.renderer().extendedText(*r, b.resourceOf(r))
-		if grant, err := w.Get(ctx, reqID); err == nil {
+		if a.BlockID == blockExtendOffer {
+			b.tellDone(ctx, ev, line) // the offer was an answer to a request; answer it in turn
+		} else if grant, err := w.Get(ctx, reqID); err == nil {
 			b.redraw(ctx, ev, cb, a, grant, line)
 		}
 

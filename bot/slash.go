@@ -98,7 +98,9 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 		in := workflow.RequestInput{ResourceID: c.Resource, Duration: c.Duration, Reason: c.Reason}
 		r, err := w.Submit(ctx, ev.user, in)
 		if err != nil {
-			b.tellError(ctx, ev, err, "request refused")
+			if !b.offerExtension(ctx, ev, err, c.Duration) {
+				b.tellError(ctx, ev, err, "request refused")
+			}
 			return
 		}
 		if r.State == access.StatePending && r.RequesterMessage.TS != "" {
