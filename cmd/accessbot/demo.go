@@ -117,7 +117,8 @@ func startDemo(ctx context.Context, dir string, out io.Writer, logger zerolog.Lo
 	d := &demo{out: out, stepTimeout: demoStepTimeout, began: time.Now(), names: map[string]string{}, shown: map[string]string{}, targets: map[string]string{}}
 	d.sb = NewSandbox(dir, time.Time{})
 	d.start = d.sb.Clock.Now()
-	cfg, err := config.Parse([]byte(d.sb.ConfigYAML("")), func(string) string { return "" })
+	demoDiscoveredOkta(d.sb)
+	cfg, err := config.Parse([]byte(d.sb.ConfigYAML(demoSources)), func(string) string { return "" })
 	if err != nil {
 		d.sb.Close()
 		return nil, fmt.Errorf("sandbox config: %w", err)
@@ -129,6 +130,7 @@ func startDemo(ctx context.Context, dir string, out io.Writer, logger zerolog.Lo
 	for _, r := range cfg.Resources() {
 		d.targets[r.Target.ID] = r.Name
 	}
+	d.targets[demoGroupBilling] = "JIT AWS Billing, discovered"
 
 	d.m = NewMain(cfg, logger)
 	d.m.Now = d.sb.Clock.Now
@@ -195,6 +197,7 @@ func (d *demo) play(ctx context.Context) error {
 		{"Break-glass", d.storyBreakGlass},
 		{"Reminder and extension", d.storyExtend},
 		{"Expiry", d.storyExpiry},
+		{"Discovered from Okta", d.storyDiscovered},
 	}
 	for i, s := range stories {
 		d.emit("\n━━ %d. %s ━━ (sandbox clock %s)", i+1, s.title, demoClock(d.sb.Clock.Now()))
@@ -215,6 +218,8 @@ engineer), erin (admin), mallory. What they can ask for:
   aws-prod-read  AWS Production (read), Okta group 00gprodread; on-call people are
                  auto-approved and may use break-glass
   grafana-admin  Grafana admin, Okta app 0oagrafana; needs both bob and carol
+  jit-aws-…      every Okta group named "JIT AWS …", discovered by a
+                 resource_sources rule; bob or carol approve
 
 Read "name › …" as what a person does and "name ‹ …" as what they see in Slack.
 `)

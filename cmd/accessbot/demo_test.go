@@ -38,8 +38,8 @@ func runDemo(t *testing.T, args ...string) (code int, stdout, stderr, tmp string
 func demoStories(t *testing.T, transcript string) []string {
 	t.Helper()
 	parts := regexp.MustCompile(`(?m)^━━ \d\. `).Split(transcript, -1)
-	if len(parts) != 6 {
-		t.Fatalf("transcript has %d stories, want 5:\n%s", len(parts)-1, transcript)
+	if len(parts) != 7 {
+		t.Fatalf("transcript has %d stories, want 6:\n%s", len(parts)-1, transcript)
 	}
 	return parts
 }
@@ -105,10 +105,18 @@ func TestDemoPlaysEveryStory(t *testing.T) {
 			`^okta +· dave removed from group 00gdbprod`,
 			`^dave +‹ DM: .*expired`,
 			`^okta +· no temporary access is left`,
+		},
+		6: {
+			`^Discovered from Okta`,
+			`^okta +· group "JIT AWS Billing" \(00gjitbilling\) matches resource_sources\[0\]`,
+			`^dave +› /access request jit-aws-billing 1h`,
+			`^bob +‹ DM: Access request \w+: @dave asks for access to JIT AWS Billing \(jit-aws-billing\) for 1h\.`,
+			`^okta +· dave added to group 00gjitbilling \(JIT AWS Billing, discovered\)$`,
+			`^okta +· dave removed from group 00gjitbilling`,
 			`^✓ every story played as it should`,
 		},
 	}
-	for n := 1; n <= 5; n++ {
+	for n := 1; n <= 6; n++ {
 		for _, pattern := range want[n] {
 			if !regexp.MustCompile(`(?m)` + pattern).MatchString(stories[n]) {
 				t.Errorf("story %d lacks a line matching %s:\n%s", n, pattern, stories[n])
