@@ -62,6 +62,9 @@ type Options struct {
 	Now func() time.Time
 	// Transport carries the Web API calls (metrics wrap it); nil: Go's default.
 	Transport http.RoundTripper
+	// DryRun marks every message about a change with the dry-run banner
+	// (okta.dry_run); a notice about a grant follows the grant's own record.
+	DryRun bool
 }
 
 // Workflow is what the bot needs of the workflow; *workflow.Service
@@ -69,8 +72,6 @@ type Options struct {
 type Workflow interface {
 	// Catalog returns the configured resources.
 	Catalog() *access.Catalog
-	// DryRun reports whether Okta is left untouched.
-	DryRun() bool
 	// FormFor returns what the request modal offers actorID for a resource.
 	FormFor(ctx context.Context, actorID, resourceID string) (workflow.Form, error)
 	// Validate checks a request without filing it (store and cached directory only).
@@ -98,23 +99,32 @@ type Workflow interface {
 
 var (
 	_ Workflow         = (*workflow.Service)(nil)
-	_ access.Directory = (*Bot)(nil)
-	_ access.Messenger = (*Bot)(nil)
+	_ access.Directory = (*Slack)(nil)
+	_ access.Messenger = (*Slack)(nil)
 )
 
-// Bot is the Slack adapter. Build it with New, give it the workflow with
-// Attach, then call Run. Its Directory and Messenger methods are safe for
-// concurrent use and work before Run (they only use the Web API).
+// Slack is the bot's Web API side: the domain's Directory (Slack users and
+// their emails) and Messenger (DMs, approval messages, the audit channel).
+// It is built first and handed to the workflow; New then builds the Bot
+// around it and the workflow, so neither needs the other later. Its methods
+// are safe for concurrent use and work before Run.
+type Slack struct {
+	opts  Options
+	log   zerolog.Logger
+	api   *slack.Client
+	users *userCache
+	dms   sync.Map   // Slack user id -> DM channel id
+	fatal chan error // a Web API call found the bot token refused
+}
+
+// Bot is the Slack adapter: Slack's Web API side, plus the Socket Mode
+// connection that turns slash commands, clicks and modals into calls of
+// the workflow. Build it with New, then call Run.
 type Bot struct {
-	opts Options
-	log  zerolog.Logger
-	api  *slack.Client
-	sm   *socketmode.Client
+	*Slack
+	sm *socketmode.Client
+	wf Workflow
 
-	wf atomic.Pointer[workflowRef]
-
-	users    *userCache
-	dms      sync.Map // Slack user id -> DM channel id
 	recent   *recentEnvelopes
 	home     *homeState // Home tab viewers and redraws (home.go)
 	choices  viewChoices
@@ -122,13 +132,10 @@ type Bot struct {
 	slots    *handlerSlots // bounds handlers (handlers.go)
 
 	connected atomic.Bool
-	fatal     chan error // a Web API call found the bot token refused
 }
 
-type workflowRef struct{ w Workflow }
-
-// New returns a Bot for opts. It makes no network call; Run connects.
-func New(opts Options, logger zerolog.Logger) *Bot {
+// NewSlack returns the Web API side for opts. It makes no network call.
+func NewSlack(opts Options, logger zerolog.Logger) *Slack {
 	if opts.APIURL == "" {
 		opts.APIURL = DefaultAPIURL
 	}
@@ -174,42 +181,38 @@ func New(opts Options, logger zerolog.Logger) *Bot {
 		slack.OptionHTTPClient(&http.Client{Transport: transport}),
 		slack.OptionRetryConfig(retry), // honours Retry-After on 429, within the caller's context
 	)
-	sm := socketmode.New(api,
-		socketmode.OptionPingInterval(opts.PingInterval),
-		socketmode.OptionDebug(opts.Debug),
-		socketmode.OptionLog(slackLogger{logger.With().Str("component", "socketmode").Logger()}),
+	return &Slack{
+		opts:  opts,
+		log:   logger,
+		api:   api,
+		users: newUserCache(opts.CacheTTL, 10000),
+		fatal: make(chan error, 1),
+	}
+}
+
+// New returns the Bot that drives w over Socket Mode, with s as its Web API
+// side. It makes no network call; Run connects.
+func New(s *Slack, w Workflow) *Bot {
+	sm := socketmode.New(s.api,
+		socketmode.OptionPingInterval(s.opts.PingInterval),
+		socketmode.OptionDebug(s.opts.Debug),
+		socketmode.OptionLog(slackLogger{s.log.With().Str("component", "socketmode").Logger()}),
 	)
 	return &Bot{
-		opts:   opts,
-		log:    logger,
-		api:    api,
+		Slack:  s,
 		sm:     sm,
-		users:  newUserCache(opts.CacheTTL, 10000),
+		wf:     w,
 		recent: newRecentEnvelopes(1024),
-		slots:  newHandlerSlots(opts.MaxHandlers, opts.MaxQueuedEvents),
+		slots:  newHandlerSlots(s.opts.MaxHandlers, s.opts.MaxQueuedEvents),
 		home:   newHomeState(maxHomeViewers),
-		fatal:  make(chan error, 1),
 	}
 }
 
-// Attach gives the bot the workflow it drives. Call it once, before Run;
-// the workflow is built with the bot as its Directory and Messenger, so it
-// cannot be passed to New.
-func (b *Bot) Attach(w Workflow) { b.wf.Store(&workflowRef{w}) }
-
-// workflow returns the attached workflow, or nil.
-func (b *Bot) workflow() Workflow {
-	if ref := b.wf.Load(); ref != nil {
-		return ref.w
-	}
-	return nil
-}
+// workflow returns the workflow the bot drives.
+func (b *Bot) workflow() Workflow { return b.wf }
 
 // dryRun reports whether messages must carry the dry-run banner.
-func (b *Bot) dryRun() bool {
-	w := b.workflow()
-	return w != nil && w.DryRun()
-}
+func (b *Slack) dryRun() bool { return b.opts.DryRun }
 
 // Connected reports whether the Socket Mode connection is up, for a
 // readiness probe. It turns false while reconnecting.

@@ -42,7 +42,7 @@ func (t TokenInfo) MissingScopes() []string {
 // start-up checks; it works before Run and does not stop a running bot.
 // EUNAUTHORIZED when Slack refuses the token, EUNAVAILABLE when Slack
 // cannot be reached or is failing, EINTERNAL otherwise.
-func (b *Bot) CheckToken(ctx context.Context) (TokenInfo, error) {
+func (b *Slack) CheckToken(ctx context.Context) (TokenInfo, error) {
 	res, err := b.api.AuthTestContext(ctx)
 	if err != nil {
 		return TokenInfo{}, checkError("auth.test", err)
@@ -62,7 +62,7 @@ func (b *Bot) CheckToken(ctx context.Context) (TokenInfo, error) {
 // works; the WebSocket URL it returns is not used. Slack rate-limits this
 // method tightly, so call it from `accessbot check`, not on every start
 // (Run reports a refused app token itself). Errors as CheckToken's.
-func (b *Bot) CheckAppToken(ctx context.Context) error {
+func (b *Slack) CheckAppToken(ctx context.Context) error {
 	if _, _, err := b.api.StartSocketModeContext(ctx); err != nil {
 		return checkError("apps.connections.open", err)
 	}

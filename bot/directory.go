@@ -18,7 +18,7 @@ import (
 // EINVALID when the profile shows no email (missing scope), ENOTFOUND for
 // an unknown user, EUNAVAILABLE when Slack cannot be asked. Answers,
 // refusals included, are cached.
-func (b *Bot) UserByID(ctx context.Context, slackID string) (access.User, error) {
+func (b *Slack) UserByID(ctx context.Context, slackID string) (access.User, error) {
 	if u, ok := b.users.byIDGet(slackID); ok {
 		return u, nil
 	}
@@ -53,7 +53,7 @@ func (b *Bot) UserByID(ctx context.Context, slackID string) (access.User, error)
 // or ENOTFOUND. It is how approvers are found, so an account UserByID would
 // refuse is ENOTFOUND too, with the access.IdentityError as its cause: it
 // is neither asked nor told. Answers are cached.
-func (b *Bot) UserByEmail(ctx context.Context, email string) (access.User, error) {
+func (b *Slack) UserByEmail(ctx context.Context, email string) (access.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if u, ok := b.users.byEmailGet(email); ok {
 		return u, nil
@@ -86,7 +86,7 @@ func (b *Bot) UserByEmail(ctx context.Context, email string) (access.User, error
 }
 
 // refusal is why su may not act, or "" when they may.
-func (b *Bot) refusal(ctx context.Context, su *slack.User) (access.IdentityReason, error) {
+func (b *Slack) refusal(ctx context.Context, su *slack.User) (access.IdentityReason, error) {
 	if su.Deleted {
 		return access.ReasonDeactivated, nil // whatever the team, without asking auth.test
 	}
@@ -119,7 +119,7 @@ func refusedApprover(email string, reason access.IdentityReason) error {
 
 // cachedByEmail names an approver from the cache only, for rendering
 // without a network call: the user when known, else just the email.
-func (b *Bot) cachedByEmail(email string) access.User {
+func (b *Slack) cachedByEmail(email string) access.User {
 	if u, ok := b.users.byEmailGet(email); ok {
 		return u
 	}

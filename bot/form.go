@@ -64,7 +64,7 @@ func (b *Bot) onResourceSelect(ctx context.Context, ev *event, v slack.View, key
 	cat := w.Catalog()
 	res, ok := lookupResource(cat, key)
 	if !ok {
-		ev.log.Warn().Str("resource", key).Msg("unknown resource chosen in the request form")
+		ev.log.Warn().Str("resource", logValue(key)).Msg("unknown resource chosen in the request form")
 		return
 	}
 	meta := parseRequestMeta(v.PrivateMetadata)

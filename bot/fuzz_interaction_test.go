@@ -68,10 +68,9 @@ func FuzzInteractionPayload(f *testing.F) {
 	srv.AddUser(fakeslack.User{ID: "U0ALICE", Name: "alice", RealName: "Alice", Email: "alice@example.com"})
 	srv.AddUser(fakeslack.User{ID: "U0BOB", Name: "bob", RealName: "Bob", Email: "bob@example.com"})
 	logs := &lockedBuffer{}
-	b := New(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL(),
+	b := New(NewSlack(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL(),
 		AuditChannel: "C0AUDIT", EventTimeout: 3 * time.Second,
-		Transport: loopbackOnly{http.DefaultTransport}}, zerolog.New(logs).Level(zerolog.DebugLevel))
-	b.Attach(newFakeWorkflow())
+		Transport: loopbackOnly{http.DefaultTransport}}, zerolog.New(logs).Level(zerolog.DebugLevel)), newFakeWorkflow())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()
@@ -191,5 +190,29 @@ func interactionSeeds() []string {
 		`{}`, `null`, `[]`, `"block_actions"`, `1e999`, `{"type":7}`, `{"type":"block_actions","user":null,"actions":null}`,
 		`{"type":"view_submission","view":null}`, `{"type":"view_submission","view":{"state":{"values":{"a":{"b":null}}}}}`,
 		"not json \xff",
+	}
+}
+
+// A payload value far longer than Slack ever sends is cut in the log, not
+// written out whole.
+func TestLogCutsOversizedPayloadValues(t *testing.T) {
+	srv := fakeslack.New(fakeslack.Options{})
+	t.Cleanup(srv.Close)
+	logs := &lockedBuffer{}
+	b := New(NewSlack(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL(),
+		Transport: loopbackOnly{http.DefaultTransport}}, zerolog.New(logs).Level(zerolog.DebugLevel)), newFakeWorkflow())
+	huge := strings.Repeat("A", 100_000)
+	payload := fmt.Sprintf(`{"type":"block_actions","user":{"id":%q},"actions":[{"type":"button","action_id":%q,"block_id":"b","value":%q}]}`,
+		huge, huge, huge)
+	b.dispatch(t.Context(), interactiveEvent(huge, []byte(payload)))
+	waitHandlers(t, b)
+	out := logs.take()
+	if out == "" {
+		t.Fatal("nothing was logged for the click")
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if len(line) > 4*maxLogValue+2000 {
+			t.Fatalf("a log line of %d bytes carries the oversized values: %.300s…", len(line), line)
+		}
 	}
 }

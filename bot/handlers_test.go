@@ -37,8 +37,7 @@ func startWith(t *testing.T, opts Options, wf Workflow) *fakeslack.Server {
 		srv.AddUser(u)
 	}
 	opts.BotToken, opts.AppToken, opts.APIURL = srv.BotToken(), srv.AppToken(), srv.APIURL()
-	b := New(opts, testLogger(t))
-	b.Attach(wf)
+	b := New(NewSlack(opts, testLogger(t)), wf)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()

@@ -53,7 +53,7 @@ type ownTeam struct {
 // whereInstalled returns the bot's own team, asking auth.test the first
 // time. Without it nobody can be checked, so while Slack does not answer
 // the person acting is refused (EUNAVAILABLE, like any Slack outage).
-func (b *Bot) whereInstalled(ctx context.Context) (ownTeam, error) {
+func (b *Slack) whereInstalled(ctx context.Context) (ownTeam, error) {
 	if h, ok := b.users.ownTeamGet(); ok {
 		return h, nil
 	}
@@ -73,7 +73,7 @@ func (b *Bot) whereInstalled(ctx context.Context) (ownTeam, error) {
 
 // LearnOwnTeam records the team and Enterprise Grid organization an auth.test
 // at start-up reported, sparing the identity checks their own call.
-func (b *Bot) LearnOwnTeam(teamID, enterpriseID string) {
+func (b *Slack) LearnOwnTeam(teamID, enterpriseID string) {
 	if teamID != "" || enterpriseID != "" {
 		b.users.setOwnTeam(ownTeam{teamID: teamID, enterpriseID: enterpriseID})
 	}

@@ -30,9 +30,9 @@ func identityWorkspace(t *testing.T) *fakeslack.Server {
 	return srv
 }
 
-func identityBot(t *testing.T, srv *fakeslack.Server, allowGuests bool) *Bot {
+func identityBot(t *testing.T, srv *fakeslack.Server, allowGuests bool) *Slack {
 	t.Helper()
-	return New(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL(), AllowGuests: allowGuests}, testLogger(t))
+	return NewSlack(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL(), AllowGuests: allowGuests}, testLogger(t))
 }
 
 // TestUserByIDRefusesIdentities checks who may act: members of the bot's

@@ -25,13 +25,13 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 			return
 		}
 		a := *cb.ActionCallback.BlockActions[0] // Slack sends one action per click
-		ev.log = ev.log.With().Str(FieldAction, a.ActionID).Logger()
+		ev.log = ev.log.With().Str(FieldAction, logValue(a.ActionID)).Logger()
 		ev.log.Info().Msg("block action")
 		b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onBlockAction(ctx, ev, cb, a) })
 	case slack.InteractionTypeViewSubmission:
 		ev.responseURL = "" // view submissions have none of their own
 		ev.pendingAck = true
-		ev.log = ev.log.With().Str(FieldAction, "submit:"+cb.View.CallbackID).Logger()
+		ev.log = ev.log.With().Str(FieldAction, "submit:"+logValue(cb.View.CallbackID)).Logger()
 		ev.log.Info().Msg("view submission")
 		switch cb.View.CallbackID {
 		case CallbackRequest:

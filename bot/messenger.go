@@ -9,34 +9,34 @@ import (
 )
 
 // renderer returns a renderer for now, naming approvers from the user cache.
-func (b *Bot) renderer() renderer {
+func (b *Slack) renderer() renderer {
 	return renderer{now: b.opts.Now(), dryRun: b.dryRun(), person: b.cachedByEmail}
 }
 
 // SendApproval DMs approver the request: Approve and Deny while it is
 // pending, its outcome once decided.
-func (b *Bot) SendApproval(ctx context.Context, approver access.User, r access.Request, res access.Resource) (access.MessageRef, error) {
+func (b *Slack) SendApproval(ctx context.Context, approver access.User, r access.Request, res access.Resource) (access.MessageRef, error) {
 	return b.dm(ctx, approver, b.renderer().approval(r, res))
 }
 
 // UpdateApproval redraws an approval message from the request's current state.
-func (b *Bot) UpdateApproval(ctx context.Context, ref access.MessageRef, r access.Request, res access.Resource) error {
+func (b *Slack) UpdateApproval(ctx context.Context, ref access.MessageRef, r access.Request, res access.Resource) error {
 	return b.update(ctx, ref.Channel, ref.TS, b.renderer().approval(r, res))
 }
 
 // Notify DMs a person a notice and returns where it landed.
-func (b *Bot) Notify(ctx context.Context, to access.User, n access.Notice) (access.MessageRef, error) {
+func (b *Slack) Notify(ctx context.Context, to access.User, n access.Notice) (access.MessageRef, error) {
 	return b.dm(ctx, to, b.renderer().notice(n))
 }
 
 // UpdateNotice redraws a notice sent earlier.
-func (b *Bot) UpdateNotice(ctx context.Context, ref access.MessageRef, n access.Notice) error {
+func (b *Slack) UpdateNotice(ctx context.Context, ref access.MessageRef, n access.Notice) error {
 	return b.update(ctx, ref.Channel, ref.TS, b.renderer().notice(n))
 }
 
 // Announce posts a notice to the audit channel and returns where it
 // landed; without a channel it does nothing.
-func (b *Bot) Announce(ctx context.Context, n access.Notice) (access.MessageRef, error) {
+func (b *Slack) Announce(ctx context.Context, n access.Notice) (access.MessageRef, error) {
 	if b.opts.AuditChannel == "" {
 		return access.MessageRef{}, nil
 	}
@@ -52,7 +52,7 @@ func (b *Bot) Announce(ctx context.Context, n access.Notice) (access.MessageRef,
 }
 
 // dm posts m in to's DM with the bot.
-func (b *Bot) dm(ctx context.Context, to access.User, m message) (access.MessageRef, error) {
+func (b *Slack) dm(ctx context.Context, to access.User, m message) (access.MessageRef, error) {
 	userID := to.SlackID
 	if userID == "" {
 		u, err := b.UserByEmail(ctx, to.Email)
@@ -84,7 +84,7 @@ func (b *Bot) dm(ctx context.Context, to access.User, m message) (access.Message
 
 // dmChannel returns the id of the DM channel with userID (conversations.open),
 // remembered after the first call.
-func (b *Bot) dmChannel(ctx context.Context, userID string) (string, error) {
+func (b *Slack) dmChannel(ctx context.Context, userID string) (string, error) {
 	if ch, ok := b.dms.Load(userID); ok {
 		return ch.(string), nil
 	}
@@ -100,7 +100,7 @@ func (b *Bot) dmChannel(ctx context.Context, userID string) (string, error) {
 }
 
 // update replaces the message at channel/ts with m.
-func (b *Bot) update(ctx context.Context, channel, ts string, m message) error {
+func (b *Slack) update(ctx context.Context, channel, ts string, m message) error {
 	if channel == "" || ts == "" {
 		return access.Errorf(access.EINVALID, "no message to update")
 	}

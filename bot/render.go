@@ -110,6 +110,9 @@ func (rd renderer) outcome(r access.Request) string {
 	case access.StatePending:
 		return "⏳ Waiting for approval."
 	case access.StateApproved:
+		if rm := r.Grant.Removal; rm != nil {
+			return "✅ " + approved + ". 🛑 " + endingWords(rm.Outcome) + " before Okta confirmed the grant; removing whatever landed…"
+		}
 		return "✅ " + approved + ". Granting access in Okta…"
 	case access.StateActive:
 		switch {
@@ -226,4 +229,18 @@ func (rd renderer) finish(text string, blocks []slack.Block) message {
 		text = "[" + DryRunBanner + "] " + text
 	}
 	return message{text: truncate(text, maxFallbackText), blocks: capBlocks(blocks, maxMessageBlock)}
+}
+
+// endingWords says how a grant is ending, for a request whose removal is
+// under way.
+func endingWords(outcome access.State) string {
+	switch outcome {
+	case access.StateCancelled:
+		return "Cancelled"
+	case access.StateRevoked:
+		return "Revoked"
+	case access.StateFailed:
+		return "Given up"
+	}
+	return "Ended"
 }

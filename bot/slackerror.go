@@ -51,7 +51,7 @@ var notFoundSlackErrors = map[string]bool{
 // is told to stop), EUNAVAILABLE for rate limits, 5xx and network trouble,
 // ENOTFOUND for missing users and channels, EINTERNAL otherwise. The Slack
 // error stays in the chain for logs; it carries no token.
-func (b *Bot) slackError(op string, err error) error {
+func (b *Slack) slackError(op string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -112,7 +112,7 @@ func slackCode(err error) string {
 }
 
 // stop asks Run to end with err (the first such error wins).
-func (b *Bot) stop(err error) {
+func (b *Slack) stop(err error) {
 	select {
 	case b.fatal <- err:
 	default:

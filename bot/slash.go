@@ -37,7 +37,7 @@ func (b *Bot) onSlashCommand(ctx context.Context, envelopeID string, cmd slack.S
 	payload, work := b.slashAck(c, err)
 	b.ack(ctx, envelopeID, payload) // before anything else, the log line included
 	ev := b.newEvent(envelopeID, cmd.UserID, cmd.ChannelID, cmd.ResponseURL, cmd.TriggerID)
-	ev.log = ev.log.With().Str(FieldCommand, cmd.Command).Str(FieldAction, string(c.Kind)).Logger()
+	ev.log = ev.log.With().Str(FieldCommand, logValue(cmd.Command)).Str(FieldAction, string(c.Kind)).Logger()
 	ev.log.Info().Msg("slash command")
 	if work {
 		b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.runCommand(ctx, ev, c) })

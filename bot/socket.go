@@ -209,7 +209,7 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		return
 	case socketmode.EventTypeErrorWriteFailed:
 		if wf, ok := evt.Data.(*socketmode.ErrorWriteFailed); ok && wf.Response != nil {
-			b.log.Error().Err(wf.Cause).Str(FieldEnvelopeID, wf.Response.EnvelopeID).Msg("could not send an ack to slack")
+			b.log.Error().Err(wf.Cause).Str(FieldEnvelopeID, logValue(wf.Response.EnvelopeID)).Msg("could not send an ack to slack")
 		}
 		return
 	case socketmode.EventTypeErrorBadMessage:
@@ -221,7 +221,7 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 				Type       string `json:"type"`
 			}
 			_ = json.Unmarshal(bm.Message, &env)
-			b.log.Error().Err(bm.Cause).Str(FieldEnvelopeID, env.EnvelopeID).Str("type", env.Type).Msg("slack sent an envelope the bot cannot decode")
+			b.log.Error().Err(bm.Cause).Str(FieldEnvelopeID, logValue(env.EnvelopeID)).Str("type", logValue(env.Type)).Msg("slack sent an envelope the bot cannot decode")
 			if env.EnvelopeID != "" {
 				b.ack(ctx, env.EnvelopeID, nil)
 			}
@@ -233,7 +233,7 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 	}
 	id := evt.Request.EnvelopeID
 	if isNew, prev := b.recent.first(id); !isNew {
-		b.log.Debug().Str(FieldEnvelopeID, id).Msg("envelope delivered again; acknowledged, not repeated")
+		b.log.Debug().Str(FieldEnvelopeID, logValue(id)).Msg("envelope delivered again; acknowledged, not repeated")
 		b.ack(ctx, id, prev)
 		return
 	}
@@ -264,7 +264,7 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 func (b *Bot) newEvent(envelopeID, user, channel, responseURL, triggerID string) *event {
 	return &event{
 		envelopeID: envelopeID, user: user, channel: channel, responseURL: responseURL, triggerID: triggerID,
-		log: b.log.With().Str(FieldEnvelopeID, envelopeID).Str(FieldUser, user).Logger(),
+		log: b.log.With().Str(FieldEnvelopeID, logValue(envelopeID)).Str(FieldUser, logValue(user)).Logger(),
 	}
 }
 
@@ -276,7 +276,7 @@ func (b *Bot) ack(ctx context.Context, envelopeID string, payload any) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
 	defer cancel()
 	if err := b.sm.AckCtx(ctx, envelopeID, payload); err != nil {
-		b.log.Error().Err(err).Str(FieldEnvelopeID, envelopeID).Msg("ack failed")
+		b.log.Error().Err(err).Str(FieldEnvelopeID, logValue(envelopeID)).Msg("ack failed")
 		return
 	}
 	b.recent.acked(envelopeID, payload)

@@ -33,9 +33,8 @@ func start(t *testing.T) *harness {
 	srv.AddUser(fakeslack.User{ID: "U0BOB", Name: "bob", RealName: "Bob", Email: "bob@example.com"})
 	srv.AddUser(fakeslack.User{ID: "U0EVE", Name: "eve", RealName: "Eve", Email: "eve@example.com"})
 	h := &harness{t: t, ctx: ctx, srv: srv, wf: newFakeWorkflow(), done: make(chan error, 1)}
-	h.bot = New(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL(),
-		AuditChannel: "C0AUDIT", EventTimeout: 10 * time.Second}, testLogger(t))
-	h.bot.Attach(h.wf)
+	h.bot = New(NewSlack(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL(),
+		AuditChannel: "C0AUDIT", EventTimeout: 10 * time.Second}, testLogger(t)), h.wf)
 	runCtx, stop := context.WithCancel(ctx)
 	h.stop = stop
 	go func() { h.done <- h.bot.Run(runCtx) }()
@@ -113,8 +112,7 @@ func TestRefusedAppTokenStopsRun(t *testing.T) {
 	srv := fakeslack.New(fakeslack.Options{})
 	defer srv.Close()
 	srv.FailConnectionsOpen(1, "invalid_auth")
-	b := New(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL()}, testLogger(t))
-	b.Attach(newFakeWorkflow())
+	b := New(NewSlack(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL()}, testLogger(t)), newFakeWorkflow())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := b.Run(ctx)
@@ -129,8 +127,7 @@ func TestRefusedAppTokenStopsRun(t *testing.T) {
 func TestRefusedBotTokenStopsRun(t *testing.T) {
 	srv := fakeslack.New(fakeslack.Options{})
 	defer srv.Close()
-	b := New(Options{BotToken: "xoxb-wrong", AppToken: srv.AppToken(), APIURL: srv.APIURL()}, testLogger(t))
-	b.Attach(newFakeWorkflow())
+	b := New(NewSlack(Options{BotToken: "xoxb-wrong", AppToken: srv.AppToken(), APIURL: srv.APIURL()}, testLogger(t)), newFakeWorkflow())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := b.Run(ctx); err == nil || !strings.Contains(err.Error(), "bot token") {
@@ -143,7 +140,7 @@ func TestDirectory(t *testing.T) {
 	defer srv.Close()
 	srv.AddUser(fakeslack.User{ID: "U0ALICE", Name: "alice", RealName: "Alice A", Email: "Alice@Example.com"})
 	srv.AddUser(fakeslack.User{ID: "U0GUEST", Name: "guest"})
-	b := New(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL()}, testLogger(t))
+	b := NewSlack(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL()}, testLogger(t))
 	ctx := t.Context()
 	u, err := b.UserByID(ctx, "U0ALICE")
 	if err != nil {
@@ -184,7 +181,7 @@ func TestMessengerRetriesAfterRateLimit(t *testing.T) {
 	srv := fakeslack.New(fakeslack.Options{})
 	defer srv.Close()
 	srv.AddUser(fakeslack.User{ID: "U0ALICE", Name: "alice", Email: "alice@example.com"})
-	b := New(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL()}, testLogger(t))
+	b := NewSlack(Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL()}, testLogger(t))
 	srv.FailNext("chat.postMessage", fakeslack.Fault{Status: 429, RetryAfter: time.Second})
 	ref, err := b.Notify(t.Context(), access.User{SlackID: "U0ALICE"}, access.Notice{Kind: access.NoticeGranted,
 		Request: testRequest(access.StateActive), Resource: testResource()})

@@ -75,3 +75,11 @@ func logFailure(l *zerolog.Logger, err error, what string) {
 	}
 	ev.Err(err).Str("code", access.ErrorCode(err)).Msg(what)
 }
+
+// maxLogValue bounds a value from a Slack payload in a log line: Slack sends
+// none longer (action and block ids, callback ids, up to 255), so anything
+// longer was not sent by Slack and is cut rather than written out whole.
+const maxLogValue = 255
+
+// logValue is a payload value as log lines carry it.
+func logValue(s string) string { return truncate(s, maxLogValue) }

@@ -68,7 +68,7 @@ func TestClassifySlackErrors(t *testing.T) {
 }
 
 func TestRefusedTokenStopsTheBot(t *testing.T) {
-	b := New(Options{BotToken: "xoxb-x", AppToken: "xapp-x"}, testLogger(t))
+	b := NewSlack(Options{BotToken: "xoxb-x", AppToken: "xapp-x"}, testLogger(t))
 	err := b.slackError("chat.postMessage", slack.SlackErrorResponse{Err: "token_revoked"})
 	if access.ErrorCode(err) != access.EUNAUTHORIZED {
 		t.Fatalf("code %s", access.ErrorCode(err))

@@ -73,56 +73,14 @@ func create(tx *bolt.Tx, r *access.Request, events []access.Event) error {
 // when the commit it shared with other writes failed. The result is the
 // copy fn changed, as stored: fn must not keep it.
 func (s *Store) Update(ctx context.Context, id string, fn func(r *access.Request) ([]access.Event, error)) (*access.Request, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("store: update request %s: %w", id, err)
-	}
-	var (
-		updated *access.Request
-		fnErr   error
-	)
-	err := s.w.write(func(tx *bolt.Tx) error {
-		updated, fnErr = nil, nil // this may be a second run
-		r, err := getRequest(tx, id)
-		if err != nil {
-			return unwritten{err}
-		}
-		old := entriesOf(r) // before fn changes r
-		events, err := fn(r)
-		if err != nil {
-			fnErr = err
-			return unwritten{err}
-		}
-		if err := checkKeys(r); err != nil {
-			return unwritten{err}
-		}
-		if r.ID != id {
-			return unwritten{fmt.Errorf("update changed the request id to %s", r.ID)}
-		}
-		stored, err := json.Marshal(r)
-		if err != nil {
-			return unwritten{fmt.Errorf("encode: %w", err)}
-		}
-		if err := tx.Bucket(bucketRequests).Put([]byte(id), stored); err != nil {
-			return err
-		}
-		if err := old.update(tx, entriesOf(r)); err != nil {
-			return err
-		}
-		if err := appendEvents(tx, events); err != nil {
-			return err
-		}
-		// r was decoded for this call alone, so nobody else holds it: the
-		// caller can have it without decoding what was written again.
-		updated = r
-		return nil
+	rs, err := s.transact(ctx, "update request "+id, []string{id}, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
+		events, err := fn(rs[0])
+		return nil, events, err
 	})
-	if fnErr != nil {
-		return nil, fnErr
-	}
 	if err != nil {
-		return nil, fmt.Errorf("store: update request %s: %w", id, err)
+		return nil, err
 	}
-	return updated, nil
+	return rs[0], nil
 }
 
 // Get returns request id, or ENOTFOUND.

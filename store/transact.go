@@ -16,8 +16,13 @@ import (
 // no I/O and may be called more than once (see Update). The result holds
 // the changed requests, in ids order, then the created ones.
 func (s *Store) Transact(ctx context.Context, ids []string, fn func(rs []*access.Request) ([]*access.Request, []access.Event, error)) ([]*access.Request, error) {
+	return s.transact(ctx, fmt.Sprintf("transaction over %v", ids), ids, fn)
+}
+
+// transact is Transact, its errors wrapped as "store: <what>: …".
+func (s *Store) transact(ctx context.Context, what string, ids []string, fn func(rs []*access.Request) ([]*access.Request, []access.Event, error)) ([]*access.Request, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("store: transaction over %v: %w", ids, err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	var (
 		out   []*access.Request
@@ -84,8 +89,10 @@ func (s *Store) Transact(ctx context.Context, ids []string, fn func(rs []*access
 		return nil, fnErr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: transaction over %v: %w", ids, err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
+	// The requests were decoded for this call alone, so nobody else holds
+	// them: the caller can have them without decoding what was written again.
 	return out, nil
 }
 

@@ -31,11 +31,7 @@ func (s *Service) Deny(ctx context.Context, actorID, requestID, reason string) (
 // refusal is an attempt to deny that the rules turned down, so it is
 // audited like one.
 func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) error {
-	actor, err := s.actor(ctx, actorID)
-	if err != nil {
-		return err
-	}
-	r, err := s.store.Get(ctx, requestID)
+	actor, r, err := s.load(ctx, actorID, requestID)
 	if err != nil {
 		return err
 	}
@@ -53,11 +49,7 @@ func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) e
 // in one store update, then (for an approval that completes the request)
 // provision outside any transaction, record, and notify.
 func (s *Service) decide(ctx context.Context, actorID, requestID string, approve bool, reason string) (*access.Request, error) {
-	actor, err := s.actor(ctx, actorID)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.store.Get(ctx, requestID)
+	actor, r, err := s.load(ctx, actorID, requestID)
 	if err != nil {
 		return nil, err
 	}

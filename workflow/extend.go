@@ -15,11 +15,7 @@ import (
 // auto-approves); otherwise an extension request goes to the approvers and
 // the grant stays active meanwhile.
 func (s *Service) Extend(ctx context.Context, actorID, requestID string, d time.Duration) (*access.Request, error) {
-	actor, err := s.actor(ctx, actorID)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.store.Get(ctx, requestID)
+	actor, r, err := s.load(ctx, actorID, requestID)
 	if err != nil {
 		return nil, err
 	}
@@ -251,11 +247,7 @@ func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*acces
 // changes, but only the holder may say so (EFORBIDDEN, audited, for anyone
 // else). It returns the grant, to redraw the reminder.
 func (s *Service) LetExpire(ctx context.Context, actorID, requestID string) (*access.Request, error) {
-	actor, err := s.actor(ctx, actorID)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.store.Get(ctx, requestID)
+	actor, r, err := s.load(ctx, actorID, requestID)
 	if err != nil {
 		return nil, err
 	}

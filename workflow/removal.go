@@ -15,11 +15,7 @@ import (
 // removal is recorded before Okta is called and the grant is only marked
 // revoked once Okta confirmed; if Okta fails, the sweep retries until it does.
 func (s *Service) Revoke(ctx context.Context, actorID, requestID string) (*access.Request, error) {
-	actor, err := s.actor(ctx, actorID)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.store.Get(ctx, requestID)
+	actor, r, err := s.load(ctx, actorID, requestID)
 	if err != nil {
 		return nil, err
 	}

@@ -122,6 +122,20 @@ func (s *Service) actor(ctx context.Context, slackID string) (access.User, error
 	return u, nil
 }
 
+// load returns the person behind a click (a Slack id) and the request it is
+// about, as stored now: what every click is authorized against.
+func (s *Service) load(ctx context.Context, actorID, requestID string) (access.User, *access.Request, error) {
+	actor, err := s.actor(ctx, actorID)
+	if err != nil {
+		return access.User{}, nil, err
+	}
+	r, err := s.store.Get(ctx, requestID)
+	if err != nil {
+		return access.User{}, nil, err
+	}
+	return actor, r, nil
+}
+
 func (s *Service) isAdmin(u access.User) bool {
 	for _, a := range s.settings().Admins {
 		if strings.EqualFold(a, u.Email) {

@@ -573,7 +573,7 @@ func newChecker(ctx context.Context, cfg *config.Config, strict bool) (checker, 
 	c := checker{
 		cfg:       cfg,
 		okta:      prov,
-		slack:     bot.New(bot.Options{BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL}, nop),
+		slack:     bot.NewSlack(bot.Options{BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL}, nop),
 		appToken:  strict,
 		strict:    strict,
 		storePath: cfg.Store.Path,

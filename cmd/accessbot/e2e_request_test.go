@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -58,17 +59,10 @@ func (e *e2e) trail(id string) []access.Event {
 func (e *e2e) wantTrail(id string, want ...access.EventType) []access.Event {
 	e.t.Helper()
 	joined := strings.Join(types(want), ",")
-	deadline := time.Now().Add(wait)
-	for {
-		got := e.events(id)
-		if strings.Join(types(got), ",") == joined {
-			return e.trail(id)
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("audit trail of %s = %v, want %v", id, got, want)
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval
-	}
+	e.waitFor(fmt.Sprintf("the audit trail of %s to be %v", id, want), func() bool {
+		return strings.Join(types(e.events(id)), ",") == joined
+	})
+	return e.trail(id)
 }
 
 // lastEvent returns the last audit event of type typ of request id.
@@ -85,22 +79,14 @@ func (e *e2e) lastEvent(id string, typ access.EventType) access.Event {
 }
 
 // waitDM waits until the message m (by channel and ts) matches cond in its
-// current version.
+// current version, woken by the fake Slack at every change.
 func (e *e2e) waitDM(what string, m fakeslack.Message, cond func(cur fakeslack.Message) bool) fakeslack.Message {
 	e.t.Helper()
-	var cur fakeslack.Message
-	deadline := time.Now().Add(wait)
-	for {
-		var ok bool
-		cur, ok = e.sb.Slack.MessageAt(m.Channel, m.TS)
-		if ok && cond(cur) {
-			return cur
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out waiting for %s; message is now: %s", what, oneLine(cur.Text()))
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval
+	cur, err := e.sb.Slack.WaitMessageAt(e.ctx(), m.Channel, m.TS, cond)
+	if err != nil {
+		e.t.Fatalf("timed out waiting for %s; message is now: %s", what, oneLine(cur.Text()))
 	}
+	return cur
 }
 
 // hasButton reports whether m has a button with actionID.
@@ -583,6 +569,12 @@ func TestOktaRemovalRetriedUntilConfirmed(t *testing.T) {
 	id, bobDM := e.askInline(Alice, "db-prod 1h disk full", Bob)
 	e.click(Bob, bobDM, bot.ActionApprove)
 	e.waitState(id, access.StateActive)
+	// The click's flow ends by redrawing Alice's confirmation with the grant;
+	// wait for it, so that its redraw cannot land after the expiry below.
+	confirmation, _ := e.sb.Slack.MessageAt(e.request(id).RequesterMessage.Channel, e.request(id).RequesterMessage.TS)
+	e.waitDM("Alice's confirmation to show the grant", confirmation, func(cur fakeslack.Message) bool {
+		return containsAll(cur.Text(), "Access active until")
+	})
 	okta.FailNext("DELETE", "/api/v1/groups/", fakeokta.Fault{Status: 500, Times: 2})
 
 	mark := e.sb.Slack.Mark()

@@ -132,7 +132,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.metrics = metrics.New()
 	mirror := audit.NewMirror(cfg.Audit.Path, st, log.With().Str("component", "audit").Logger())
 	follower := newEventFollower(st, m.metrics.ObserveEvent, log)
-	observed := observedStore{Store: st, committed: func() { mirror.Notify(); follower.Notify() }, changed: func(access.Request) {}}
+	var b *bot.Bot // set below, before anything is committed
+	observed := observedStore{Store: st, committed: func() { mirror.Notify(); follower.Notify() },
+		changed: func(r access.Request) { b.RequestChanged(r) }}
 
 	prov, err := provisioner.New(ctx, provisioner.Options{
 		OrgURL: cfg.Okta.OrgURL, Token: cfg.Okta.APIToken, AllowHTTP: cfg.Okta.AllowHTTP,
@@ -148,18 +150,17 @@ func (m *Main) Run(ctx context.Context) error {
 		onCall = oncall.New(oncall.Options{Token: pd.APIToken, APIURL: pd.APIURL, CacheTTL: pd.CacheTTL, Now: m.Now,
 			Logger: log.With().Str("component", "pagerduty").Logger(), Transport: m.metrics.Transport(metrics.ServicePagerDuty, apiTransport())})
 	}
-	b := bot.New(bot.Options{
+	sl := bot.NewSlack(bot.Options{
 		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL,
 		AuditChannel: cfg.Slack.AuditChannel, Now: m.Now, Transport: m.metrics.Transport(metrics.ServiceSlack, apiTransport()),
-		AllowGuests: cfg.Identity.AllowGuests,
+		AllowGuests: cfg.Identity.AllowGuests, DryRun: cfg.Okta.DryRun,
 	}, log.With().Str("component", "slack").Logger())
-	m.bot = b
-	observed.changed = b.RequestChanged
 	m.workflow = workflow.New(workflow.Options{
 		Catalog: access.NewCatalog(cfg.Resources()), Timing: cfg.Timing(), Admins: cfg.Admins,
 		DryRun: cfg.Okta.DryRun, RemovalAlertAfter: cfg.Timings.RemovalAlertAfter, Now: m.Now, Logger: log,
-	}, observed, prov, b, b, onCall)
-	b.Attach(m.workflow)
+	}, observed, prov, sl, sl, onCall)
+	b = bot.New(sl, m.workflow)
+	m.bot = b
 	m.discoverer = prov
 	m.live.mu.Lock()
 	m.live.cfg, m.live.found = cfg, map[string][]access.SourceItem{}

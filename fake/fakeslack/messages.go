@@ -240,6 +240,29 @@ func (s *Server) MessageAt(channel, ts string) (Message, bool) {
 	return st.current(), true
 }
 
+// WaitMessageAt waits until the message at channel and ts, as it stands
+// (its latest update), matches pred, or ctx ends; it returns it as it last
+// stood either way.
+func (s *Server) WaitMessageAt(ctx context.Context, channel, ts string, pred func(Message) bool) (Message, error) {
+	var cur Message
+	err := s.waitFor(ctx, func() bool {
+		st, found := s.msgs[msgKey(channel, ts)]
+		if !found {
+			return false
+		}
+		cur = st.current()
+		return pred(cur)
+	})
+	if err != nil {
+		s.mu.Lock()
+		if st, found := s.msgs[msgKey(channel, ts)]; found {
+			cur = st.current()
+		}
+		s.mu.Unlock()
+	}
+	return cur, err
+}
+
 // Ephemerals returns the ephemeral messages shown to user ("" for all),
 // including ephemeral response_url posts, oldest first.
 func (s *Server) Ephemerals(user string) []Message {

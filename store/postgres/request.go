@@ -113,51 +113,14 @@ func (s *Store) Create(ctx context.Context, r *access.Request, events ...access.
 // transaction back for a deadlock. The result is the copy fn changed, as
 // stored.
 func (s *Store) Update(ctx context.Context, id string, fn func(r *access.Request) ([]access.Event, error)) (*access.Request, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("store: update request %s: %w", id, err)
-	}
-	var (
-		updated *access.Request
-		fnErr   error
-	)
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		updated, fnErr = nil, nil // this may be a second run
-		r, err := getRequest(ctx, tx, id, " FOR UPDATE")
-		if err != nil {
-			return err
-		}
-		events, err := fn(r)
-		if err != nil {
-			fnErr = err
-			return err
-		}
-		if err := checkKeys(r); err != nil {
-			return err
-		}
-		if r.ID != id {
-			return fmt.Errorf("update changed the request id to %s", r.ID)
-		}
-		w, err := rowOf(r)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE requests SET requester = $2, created_ns = $3, open = $4, due_ns = $5, data = $6
-			WHERE id = $1`, w.id, w.requester, w.created, w.open, w.due, w.data); err != nil {
-			return err
-		}
-		if err := appendEvents(ctx, tx, events); err != nil {
-			return err
-		}
-		updated = r
-		return nil
+	rs, err := s.transact(ctx, "update request "+id, []string{id}, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
+		events, err := fn(rs[0])
+		return nil, events, err
 	})
-	if fnErr != nil {
-		return nil, fnErr
-	}
 	if err != nil {
-		return nil, fmt.Errorf("store: update request %s: %w", id, err)
+		return nil, err
 	}
-	return updated, nil
+	return rs[0], nil
 }
 
 // Get returns request id, or ENOTFOUND.

@@ -17,8 +17,13 @@ import (
 // transaction back. The result holds the changed requests in ids order,
 // then the created ones.
 func (s *Store) Transact(ctx context.Context, ids []string, fn func(rs []*access.Request) ([]*access.Request, []access.Event, error)) ([]*access.Request, error) {
+	return s.transact(ctx, fmt.Sprintf("transaction over %v", ids), ids, fn)
+}
+
+// transact is Transact, its errors wrapped as "store: <what>: …".
+func (s *Store) transact(ctx context.Context, what string, ids []string, fn func(rs []*access.Request) ([]*access.Request, []access.Event, error)) ([]*access.Request, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("store: transaction over %v: %w", ids, err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	var (
 		out   []*access.Request
@@ -82,7 +87,7 @@ func (s *Store) Transact(ctx context.Context, ids []string, fn func(rs []*access
 		return nil, fnErr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: transaction over %v: %w", ids, err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	return out, nil
 }
