@@ -84,6 +84,9 @@ type Resource struct {
 	MinApprovals int
 	Extension    ExtensionPolicy
 	OnCall       *OnCallPolicy // nil: the resource does not trust on-call
+	// Members makes the resource a bundle (bundle.go): the ids of the
+	// resources it grants together; Target is then zero.
+	Members []string
 }
 
 // RequiredApprovals is how many distinct approvers must approve a request

@@ -33,6 +33,7 @@ type Config struct {
 
 	resources []access.Resource
 	sources   []access.SourceRule
+	bundles   []access.Resource
 	policies  int
 }
 

@@ -19,8 +19,10 @@ type fileConfig struct {
 	Policies  map[string]filePolicy `yaml:"policies"`
 	Resources []fileResource        `yaml:"resources"`
 	// ResourceSources discover resources from Okta (source.go).
-	ResourceSources []fileSource  `yaml:"resource_sources"`
-	Identity        *fileIdentity `yaml:"identity"`
+	ResourceSources []fileSource `yaml:"resource_sources"`
+	// Bundles grant several resources with one request (bundle.go).
+	Bundles  []fileBundle  `yaml:"bundles"`
+	Identity *fileIdentity `yaml:"identity"`
 }
 
 type fileSlack struct {

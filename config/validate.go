@@ -82,6 +82,7 @@ func build(f *fileConfig, c *checker) *Config {
 	// resources should not also be told it is missing.
 	cfg.resources = c.resources(f.Resources, policies, cfg.PagerDuty != nil || c.flagged["pagerduty"], len(f.ResourceSources) > 0)
 	cfg.sources = c.sources(f.ResourceSources, policies)
+	cfg.bundles = c.bundles(f.Bundles, cfg.resources)
 	return cfg
 }
 
