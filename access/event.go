@@ -34,6 +34,9 @@ const (
 	EventConfigReloaded EventType = "config_reloaded"
 	// EventConfigRefused: a reload found problems and kept the old config.
 	EventConfigRefused EventType = "config_refused"
+	// EventBundleMember: an approved bundle filed the request for one of
+	// its members (details: bundle, the bundle's request id).
+	EventBundleMember EventType = "bundle_member"
 	// EventResourcesRefreshed: discovery from Okta changed the requestable resources.
 	EventResourcesRefreshed EventType = "resources_refreshed"
 )

@@ -136,6 +136,8 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return fmt.Sprintf("The Okta %s %s does not exist; an admin must check the resource's target.", p.Value, p.ResourceID), true
 	case access.ReasonOktaError:
 		return "Okta returned an unexpected error.", true
+	case access.ReasonBundleIncomplete:
+		return "A part of the bundle could not be granted, so the parts that were are removed too.", true
 	}
 	return "", false
 }

@@ -173,6 +173,9 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 	} else {
 		blocks = append(blocks, headerBlock("Access request"))
 		lead = mention(r.Requester) + " asks for access to " + resourceLabel(r, res) + " for *" + duration(r) + "*."
+		if res.IsBundle() {
+			lead += " It is a bundle of " + esc(strings.Join(res.Members, ", "), 500) + ": one decision grants them all."
+		}
 	}
 	if rd.dryRun {
 		blocks = append(blocks, contextBlock("🧪 "+DryRunBanner))

@@ -132,6 +132,9 @@ func (s *Service) provision(ctx context.Context, id string) (*access.Request, er
 	if r.State != access.StateApproved || r.Kind == access.KindExtension || r.Grant.Removal != nil {
 		return r, nil
 	}
+	if r.Kind == access.KindBundle {
+		return s.provisionBundle(ctx, r)
+	}
 	ok, release := s.busy.claim(id)
 	defer release()
 	if !ok {
@@ -188,6 +191,11 @@ func (s *Service) provision(ctx context.Context, id string) (*access.Request, er
 		s.announce(ctx, n)
 	}
 	s.refreshApprovals(ctx, r.ID)
+	if r.Kind == access.KindBundleMember {
+		if _, err := s.bundleProgress(ctx, r.ParentID); err != nil {
+			s.logger(ctx).Error().Err(err).Msg("bundle progress")
+		}
+	}
 	return r, nil
 }
 
@@ -299,6 +307,11 @@ func (s *Service) tellFailed(ctx context.Context, r *access.Request, cause error
 	s.notify(ctx, r.Requester, n)
 	s.announce(ctx, n)
 	s.refreshApprovals(ctx, r.ID)
+	if r.Kind == access.KindBundleMember {
+		if _, err := s.bundleProgress(ctx, r.ParentID); err != nil {
+			s.logger(ctx).Error().Err(err).Msg("bundle progress")
+		}
+	}
 }
 
 // failureReason says why a call to Okta failed, for the words people read:

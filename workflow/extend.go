@@ -63,6 +63,9 @@ func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d
 		return nil, s.refuse(ctx, actor, r, "extend", err)
 	}
 	s.logger(ctx).Info().Time("expires_at", r.Grant.ExpiresAt).Msg("grant extended")
+	if r.Kind == access.KindBundle {
+		s.followBundle(ctx, r, actor)
+	}
 	n := access.Notice{Kind: access.NoticeExtended, Request: *r, Resource: *res, Actor: actor}
 	s.notify(ctx, r.Requester, n)
 	s.announce(ctx, n)
@@ -167,6 +170,9 @@ func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Req
 		return nil, err
 	}
 	grant := rs[1]
+	if grant.Kind == access.KindBundle {
+		s.followBundle(ctx, grant, approver.By)
+	}
 	s.refreshApprovals(ctx, extID)
 	n := access.Notice{Kind: access.NoticeExtended, Request: *grant, Resource: *res, Actor: approver.By}
 	s.notify(ctx, grant.Requester, n)
@@ -209,6 +215,7 @@ func (s *Service) clearPendingExtension(ctx context.Context, r *access.Request) 
 // waiting for Okta through a removal of whatever may have landed. Anyone
 // else gets EFORBIDDEN (audited).
 func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*access.Request, error) {
+	requestID = s.bundleOf(ctx, requestID)
 	actor, err := s.actor(ctx, actorID)
 	if err != nil {
 		return nil, err
@@ -233,6 +240,9 @@ func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*acces
 	ctx = s.withRequest(ctx, r)
 	if r.Grant.Removal != nil {
 		s.logger(ctx).Info().Msg("approved request cancelled; removing whatever landed")
+		if r.Kind == access.KindBundle {
+			s.endMembers(ctx, r, access.StateCancelled, actor, "")
+		}
 		return s.remove(ctx, r.ID)
 	}
 	s.logger(ctx).Info().Msg("request cancelled")

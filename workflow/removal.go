@@ -15,6 +15,7 @@ import (
 // removal is recorded before Okta is called and the grant is only marked
 // revoked once Okta confirmed; if Okta fails, the sweep retries until it does.
 func (s *Service) Revoke(ctx context.Context, actorID, requestID string) (*access.Request, error) {
+	requestID = s.bundleOf(ctx, requestID)
 	actor, r, err := s.load(ctx, actorID, requestID)
 	if err != nil {
 		return nil, err
@@ -38,6 +39,11 @@ func (s *Service) Revoke(ctx context.Context, actorID, requestID string) (*acces
 		return nil, err
 	}
 	s.logger(ctx).Info().Str("by", actor.SlackID).Msg("revoke requested")
+	if r.Kind == access.KindBundle {
+		if b, err := s.store.Get(ctx, requestID); err == nil {
+			s.endMembers(ctx, b, access.StateRevoked, actor, "")
+		}
+	}
 	return s.remove(ctx, requestID)
 }
 
@@ -148,6 +154,12 @@ func (s *Service) removeClaimed(ctx context.Context, id string) (*access.Request
 	}
 	s.clearPendingExtension(ctx, r)
 	s.refreshApprovals(ctx, r.ID)
+	if r.Kind == access.KindBundleMember {
+		// A member that ended while its bundle waited for it fails the bundle.
+		if _, err := s.bundleProgress(ctx, r.ParentID); err != nil {
+			s.logger(ctx).Error().Err(err).Msg("bundle progress")
+		}
+	}
 	return r, nil
 }
 

@@ -196,7 +196,7 @@ func (s *Service) file(ctx context.Context, actorID string, in RequestInput) (*a
 	}
 	now := s.now()
 	r := &access.Request{
-		ID: newID(), Kind: access.KindAccess, Requester: c.requester, ResourceID: c.resource.ID,
+		ID: newID(), Kind: kindFor(c.resource), Requester: c.requester, ResourceID: c.resource.ID,
 		Duration: c.duration, UntilShiftEnd: c.untilEnd, Reason: c.reason, Approvers: c.approvers,
 		State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 	}
@@ -271,4 +271,12 @@ func (s *Service) route(ctx context.Context, r *access.Request, res *access.Reso
 func asField(field string, err error) *access.Error {
 	r, p, _ := access.ErrorReason(err)
 	return access.FieldRefuse(field, r, p)
+}
+
+// kindFor is the kind of request that asks for res.
+func kindFor(res *access.Resource) access.Kind {
+	if res.IsBundle() {
+		return access.KindBundle
+	}
+	return access.KindAccess
 }

@@ -44,7 +44,7 @@ func fetchSource(ctx context.Context, d access.Discoverer, rule access.SourceRul
 	return items, nil
 }
 
-// buildCatalog merges cfg's resources with what each of its rules yields
+// buildCatalog merges cfg's resources and bundles with what each of its rules yields
 // from found (Okta's answers by query; a query not yet answered yields
 // nothing). It returns the catalog and each rule's yield, with what the
 // merge skipped marked.
@@ -54,7 +54,14 @@ func buildCatalog(cfg *config.Config, found map[string][]access.SourceItem) (*ac
 	for i := range rules {
 		yields[i] = rules[i].Yield(found[sourceQuery(rules[i])])
 	}
-	return access.MergeCatalog(cfg.Resources(), yields), yields
+	return access.MergeCatalog(append(cfg.Resources(), cfg.Bundles()...), yields), yields
+}
+
+// configuredCatalog is cfg's resources and bundles, before anything is
+// discovered.
+func configuredCatalog(cfg *config.Config) *access.Catalog {
+	cat, _ := buildCatalog(cfg, nil)
+	return cat
 }
 
 // RefreshSources asks Okta again for what every resource_sources rule

@@ -156,7 +156,7 @@ func (m *Main) Run(ctx context.Context) error {
 		AllowGuests: cfg.Identity.AllowGuests, DryRun: cfg.Okta.DryRun,
 	}, log.With().Str("component", "slack").Logger())
 	m.workflow = workflow.New(workflow.Options{
-		Catalog: access.NewCatalog(cfg.Resources()), Timing: cfg.Timing(), Admins: cfg.Admins,
+		Catalog: configuredCatalog(cfg), Timing: cfg.Timing(), Admins: cfg.Admins,
 		DryRun: cfg.Okta.DryRun, RemovalAlertAfter: cfg.Timings.RemovalAlertAfter, Now: m.Now, Logger: log,
 	}, observed, prov, sl, sl, onCall)
 	b = bot.New(sl, m.workflow)
