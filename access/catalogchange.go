@@ -77,7 +77,7 @@ func CompareCatalogs(old, new *Catalog) CatalogChange {
 }
 
 func sameSettings(a, b *Resource) bool {
-	if a.Name != b.Name || a.Description != b.Description || !slices.Equal(a.Durations, b.Durations) ||
+	if a.Name != b.Name || a.Description != b.Description || !slices.Equal(a.Durations, b.Durations) || !slices.Equal(a.Members, b.Members) ||
 		a.MaxDuration != b.MaxDuration || a.MinApprovals != b.MinApprovals || a.Extension != b.Extension {
 		return false
 	}

@@ -198,6 +198,7 @@ func (d *demo) play(ctx context.Context) error {
 		{"Reminder and extension", d.storyExtend},
 		{"Expiry", d.storyExpiry},
 		{"Discovered from Okta", d.storyDiscovered},
+		{"A bundle", d.storyBundle},
 	}
 	for i, s := range stories {
 		d.emit("\n━━ %d. %s ━━ (sandbox clock %s)", i+1, s.title, demoClock(d.sb.Clock.Now()))
@@ -220,6 +221,8 @@ engineer), erin (admin), mallory. What they can ask for:
   grafana-admin  Grafana admin, Okta app 0oagrafana; needs both bob and carol
   jit-aws-…      every Okta group named "JIT AWS …", discovered by a
                  resource_sources rule; bob or carol approve
+  incident-kit   a bundle of db-prod and grafana-admin: one request, one
+                 approval (bob or carol), both granted and ended together
 
 Read "name › …" as what a person does and "name ‹ …" as what they see in Slack.
 `)

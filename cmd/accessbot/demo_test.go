@@ -38,8 +38,8 @@ func runDemo(t *testing.T, args ...string) (code int, stdout, stderr, tmp string
 func demoStories(t *testing.T, transcript string) []string {
 	t.Helper()
 	parts := regexp.MustCompile(`(?m)^━━ \d\. `).Split(transcript, -1)
-	if len(parts) != 7 {
-		t.Fatalf("transcript has %d stories, want 6:\n%s", len(parts)-1, transcript)
+	if len(parts) != 8 {
+		t.Fatalf("transcript has %d stories, want 7:\n%s", len(parts)-1, transcript)
 	}
 	return parts
 }
@@ -113,10 +113,21 @@ func TestDemoPlaysEveryStory(t *testing.T) {
 			`^bob +‹ DM: Access request \w+: @dave asks for access to JIT AWS Billing \(jit-aws-billing\) for 1h\.`,
 			`^okta +· dave added to group 00gjitbilling \(JIT AWS Billing, discovered\)$`,
 			`^okta +· dave removed from group 00gjitbilling`,
+		},
+		7: {
+			`^A bundle`,
+			`^erin +› /access request incident-kit 1h`,
+			`^carol +‹ DM: Access request \w+: @erin asks for access to Incident kit \(incident-kit\) for 1h\. It is a bundle of db-prod, grafana-admin`,
+			`^okta +· erin added to group 00gdbprod`,
+			`^okta +· erin assigned to app 0oagrafana`,
+			`^erin +‹ DM: .*granted: Incident kit`,
+			`^erin +› clicks \[Revoke now\]$`,
+			`^okta +· erin removed from group 00gdbprod`,
+			`^okta +· erin unassigned from app 0oagrafana`,
 			`^✓ every story played as it should`,
 		},
 	}
-	for n := 1; n <= 6; n++ {
+	for n := 1; n <= 7; n++ {
 		for _, pattern := range want[n] {
 			if !regexp.MustCompile(`(?m)` + pattern).MatchString(stories[n]) {
 				t.Errorf("story %d lacks a line matching %s:\n%s", n, pattern, stories[n])
