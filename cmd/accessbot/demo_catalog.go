@@ -44,10 +44,11 @@ func (d *demo) storyDiscovered(ctx context.Context) error {
 	if err := d.slash(ctx, Dave, "/access", "request jit-aws-billing 1h reconcile the November invoice"); err != nil {
 		return err
 	}
-	var bobDM fakeslack.Message
+	var bobDM, carolDM, confirmation fakeslack.Message
 	if err := d.expect(ctx,
 		d.dmWith(Bob, "an approval request with Approve and Deny", &bobDM, demoHasButtons(bot.ActionApprove, bot.ActionDeny)),
-		d.dmWith(Dave, "a confirmation that the request was sent", nil, demoHasWords("sent to")),
+		d.dmWith(Carol, "an approval request with Approve and Deny", &carolDM, demoHasButtons(bot.ActionApprove, bot.ActionDeny)),
+		d.dmWith(Dave, "a confirmation that the request was sent", &confirmation, demoHasWords("sent to")),
 	); err != nil {
 		return err
 	}
@@ -63,6 +64,10 @@ func (d *demo) storyDiscovered(ctx context.Context) error {
 	d.advance(time.Hour)
 	if err := d.expect(ctx,
 		d.oktaWrite("dave removed from group "+demoGroupBilling, http.MethodDelete, "/api/v1/groups/"+demoGroupBilling+"/users/"+Dave.OktaID),
+		d.dmWith(Dave, "a DM that the access expired", nil, demoHasWords("expired")),
+		d.updateOf(bobDM, "bob's approval request to show the access expired", demoHasWords("expired")),
+		d.updateOf(carolDM, "carol's approval request to show the access expired", demoHasWords("expired")),
+		d.updateOf(confirmation, "dave's confirmation to show the access expired", demoHasWords("expired")),
 	); err != nil {
 		return err
 	}
