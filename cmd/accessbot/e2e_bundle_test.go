@@ -140,3 +140,29 @@ func TestBundleMemberGivenUpRemovesTheRest(t *testing.T) {
 		t.Error("the member granted was not removed when its bundle failed")
 	}
 }
+
+// A bundle ends with all its parts at once, each removed from its recorded
+// target; a cancelled pending bundle files no parts at all.
+func TestBundleExpiresTogether(t *testing.T) {
+	e := startE2E(t, func(s string) string { return s + debugKit })
+	okta := e.sb.Okta
+	id, bobDM := e.ask(Alice, "debug-kit 1h INC-9", Bob)
+	e.click(Bob, bobDM, bot.ActionApprove)
+	b := e.waitState(id, access.StateActive)
+	e.advance(b.Grant.ExpiresAt.Sub(e.sb.Clock.Now()) + time.Second)
+	e.waitState(id, access.StateExpired)
+	for _, m := range e.bundleMembers(id) {
+		if r := e.waitState(m.ID, access.StateExpired); !r.Grant.EndedAt.Equal(e.request(id).Grant.EndedAt) {
+			t.Errorf("member %s ended %v, the bundle %v", m.ResourceID, r.Grant.EndedAt, e.request(id).Grant.EndedAt)
+		}
+	}
+	if okta.IsMember(SandboxGroupDB, Alice.OktaID) || okta.AppAssigned(SandboxAppGrafana, Alice.OktaID) {
+		t.Error("Okta still holds a part of the expired bundle")
+	}
+
+	pending, _ := e.ask(Carol, "debug-kit 1h INC-10", Bob)
+	e.slash(Carol, "/access", "cancel "+pending)
+	if r := e.waitState(pending, access.StateCancelled); len(r.Members) != 0 {
+		t.Errorf("a cancelled bundle filed parts: %v", r.Members)
+	}
+}
