@@ -74,6 +74,8 @@ func FullRequest() *access.Request {
 			EndedAt:          T0.Add(2 * time.Hour),
 			PendingExtension: "req-2",
 		},
+		Members: []string{"req-3", "req-4"},
+		EndsAt:  T0.Add(91 * time.Minute),
 		ApproverMessages: []access.MessageRef{{UserID: "U2", Channel: "D2", TS: "1700000000.000100"}},
 		RequesterMessage: access.MessageRef{UserID: "U1", Channel: "D1", TS: "1700000000.000200"},
 		Messages:         []access.MessageRef{{UserID: "U0BOT", Channel: "C0AUDIT", TS: "1700000000.000300"}},
