@@ -7,7 +7,7 @@ import (
 
 // Defaults of the handler bounds (Options.MaxHandlers, Options.MaxQueuedEvents).
 // Handlers mostly wait: for Slack, for Okta (whose calls have their own
-// bound, workflow.Options.ProvisionerCalls) and for the store's fsync. On
+// bound: the Okta pacer) and for the store's fsync. On
 // two CPUs, 16 at once carry about a fifth more flows a second than 8, but
 // they take the CPU the socket reader needs to ack on time: the ack p99 of
 // bench/ went past 10 ms in most runs, against about one run in four with

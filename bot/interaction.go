@@ -133,7 +133,7 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 			b.tellError(ctx, ev, err, "let expire refused")
 			return
 		}
-		if msgChannel, ts := messageOf(cb); b.mayRedraw(ctx, ev, r, msgChannel, ts) {
+		if msgChannel, ts := messageOf(cb); b.mayRedraw(ctx, ev, r, access.NoticeReminder, msgChannel, ts) {
 			if err := b.update(ctx, msgChannel, ts, b.renderer().letExpire(*r, b.resourceOf(r))); err != nil {
 				logFailure(&ev.log, err, "redraw reminder")
 			}
@@ -179,7 +179,7 @@ func (b *Bot) redraw(ctx context.Context, ev *event, cb slack.InteractionCallbac
 		return
 	}
 	channel, ts := messageOf(cb)
-	if !b.mayRedraw(ctx, ev, r, channel, ts) {
+	if !b.mayRedraw(ctx, ev, r, access.NoticeKind(kind), channel, ts) {
 		return
 	}
 	rd := b.renderer()
@@ -229,14 +229,32 @@ func (b *Bot) redrawStaleApproval(ctx context.Context, ev *event, cb slack.Inter
 	}
 }
 
-// mayRedraw reports whether a click may redraw the message it came from: a
-// message the bot recorded for the request, or one in the clicker's own DM
-// with the bot. A forged click naming any other message redraws nothing.
-func (b *Bot) mayRedraw(ctx context.Context, ev *event, r *access.Request, channel, ts string) bool {
+// mayRedraw reports whether a click may redraw the message it came from as
+// a notice of kind: a message in the clicker's own DM with the bot, or the
+// post the store recorded for a break-glass request outside anyone's DM
+// (the audit channel's), redrawn only as that break-glass notice. The kind
+// comes from the payload (the block id), so a forged click naming another
+// message, even one recorded for the same request (an approver's DM, the
+// audit post redrawn as a reminder), redraws nothing.
+func (b *Bot) mayRedraw(ctx context.Context, ev *event, r *access.Request, kind access.NoticeKind, channel, ts string) bool {
 	if channel == "" || ts == "" {
 		return false
 	}
-	return r.HasMessage(channel, ts) || b.inOwnDM(ctx, ev, channel)
+	if kind == access.NoticeBreakGlass && r.Kind == access.KindBreakGlass && postedFor(r, channel, ts) {
+		return true
+	}
+	return b.inOwnDM(ctx, ev, channel)
+}
+
+// postedFor reports whether the message at channel and ts is one of the
+// posts the store recorded for r outside anyone's DM.
+func postedFor(r *access.Request, channel, ts string) bool {
+	for _, m := range r.Messages {
+		if m.Channel == channel && m.TS == ts {
+			return true
+		}
+	}
+	return false
 }
 
 // inOwnDM reports whether channel is the clicker's DM with the bot.

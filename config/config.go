@@ -53,6 +53,7 @@ type Okta struct {
 	AllowHTTP      bool          // for a local test server only
 	DryRun         bool          // log and audit grants and removals, make none
 	RequestTimeout time.Duration // per API call
+	RateLimitShare float64       // part of each Okta rate limit accessbot uses, in (0, 1]
 }
 
 // PagerDuty says how to reach PagerDuty.
@@ -193,8 +194,8 @@ func (s Slack) GoString() string { return "config.Slack" + s.String() }
 
 // String prints the section with its token redacted.
 func (o Okta) String() string {
-	return fmt.Sprintf("{OrgURL:%s APIToken:%s AllowHTTP:%t DryRun:%t RequestTimeout:%s}",
-		o.OrgURL, redact(o.APIToken), o.AllowHTTP, o.DryRun, o.RequestTimeout)
+	return fmt.Sprintf("{OrgURL:%s APIToken:%s AllowHTTP:%t DryRun:%t RequestTimeout:%s RateLimitShare:%g}",
+		o.OrgURL, redact(o.APIToken), o.AllowHTTP, o.DryRun, o.RequestTimeout, o.RateLimitShare)
 }
 
 // GoString redacts tokens for %#v as String does for %v.

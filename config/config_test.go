@@ -14,7 +14,7 @@ func TestDefaults(t *testing.T) {
 	cfg := parseValid(t, configWith(map[string]string{"pagerduty": "  api_token: pd\n"}), envFrom(nil))
 	want := Config{
 		Slack:     Slack{AppToken: "xapp-1-A1-1-abc", BotToken: "xoxb-1-2-abc", APIURL: "https://slack.com/api/"},
-		Okta:      Okta{OrgURL: "https://acme.okta.com", APIToken: "okta-token", RequestTimeout: 30 * time.Second},
+		Okta:      Okta{OrgURL: "https://acme.okta.com", APIToken: "okta-token", RequestTimeout: 30 * time.Second, RateLimitShare: 0.5},
 		PagerDuty: &PagerDuty{APIToken: "pd", APIURL: "https://api.pagerduty.com", CacheTTL: 30 * time.Second},
 		Store:     Store{Path: "accessbot.db"},
 		Audit:     Audit{Path: "accessbot-audit.jsonl"},
@@ -40,7 +40,7 @@ func TestDefaults(t *testing.T) {
 func TestValuesAreKept(t *testing.T) {
 	cfg := parseValid(t, configWith(map[string]string{
 		"slack":     "  app_token: xapp-1\n  bot_token: xoxb-1\n  api_url: http://127.0.0.1:4000/api\n  allow_http: true\n  audit_channel: C0AUDIT\n",
-		"okta":      "  org_url: https://acme.okta.com/\n  api_token: t\n  dry_run: true\n  request_timeout: 1m\n",
+		"okta":      "  org_url: https://acme.okta.com/\n  api_token: t\n  dry_run: true\n  request_timeout: 1m\n  rate_limit_share: 0.25\n",
 		"pagerduty": "  api_token: pd\n  api_url: http://127.0.0.1:5000/\n  allow_http: true\n  cache_ttl: 2m\n",
 		"store":     "  path: /var/lib/accessbot/state.db\n",
 		"http":      "  listen: 127.0.0.1:9090\n",
@@ -57,6 +57,7 @@ func TestValuesAreKept(t *testing.T) {
 		{"org url loses its slash", cfg.Okta.OrgURL, "https://acme.okta.com"},
 		{"dry run", cfg.Okta.DryRun, true},
 		{"request timeout", cfg.Okta.RequestTimeout, time.Minute},
+		{"rate limit share", cfg.Okta.RateLimitShare, 0.25},
 		{"pagerduty api url loses its slash", cfg.PagerDuty.APIURL, "http://127.0.0.1:5000"},
 		{"pagerduty allow http", cfg.PagerDuty.AllowHTTP, true},
 		{"cache ttl", cfg.PagerDuty.CacheTTL, 2 * time.Minute},

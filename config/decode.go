@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -83,6 +84,8 @@ func (d *decoder) value(n *yaml.Node, path string, v reflect.Value) {
 		d.boolean(n, path, v)
 	case reflect.Int:
 		d.integer(n, path, v)
+	case reflect.Float64:
+		d.number(n, path, v)
 	default:
 		panic("config: no decoder for " + v.Type().String()) // a mistake in schema.go
 	}
@@ -340,6 +343,19 @@ func (d *decoder) integer(n *yaml.Node, path string, v reflect.Value) {
 		return
 	}
 	v.SetInt(int64(i))
+}
+
+func (d *decoder) number(n *yaml.Node, path string, v reflect.Value) {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		d.fail(path, shown(n, s)+" is not a number")
+		return
+	}
+	v.SetFloat(f)
 }
 
 func (d *decoder) duration(n *yaml.Node, path string, v reflect.Value) {

@@ -39,6 +39,7 @@ type fileOkta struct {
 	AllowHTTP      bool           `yaml:"allow_http"`
 	DryRun         bool           `yaml:"dry_run"`
 	RequestTimeout *time.Duration `yaml:"request_timeout"`
+	RateLimitShare *float64       `yaml:"rate_limit_share"`
 }
 
 type filePagerDuty struct {

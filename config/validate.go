@@ -24,6 +24,7 @@ const (
 	defaultRemovalAlertAfter = 5
 	defaultCacheTTL          = 30 * time.Second
 	defaultRequestTimeout    = 30 * time.Second
+	defaultRateLimitShare    = 0.5 // what Okta lets one API token use by default
 )
 
 var defaultReminders = []time.Duration{time.Hour, 10 * time.Minute}
@@ -180,6 +181,13 @@ func (c *checker) okta(f fileOkta) Okta {
 		AllowHTTP:      f.AllowHTTP,
 		DryRun:         f.DryRun,
 		RequestTimeout: durationOr(f.RequestTimeout, defaultRequestTimeout),
+		RateLimitShare: defaultRateLimitShare,
+	}
+	if f.RateLimitShare != nil {
+		o.RateLimitShare = *f.RateLimitShare
+		if o.RateLimitShare <= 0 || o.RateLimitShare > 1 {
+			c.add("okta.rate_limit_share", "must be more than 0 and at most 1, such as 0.5 for half of each of Okta's rate limits")
+		}
 	}
 	c.orgURL(f.OrgURL, f.AllowHTTP)
 	c.secret("okta.api_token", f.APIToken)

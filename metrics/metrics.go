@@ -6,6 +6,7 @@
 package metrics
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,8 @@ type Metrics struct {
 	socketUp      atomic.Pointer[func() bool] // read at scrape time
 	state         *stateCollector
 	leader        prometheus.Gauge
+	budget        *budgetCollector // registered by RegisterOktaBudget
+	budgetOnce    sync.Once
 }
 
 // requestOutcomes and grantOutcomes are the audit event types counted by

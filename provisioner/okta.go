@@ -54,6 +54,9 @@ type Options struct {
 	Logger     zerolog.Logger
 	// Transport carries the HTTP calls (metrics wrap it); nil: a clone of Go's default.
 	Transport http.RoundTripper
+	// Pacer, when set, carries every call within the org's rate limits
+	// (pacer.go) and bounds each attempt itself (PacerOptions.AttemptTimeout).
+	Pacer *Pacer
 	// SlackIDAttribute names an Okta profile attribute holding each person's
 	// Slack user id; when set, people are matched by it instead of by email.
 	SlackIDAttribute string
@@ -100,7 +103,12 @@ func New(ctx context.Context, opts Options) (*Okta, error) {
 	if next == nil {
 		next = http.DefaultTransport.(*http.Transport).Clone()
 	}
-	httpClient := &http.Client{Timeout: timeout, Transport: &transport{next: next, log: opts.Logger}}
+	clientTimeout := timeout
+	if opts.Pacer != nil {
+		next = opts.Pacer.Wrap(next)
+		clientTimeout = 0 // it would count the time a call waits in the pacer's queue
+	}
+	httpClient := &http.Client{Timeout: clientTimeout, Transport: &transport{next: next, log: opts.Logger}}
 	// Options are applied after the SDK has read its files and environment,
 	// so setting every one that matters makes ours the only configuration.
 	_, client, err := okta.NewClient(ctx,

@@ -120,64 +120,18 @@ func decisionAction(approve bool) string {
 }
 
 // provision grants an approved request in the identity provider and starts
-// its clock. What the grant changes (account, target, standing, dry run) is
-// recorded before Okta is called, so that whatever lands can be undone
-// exactly. On failure the request stays approved and is retried with
-// backoff by the sweep, until it succeeds or is given up.
+// its clock, then tells the requester and redraws the request's messages.
+// On failure the request stays approved and is retried with backoff by the
+// sweep, until it succeeds or is given up.
 func (s *Service) provision(ctx context.Context, id string) (*access.Request, error) {
-	r, err := s.store.Get(ctx, id)
-	if err != nil {
-		return nil, err
+	r, res, granted, err := s.grant(ctx, id)
+	if err == nil && r != nil && r.Kind == access.KindBundle && r.State == access.StateApproved && r.Grant.Removal == nil {
+		return s.provisionBundle(ctx, r) // its members are the grants
 	}
-	if r.State != access.StateApproved || r.Kind == access.KindExtension || r.Grant.Removal != nil {
-		return r, nil
-	}
-	if r.Kind == access.KindBundle {
-		return s.provisionBundle(ctx, r)
-	}
-	ok, release := s.busy.claim(id)
-	defer release()
-	if !ok {
-		return r, nil // another flow of this process is granting it right now
-	}
-	if r, err = s.store.Get(ctx, id); err != nil || r.State != access.StateApproved || r.Grant.Removal != nil {
-		return r, err // read again now that it is ours: that flow may have just finished
-	}
-	if next := r.Grant.Provision.NextAt; !next.IsZero() && s.now().Before(next) {
-		return r, nil // a failed attempt set when to try again
+	if err != nil || !granted {
+		return r, err
 	}
 	ctx = s.withRequest(ctx, r)
-	res, err := s.resource(r)
-	if err != nil {
-		return s.provisionFailed(ctx, r, err)
-	}
-	if !r.Grant.Prepared() {
-		if r, err = s.prepare(ctx, r, res); err != nil || !r.Grant.Prepared() {
-			return r, err
-		}
-	}
-	if r.Grant.Changes() {
-		if err := s.prov.Grant(ctx, r.Grant.Account, r.Grant.Target); err != nil {
-			return s.provisionFailed(ctx, r, err)
-		}
-	}
-	activated, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
-		if err := r.Activate(res.MaxDuration, now); err != nil {
-			return nil, err
-		}
-		typ := access.EventProvisioned
-		if r.Grant.Standing {
-			typ = access.EventStandingAccess
-		}
-		return []access.Event{access.NewEvent(typ, access.System, r, now, grantDetails(r, expiresDetail(r)))}, nil
-	})
-	if access.ErrorCode(err) == access.ECONFLICT {
-		return s.grantOvertaken(ctx, id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	r = activated
 	s.logger(ctx).Info().Time("expires_at", r.Grant.ExpiresAt).Bool("standing", r.Grant.Standing).Msg("access granted")
 	kind := access.NoticeGranted
 	if r.Grant.Standing {
@@ -197,6 +151,65 @@ func (s *Service) provision(ctx context.Context, id string) (*access.Request, er
 		}
 	}
 	return r, nil
+}
+
+// grant does provision's work in Okta and the store, with the request
+// claimed (see busySet) for no longer than that: what the grant changes
+// (account, target, standing, dry run) is recorded before Okta is called,
+// so whatever lands can be undone exactly. granted reports whether it
+// activated the grant now.
+func (s *Service) grant(ctx context.Context, id string) (r *access.Request, res *access.Resource, granted bool, err error) {
+	if r, err = s.store.Get(ctx, id); err != nil {
+		return nil, nil, false, err
+	}
+	if r.State != access.StateApproved || r.Kind == access.KindExtension || r.Kind == access.KindBundle || r.Grant.Removal != nil {
+		return r, nil, false, nil
+	}
+	ok, release := s.busy.claim(id)
+	defer release()
+	if !ok {
+		return r, nil, false, nil // another flow of this process is granting it right now
+	}
+	if r, err = s.store.Get(ctx, id); err != nil || r.State != access.StateApproved || r.Grant.Removal != nil {
+		return r, nil, false, err // read again now that it is ours: that flow may have just finished
+	}
+	if next := r.Grant.Provision.NextAt; !next.IsZero() && s.now().Before(next) {
+		return r, nil, false, nil // a failed attempt set when to try again
+	}
+	ctx = s.withRequest(ctx, r)
+	if res, err = s.resource(r); err != nil {
+		r, err = s.provisionFailed(ctx, r, err)
+		return r, nil, false, err
+	}
+	if !r.Grant.Prepared() {
+		if r, err = s.prepare(ctx, r, res); err != nil || !r.Grant.Prepared() {
+			return r, nil, false, err
+		}
+	}
+	if r.Grant.Changes() {
+		if err := s.prov.Grant(ctx, r.Grant.Account, r.Grant.Target); err != nil {
+			r, err = s.provisionFailed(ctx, r, err)
+			return r, nil, false, err
+		}
+	}
+	activated, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		if err := r.Activate(res.MaxDuration, now); err != nil {
+			return nil, err
+		}
+		typ := access.EventProvisioned
+		if r.Grant.Standing {
+			typ = access.EventStandingAccess
+		}
+		return []access.Event{access.NewEvent(typ, access.System, r, now, grantDetails(r, expiresDetail(r)))}, nil
+	})
+	if access.ErrorCode(err) == access.ECONFLICT {
+		r, err = s.grantOvertaken(ctx, id)
+		return r, nil, false, err
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return activated, res, true, nil
 }
 
 // prepare finds the requester's Okta account, asks whether they already

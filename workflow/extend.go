@@ -15,6 +15,7 @@ import (
 // auto-approves); otherwise an extension request goes to the approvers and
 // the grant stays active meanwhile.
 func (s *Service) Extend(ctx context.Context, actorID, requestID string, d time.Duration) (*access.Request, error) {
+	requestID = s.bundleOf(ctx, requestID)
 	actor, r, err := s.load(ctx, actorID, requestID)
 	if err != nil {
 		return nil, err

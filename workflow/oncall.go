@@ -122,6 +122,7 @@ func (s *Service) tellApprovers(ctx context.Context, r *access.Request, res *acc
 // reason, PagerDuty unreachable) are audited and returned as EFORBIDDEN or
 // EINVALID with a message for the person.
 func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason string) (*access.Request, error) {
+	ctx = access.WithPriority(ctx, access.PriorityUrgent) // an emergency goes to Okta before anything else
 	u, err := s.actor(ctx, actorID)
 	if err != nil {
 		return nil, err

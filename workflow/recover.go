@@ -16,13 +16,18 @@ import (
 // looked up and recorded, logged and audited. It returns how many grants
 // of each kind it found; a lookup that fails is retried at removal.
 func (s *Service) Recover(ctx context.Context) (rescheduled, recorded int, err error) {
+	ctx = access.WithPriority(ctx, access.PriorityBackground)
 	open, err := s.store.ListOpen(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
 	for _, r := range open {
 		if r.Unrecorded() {
-			if _, err := s.recordLegacy(s.withRequest(ctx, r), r); err != nil {
+			_, err := s.recordLegacy(s.withRequest(ctx, r), r)
+			if access.ErrorCode(err) == access.ECONFLICT {
+				continue // another replica recorded it first
+			}
+			if err != nil {
 				s.logger(ctx).Error().Err(err).Str(FieldRequestID, r.ID).Msg("could not record the Okta account of a grant made by an older accessbot; trying again at its removal")
 			} else {
 				recorded++

@@ -91,29 +91,49 @@ var removalEvents = map[access.State]struct {
 // recorded and retried by the sweep.
 func (s *Service) remove(ctx context.Context, id string) (*access.Request, error) {
 	ok, release := s.busy.claim(id)
-	defer release()
 	if !ok {
-		return s.store.Get(ctx, id) // another flow of this process has its Okta call in flight
+		// Another flow of this process has the request's Okta call in
+		// flight; the sweep, asked to look now, removes it once that ends.
+		s.Kick()
+		return s.store.Get(ctx, id)
 	}
-	return s.removeClaimed(ctx, id)
+	r, removed, err := s.takeAway(ctx, id)
+	release()
+	if err != nil || !removed {
+		return r, err
+	}
+	s.tellRemoved(ctx, r)
+	return r, nil
 }
 
-// removeClaimed is remove for a flow that has claimed the request.
+// removeClaimed is remove for a flow that has claimed the request already.
 func (s *Service) removeClaimed(ctx context.Context, id string) (*access.Request, error) {
+	r, removed, err := s.takeAway(ctx, id)
+	if err != nil || !removed {
+		return r, err
+	}
+	s.tellRemoved(ctx, r)
+	return r, nil
+}
+
+// takeAway does remove's work in Okta and the store, with the request
+// claimed; removed reports whether it ended the request now.
+func (s *Service) takeAway(ctx context.Context, id string) (*access.Request, bool, error) {
 	r, err := s.store.Get(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if r.Grant.Removal == nil || r.State.Final() {
-		return r, nil
+		return r, false, nil
 	}
 	if next := r.Grant.Removal.Retry.NextAt; !next.IsZero() && s.now().Before(next) {
-		return r, nil // a failed attempt set when to try again
+		return r, false, nil // a failed attempt set when to try again
 	}
 	ctx = s.withRequest(ctx, r)
 	if r.Unrecorded() {
 		if r, err = s.recordLegacy(ctx, r); err != nil {
-			return s.removalFailed(ctx, r, err)
+			r, err = s.removalFailed(ctx, r, err)
+			return r, false, err
 		}
 	}
 	if r.Grant.Changes() {
@@ -122,7 +142,8 @@ func (s *Service) removeClaimed(ctx context.Context, id string) (*access.Request
 				Msg("removing a real grant although the bot runs in dry run: it was granted for real, so it is removed for real")
 		}
 		if err := s.prov.Revoke(ctx, r.Grant.Account, r.Grant.Target); err != nil {
-			return s.removalFailed(ctx, r, err)
+			r, err = s.removalFailed(ctx, r, err)
+			return r, false, err
 		}
 	}
 	r, err = s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
@@ -139,8 +160,15 @@ func (s *Service) removeClaimed(ctx context.Context, id string) (*access.Request
 		return []access.Event{access.NewEvent(removalEvents[r.State].event, r.Grant.Removal.By, r, now, details)}, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	return r, true, nil
+}
+
+// tellRemoved tells the holder, and for a revocation or a failure the audit
+// channel, that access is gone, and redraws the request's messages.
+func (s *Service) tellRemoved(ctx context.Context, r *access.Request) {
+	ctx = s.withRequest(ctx, r)
 	s.logger(ctx).Info().Str("outcome", string(r.State)).Msg("access removed")
 	n := access.Notice{Kind: removalEvents[r.State].notice, Request: *r, Resource: s.resourceFor(r), Actor: r.Grant.Removal.By}
 	if r.State == access.StateFailed {
@@ -160,7 +188,6 @@ func (s *Service) removeClaimed(ctx context.Context, id string) (*access.Request
 			s.logger(ctx).Error().Err(err).Msg("bundle progress")
 		}
 	}
-	return r, nil
 }
 
 // removalFailed records a failed removal for retry, and after

@@ -31,10 +31,6 @@ type Options struct {
 	ProvisionAttempts int
 	// MaxBackoff caps the wait between attempts at Okta (default 5m).
 	MaxBackoff time.Duration
-	// ProvisionerCalls bounds the calls to the identity provider in flight at
-	// once, across every flow and the sweep (default 8), so that a burst of
-	// approvals or expiries cannot exhaust Okta's rate limits.
-	ProvisionerCalls int
 	// Workers bounds how many requests a sweep advances at once (default 8).
 	Workers int
 	Now     func() time.Time // default time.Now
@@ -83,9 +79,6 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 	if opts.Workers <= 0 {
 		opts.Workers = 8
 	}
-	if opts.ProvisionerCalls <= 0 {
-		opts.ProvisionerCalls = defaultProvisionerCalls
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -93,7 +86,7 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 		opts.Catalog = access.NewCatalog(nil)
 	}
 	s := &Service{
-		opts: opts, store: store, prov: limitProvisioner(prov, opts.ProvisionerCalls), dir: dir, msg: msg, oncall: oncall,
+		opts: opts, store: store, prov: prov, dir: dir, msg: msg, oncall: oncall,
 		log: opts.Logger, kick: make(chan struct{}, 1),
 	}
 	s.live.p.Store(&Settings{Catalog: opts.Catalog, Timing: opts.Timing, Admins: opts.Admins})
@@ -222,7 +215,7 @@ func (s *Service) resourceFor(r *access.Request) access.Resource {
 }
 
 // backoff returns the wait before attempt n+1: exponential from 2s, capped,
-// with ±20% jitter so retries after an outage do not arrive together.
+// shortened by a random 0–10% so retries after an outage do not arrive together.
 func (s *Service) backoff(attempts int) time.Duration {
 	d := 2 * time.Second
 	for i := 1; i < attempts && d < s.opts.MaxBackoff; i++ {

@@ -140,6 +140,8 @@ func (s *Service) advanceAll(ctx context.Context, work []*access.Request, now ti
 
 // advance does what is due for one request.
 func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time) error {
+	// Okta serves a due removal in turn with the grants people wait for (the
+	// provisioner's pacer); untagged calls count as those grants.
 	switch r.State {
 	case access.StatePending:
 		if r.NeedsRouting() {
@@ -148,7 +150,7 @@ func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time)
 		return s.timeOut(ctx, r.ID)
 	case access.StateApproved, access.StateActive:
 		if r.Grant.Removal != nil {
-			_, err := s.remove(ctx, r.ID)
+			_, err := s.remove(access.WithPriority(ctx, access.PriorityRemoval), r.ID)
 			return err
 		}
 	}
@@ -162,7 +164,7 @@ func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time)
 		return err
 	case access.StateActive:
 		if !now.Before(r.Grant.ExpiresAt) {
-			_, err := s.expire(ctx, r.ID)
+			_, err := s.expire(access.WithPriority(ctx, access.PriorityRemoval), r.ID)
 			return err
 		}
 		return s.remind(ctx, r.ID)

@@ -136,7 +136,13 @@ func (m *Main) Run(ctx context.Context) error {
 	observed := observedStore{Store: st, committed: func() { mirror.Notify(); follower.Notify() },
 		changed: func(r access.Request) { b.RequestChanged(r) }}
 
+	// One budget for every Okta call, per rate-limit bucket, outside the
+	// metrics transport so call-time metrics measure Okta, not the queue.
+	pacer := provisioner.NewPacer(provisioner.PacerOptions{Share: cfg.Okta.RateLimitShare,
+		AttemptTimeout: cfg.Okta.RequestTimeout, Logger: log.With().Str("component", "okta").Logger()})
+	m.metrics.RegisterOktaBudget(pacer)
 	prov, err := provisioner.New(ctx, provisioner.Options{
+		Pacer:  pacer,
 		OrgURL: cfg.Okta.OrgURL, Token: cfg.Okta.APIToken, AllowHTTP: cfg.Okta.AllowHTTP,
 		RequestTimeout: cfg.Okta.RequestTimeout, Logger: log.With().Str("component", "okta").Logger(),
 		Transport:        m.metrics.Transport(metrics.ServiceOkta, apiTransport()),

@@ -327,3 +327,41 @@ func TestRetryCountIsTheLastValue(t *testing.T) {
 		t.Errorf("retry counts %q", got)
 	}
 }
+
+func TestFaultAfterApplying(t *testing.T) {
+	srv, c, ctx := setup(t)
+	srv.FailNext(http.MethodPut, "/api/v1/groups/", fakeokta.Fault{Status: 500, AfterApplying: true})
+	resp, err := c.Group.AddUserToGroup(ctx, "00g1grafana", "00u1alice")
+	if oe := oktaError(t, err); resp.StatusCode != 500 || oe.ErrorCode != "E0000009" {
+		t.Fatalf("answer: %+v", oe)
+	}
+	if !srv.IsMember("00g1grafana", "00u1alice") || srv.GroupAdds("00g1grafana", "00u1alice") != 1 {
+		t.Fatal("the write did not take effect before the error")
+	}
+}
+
+func TestFaultHeldUntilReleased(t *testing.T) {
+	srv, c, ctx := setup(t)
+	gate := make(chan struct{})
+	srv.FailNext(http.MethodPut, "/api/v1/groups/", fakeokta.Fault{Hold: gate})
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Group.AddUserToGroup(ctx, "00g1grafana", "00u1alice")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("answered before the gate opened: %v", err)
+	case <-time.After(50 * time.Millisecond): // a request that is not held answers well within this
+	}
+	if srv.IsMember("00g1grafana", "00u1alice") {
+		t.Fatal("applied while held")
+	}
+	close(gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !srv.IsMember("00g1grafana", "00u1alice") {
+		t.Fatal("not applied once released")
+	}
+}

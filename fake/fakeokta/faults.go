@@ -26,6 +26,14 @@ type Fault struct {
 	CloseConnection bool
 	// ErrorCode and ErrorSummary override the error body.
 	ErrorCode, ErrorSummary string
+	// Hold, when set, holds the request until it is closed (or the
+	// client gives up), after Delay: a test opens the gate at the moment it
+	// chooses instead of guessing a delay.
+	Hold <-chan struct{}
+	// AfterApplying serves the request first (a write takes effect) and
+	// then answers as the fault says: Okta changed the data but the client
+	// heard an error or nothing (a gateway timeout, a dropped connection).
+	AfterApplying bool
 }
 
 // Matcher selects the requests a fault applies to.
@@ -64,7 +72,7 @@ func (s *Server) FailNextMatching(m Matcher, f Fault) {
 
 // applyFault consumes the first pending fault matching r and applies it. It
 // reports whether the request has been dealt with.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, body []byte) bool {
 	s.mu.Lock()
 	var f *Fault
 	for i, pf := range s.faults {
@@ -85,7 +93,17 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
 	if !sleepCtx(r.Context(), f.Delay) {
 		return true
 	}
+	if f.Hold != nil {
+		select {
+		case <-f.Hold:
+		case <-r.Context().Done():
+			return true
+		}
+	}
 	reqID := w.Header().Get("X-Okta-Request-Id")
+	if f.AfterApplying && r.Header.Get("Authorization") == "SSWS "+s.opts.Token {
+		s.route(discardWriter{http.Header{}}, r, body, reqID)
+	}
 	switch {
 	case f.CloseConnection:
 		hijackAndClose(w)
@@ -130,3 +148,10 @@ func (s *Server) ClearFaults() {
 	defer s.mu.Unlock()
 	s.faults = nil
 }
+
+// discardWriter takes an answer nobody will read.
+type discardWriter struct{ h http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.h }
+func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d discardWriter) WriteHeader(int)             {}

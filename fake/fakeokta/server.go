@@ -56,6 +56,7 @@ type Server struct {
 	directory
 	calls  []Call
 	faults []*pendingFault
+	rate   rateLimiter // has its own lock
 
 	inflight sync.WaitGroup // running handlers, awaited by Close
 }
@@ -297,10 +298,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := fmt.Sprintf("fake-%d", s.nextIDLocked())
 	s.mu.Unlock()
 	w.Header().Set("X-Okta-Request-Id", reqID)
+	doneRate, limited := s.limitRate(rec, r)
+	defer doneRate()
+	if limited {
+		return
+	}
 	if !sleepCtx(r.Context(), latency) {
 		return
 	}
-	if s.applyFault(rec, r) {
+	if s.applyFault(rec, r, body) {
 		return
 	}
 	if r.Header.Get("Authorization") != "SSWS "+s.opts.Token {

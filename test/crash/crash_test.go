@@ -17,6 +17,7 @@ import (
 
 	"github.com/accessbot/accessbot/access"
 	"github.com/accessbot/accessbot/bot"
+	"github.com/accessbot/accessbot/fake/fakeslack"
 	"github.com/accessbot/accessbot/store"
 )
 
@@ -35,6 +36,8 @@ const (
 	reclickAfter      = 1500 * time.Millisecond
 	commandAckTimeout = 3 * time.Second
 	armedWait         = 4 * time.Second // an armed kill not triggered by then happens anyway
+	repointEvery      = 6               // kills between two moves of crash-c to its other group
+	extendWait        = 3 * time.Second // how long a holder looks for a reminder to extend from
 )
 
 // lifeCycle is every state a request may be stored in (DESIGN.md §4).
@@ -67,14 +70,23 @@ func TestCrashSafety(t *testing.T) {
 	for i := 1; i <= 6; i++ {
 		requesters = append(requesters, newPerson("req"+strconv.Itoa(i)))
 	}
+	// crash-b and crash-c are extended with approval (from the reminder's
+	// Extend button); crash-c moves between two groups between restarts.
+	// Stan holds every group by hand: the bot must never remove him.
 	w := newWorld(t, worldOptions{
 		requesters: requesters,
 		approvers:  []person{newPerson("ann"), newPerson("ben")},
-		resources:  []resource{{"crash-a", "00gcrasha"}, {"crash-b", "00gcrashb"}, {"crash-c", "00gcrashc"}},
-		durations:  "[2s, 3s]",
-		maxDur:     "3s",
-		reminders:  "[1s]",
-		oktaOpts:   "  request_timeout: 5s\n",
+		resources: []resource{
+			{id: "crash-a", group: "00gcrasha"},
+			{id: "crash-b", group: "00gcrashb", policy: "ext"},
+			{id: "crash-c", group: "00gcrashc", alt: "00gcrashc2", policy: "ext"},
+		},
+		durations: "[2s, 3s]",
+		maxDur:    "3s",
+		reminders: "[1s]",
+		oktaOpts:  "  request_timeout: 5s\n",
+		policies:  "  ext:\n    durations: [2s, 3s]\n    max_duration: 6s\n    min_approvals: 1\n    extension: {max_extensions: 1, requires_approval: true}\n",
+		standing:  []person{newPerson("stan")},
 	})
 	w.okta.SetLatency(oktaLatency)
 
@@ -107,7 +119,7 @@ func TestCrashSafety(t *testing.T) {
 	kills := 0
 	fired := map[int32]int{}
 	for kills < crashKills {
-		trigger := []int32{killNow, killNow, killOnOktaAdd, killOnOktaRemove, killOnApprovalDM}[master.Intn(5)]
+		trigger := []int32{killNow, killNow, killNow, killOnOktaAdd, killOnOktaRemove, killOnApprovalDM, killOnExtension}[master.Intn(7)]
 		gap := minKillGap + time.Duration(master.Int63n(int64(maxKillGap-minKillGap)))
 		if trigger != killNow {
 			gap = minKillGap
@@ -130,6 +142,9 @@ func TestCrashSafety(t *testing.T) {
 		}
 		p.kill()
 		kills++
+		if kills%repointEvery == repointEvery/2 {
+			w.repoint() // while the bot is down, as an admin editing the config would
+		}
 		p = w.start()
 	}
 	stopRequests()
@@ -172,9 +187,12 @@ func TestCrashSafety(t *testing.T) {
 	defer st.Close()
 	c := check(t, w, st, kills)
 	c.commands, c.clicks = int(d.commands.Load()), int(d.clickCount.Load())
-	t.Logf("kills at the worst moments: %d as Okta added, %d as Okta removed, %d as an approval DM was posted; "+
-		"%d requests routed again after a restart",
-		fired[killOnOktaAdd], fired[killOnOktaRemove], fired[killOnApprovalDM], w.logCount("never sent to approvers"))
+	t.Logf("kills at the worst moments: %d as Okta added, %d as Okta removed, %d as an approval DM was posted, "+
+		"%d as an extension was approved; %d requests routed again after a restart",
+		fired[killOnOktaAdd], fired[killOnOktaRemove], fired[killOnApprovalDM], fired[killOnExtension], w.logCount("never sent to approvers"))
+	t.Logf("extensions: %d Extend clicks, %d extension requests, %d applied, %d cancelled; crash-c moved %d times, "+
+		"%d grants on its first group, %d on its second",
+		d.extendClicks.Load(), c.extRequests, c.extApplied, c.extCancelled, kills/repointEvery, c.onGroup["00gcrashc"], c.onGroup["00gcrashc2"])
 	t.Logf("crash test: seed %d, %s: %d kills, %d commands sent, %d requests stored, %d approved, %d approval clicks, "+
 		"%d grants, %d Okta adds (%d repeated after a kill), %d removals, %d refused clicks, %d audit events, "+
 		"max removal lateness %s (limit %s)",
@@ -199,9 +217,10 @@ func TestCrashSafety(t *testing.T) {
 // driver plays the people: requesters asking for access and approvers
 // clicking Approve in their DMs.
 type driver struct {
-	w          *world
-	commands   atomic.Int64
-	clickCount atomic.Int64
+	w            *world
+	commands     atomic.Int64
+	clickCount   atomic.Int64
+	extendClicks atomic.Int64
 
 	mu     sync.Mutex
 	clicks map[string]*clickState // by request id
@@ -216,6 +235,7 @@ type clickState struct {
 // expire, and asks again; a command the dead bot never acknowledged is sent
 // again, as a person would.
 func (d *driver) requester(ctx context.Context, p person, rng *rand.Rand) {
+	extended := map[string]bool{} // reminders already clicked, by ts
 	for ctx.Err() == nil {
 		res := d.w.resources[rng.Intn(len(d.w.resources))]
 		dur := []string{"2s", "3s"}[rng.Intn(2)]
@@ -227,12 +247,58 @@ func (d *driver) requester(ctx context.Context, p person, rng *rand.Rand) {
 			continue
 		}
 		d.commands.Add(1)
-		member := func() bool { return d.w.okta.IsMember(res.group, p.oktaID) }
+		member := func() bool {
+			for _, g := range res.groups() {
+				if d.w.okta.IsMember(g, p.oktaID) {
+					return true
+				}
+			}
+			return false
+		}
 		if !pollUntil(ctx, 8*time.Second, member) {
 			continue // lost with a kill, refused, or still waiting: ask (again)
 		}
+		if res.policy == "ext" {
+			d.extend(ctx, p, extended)
+		}
 		pollUntil(ctx, 15*time.Second, func() bool { return !member() })
 	}
+}
+
+// extend clicks an Extend button of the reminder of p's current grant:
+// the first reminder with one that comes after the grant (reminders of
+// earlier grants still show theirs), waiting a while for it.
+func (d *driver) extend(ctx context.Context, p person, seen map[string]bool) {
+	extendButton := func(m fakeslack.Message) (fakeslack.Button, bool) {
+		for _, b := range m.Buttons() {
+			if strings.HasPrefix(b.ActionID, bot.ActionExtend+"_") {
+				return b, true
+			}
+		}
+		return fakeslack.Button{}, false
+	}
+	for _, m := range d.w.slack.Messages(p.dm()) {
+		if _, ok := extendButton(m); ok {
+			seen[m.TS] = true // a reminder of an earlier grant
+		}
+	}
+	pollUntil(ctx, extendWait, func() bool {
+		for _, m := range d.w.slack.Messages(p.dm()) {
+			b, ok := extendButton(m)
+			if !ok || seen[m.TS] {
+				continue
+			}
+			seen[m.TS] = true
+			cctx, cancel := context.WithTimeout(ctx, commandAckTimeout)
+			_, err := d.w.slack.ClickButtonValue(cctx, p.slackID, m, b.ActionID, b.Value)
+			cancel()
+			if err == nil {
+				d.extendClicks.Add(1)
+			}
+			return true
+		}
+		return false
+	})
 }
 
 // approver clicks Approve on every approval DM that still shows the button,
@@ -252,6 +318,9 @@ func (d *driver) approver(ctx context.Context, rng *rand.Rand) {
 				cancel()
 				if err == nil {
 					d.clickCount.Add(1)
+					if strings.Contains(m.Text(), "Extension request") {
+						d.w.fire(killOnExtension) // while the extension is being applied
+					}
 				}
 			}
 		}
@@ -295,12 +364,17 @@ func (d *driver) clickable() int {
 	return n
 }
 
-// members lists "group/user" pairs held in Okta now.
+// members lists "group/user" pairs held in Okta now, but for the
+// memberships made by hand.
 func (d *driver) members() []string {
 	var out []string
 	for _, r := range d.w.resources {
-		for _, u := range d.w.okta.Members(r.group) {
-			out = append(out, r.group+"/"+u)
+		for _, g := range r.groups() {
+			for _, u := range d.w.okta.Members(g) {
+				if !d.w.isStanding(u) {
+					out = append(out, g+"/"+u)
+				}
+			}
 		}
 	}
 	return out
@@ -315,7 +389,9 @@ type period struct {
 // counts is what the checks found.
 type counts struct {
 	commands, clicks, requests, approved, grants, adds, removals, refused, events int
+	extRequests, extApplied, extCancelled                                         int
 	maxLate                                                                       time.Duration
+	onGroup                                                                       map[string]int // grants by the group they were made on
 }
 
 // check asserts the promises on Okta's record, the store and the audit
@@ -323,7 +399,7 @@ type counts struct {
 func check(t *testing.T, w *world, st *store.Store, kills int) counts {
 	t.Helper()
 	ctx := context.Background()
-	var c counts
+	c := counts{onGroup: map[string]int{}}
 
 	// The audit trail: numbered 1…n without a gap, and the JSON-lines mirror
 	// a gapless, duplicate-free prefix of it.
@@ -359,9 +435,13 @@ func check(t *testing.T, w *world, st *store.Store, kills int) counts {
 	}
 	c.requests = len(reqs)
 	perRequest := map[string][]access.EventType{}
+	appliedBy := map[string]int{} // extended events, by the extension request they applied
 	for _, e := range events {
 		if e.RequestID != "" {
 			perRequest[e.RequestID] = append(perRequest[e.RequestID], e.Type)
+		}
+		if e.Type == access.EventExtended && e.Details["extension_request"] != "" {
+			appliedBy[e.Details["extension_request"]]++
 		}
 	}
 	for id, r := range reqs {
@@ -372,6 +452,20 @@ func check(t *testing.T, w *world, st *store.Store, kills int) counts {
 			t.Errorf("request %s is still %s after the drain (due %s): %v\nlog lines about it:\n%s", id, r.State, r.Due.Format(time.RFC3339Nano), perRequest[id], w.logAbout(id))
 		}
 		evs := perRequest[id]
+		if r.Kind == access.KindExtension {
+			c.extRequests++
+			checkExtension(t, r, reqs, evs, appliedBy[id], &c)
+			continue
+		}
+		if ext := r.Grant.PendingExtension; ext != "" {
+			// No grant is left "already waiting" for an extension that does not exist.
+			if x := reqs[ext]; x == nil || x.Kind != access.KindExtension || x.ParentID != id {
+				t.Errorf("grant %s waits for extension %s, which is not an extension of it", id, ext)
+			}
+		}
+		if n := countType(evs, access.EventExtended); n != r.Grant.Extensions {
+			t.Errorf("grant %s was extended %d times, its trail says %d: %v", id, r.Grant.Extensions, n, evs)
+		}
 		if !r.DecidedAt.IsZero() && r.State != access.StateDenied && r.State != access.StateCancelled && r.State != access.StateTimedOut {
 			c.approved++
 			if n := countType(evs, access.EventProvisioned); n != 1 {
@@ -421,18 +515,28 @@ func check(t *testing.T, w *world, st *store.Store, kills int) counts {
 			}
 		}
 	}
-	groupOf := map[string]string{}
+	resourceOf := map[string]resource{}
 	for _, r := range w.resources {
-		groupOf[r.id] = r.group
+		resourceOf[r.id] = r
 	}
 	grantsPer := map[string]int{}
 	for id, r := range reqs {
-		if r.Grant.GrantedAt.IsZero() {
+		if r.Grant.GrantedAt.IsZero() || r.Kind == access.KindExtension {
 			continue
 		}
 		c.grants++
 		p := personByEmail(w, r.Requester.Email)
-		key := groupOf[r.ResourceID] + "/" + p.oktaID
+		// The group the grant recorded: crash-c's depends on when it was made.
+		group := r.Grant.Target.ID
+		if r.Grant.Target.Kind != access.TargetGroup || !slices.Contains(resourceOf[r.ResourceID].groups(), group) {
+			t.Errorf("request %s for %s recorded target %v", id, r.ResourceID, r.Grant.Target)
+			continue
+		}
+		if r.Grant.Account.ID != p.oktaID {
+			t.Errorf("request %s recorded Okta account %+v, want %s", id, r.Grant.Account, p.oktaID)
+		}
+		c.onGroup[group]++
+		key := group + "/" + p.oktaID
 		grantsPer[key]++
 		var hit *period
 		for _, pd := range periods[key] {
@@ -474,12 +578,56 @@ func check(t *testing.T, w *world, st *store.Store, kills int) counts {
 			t.Errorf("%s: %d Okta adds for %d grants and %d kills", key, adds[key], grantsPer[key], kills)
 		}
 	}
+	// Nothing removed that the bot did not grant: the memberships made by
+	// hand are all there, and Okta never saw a write about them.
+	var standing []string
+	for _, s := range w.standing {
+		standing = append(standing, s.oktaID)
+	}
+	slices.Sort(standing)
 	for _, r := range w.resources {
-		if m := w.okta.Members(r.group); len(m) > 0 {
-			t.Errorf("group %s still has members %v after the drain", r.group, m)
+		for _, g := range r.groups() {
+			if m := w.okta.Members(g); !slices.Equal(m, standing) {
+				t.Errorf("group %s has members %v after the drain, want only the standing %v", g, m, standing)
+			}
+		}
+	}
+	for _, call := range w.okta.Writes() {
+		for _, s := range standing {
+			if strings.HasSuffix(call.Path, "/users/"+s) {
+				t.Errorf("Okta write about a membership made by hand: %s %s -> %d", call.Method, call.Path, call.Status)
+			}
 		}
 	}
 	return c
+}
+
+// checkExtension asserts that extension request x was applied exactly
+// when it says so: an extension is never both applied to its grant and
+// audited as cancelled, and one that ended otherwise left the grant alone.
+func checkExtension(t *testing.T, x *access.Request, reqs map[string]*access.Request, evs []access.EventType, applied int, c *counts) {
+	t.Helper()
+	if reqs[x.ParentID] == nil {
+		t.Errorf("extension %s extends %s, which is not in the store", x.ID, x.ParentID)
+	}
+	if n := countType(evs, access.EventExtensionRequested); n != 1 {
+		t.Errorf("extension %s has %d extension_requested events: %v", x.ID, n, evs)
+	}
+	cancelled := countType(evs, access.EventCancelled)
+	switch {
+	case x.State == access.StateExtended:
+		c.extApplied++
+		if applied != 1 || cancelled != 0 {
+			t.Errorf("extension %s is extended, applied %d times, cancelled %d times: %v", x.ID, applied, cancelled, evs)
+		}
+	case applied != 0:
+		t.Errorf("extension %s ended %s but was applied to its grant %d times: %v", x.ID, x.State, applied, evs)
+	case x.State == access.StateCancelled:
+		c.extCancelled++
+	}
+	if cancelled > 1 {
+		t.Errorf("extension %s was cancelled %d times: %v", x.ID, cancelled, evs)
+	}
 }
 
 func countType(evs []access.EventType, typ access.EventType) int {

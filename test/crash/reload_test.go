@@ -19,7 +19,7 @@ func TestSIGHUPReloads(t *testing.T) {
 	}
 	alice, ann := newPerson("alice"), newPerson("ann")
 	w := newWorld(t, worldOptions{
-		requesters: []person{alice}, approvers: []person{ann}, resources: []resource{{"first", "00gfirst"}},
+		requesters: []person{alice}, approvers: []person{ann}, resources: []resource{{id: "first", group: "00gfirst"}},
 		durations: "[1h]", maxDur: "1h", reminders: "[]", oktaOpts: "  request_timeout: 10s\n",
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -30,7 +30,7 @@ func TestSIGHUPReloads(t *testing.T) {
 	}
 	connections := w.slack.ConnectionCount()
 
-	added := resource{"added-by-hup", "00gaddedbyhup"}
+	added := resource{id: "added-by-hup", group: "00gaddedbyhup"}
 	w.okta.AddGroup(added.group, "added by hup")
 	text, err := os.ReadFile(w.cfgPath)
 	if err != nil {

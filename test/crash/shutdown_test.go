@@ -26,7 +26,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Skip("runs the real binary; skipped with -short")
 	}
 	alice, ann := newPerson("alice"), newPerson("ann")
-	res := resource{"short-lived", "00gshort"}
+	res := resource{id: "short-lived", group: "00gshort"}
 	w := newWorld(t, worldOptions{
 		requesters: []person{alice}, approvers: []person{ann}, resources: []resource{res},
 		durations: "[2s]", maxDur: "2s", reminders: "[]", oktaOpts: "  request_timeout: 10s\n",

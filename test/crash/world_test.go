@@ -73,7 +73,22 @@ func newPerson(name string) person {
 func (p person) dm() string { return "D" + p.slackID }
 
 // resource is one resource of the test config and its Okta group.
-type resource struct{ id, group string }
+type resource struct {
+	id, group string
+	// alt, when set, is a second Okta group the resource is re-pointed to
+	// (and back) between some restarts, as an admin migrating it would.
+	alt string
+	// policy names the config policy (default "short").
+	policy string
+}
+
+// groups returns the Okta groups the resource may point to.
+func (r resource) groups() []string {
+	if r.alt == "" {
+		return []string{r.group}
+	}
+	return []string{r.group, r.alt}
+}
 
 // world is the fake Slack, Okta and PagerDuty and a config for the binary.
 type world struct {
@@ -91,6 +106,12 @@ type world struct {
 	auditPath string
 	logPath   string
 	starts    int
+	// standing hold memberships of every group that the bot never granted.
+	standing []person
+	// repointed is set while the resources with an alt group point to it.
+	repointed    bool
+	cfgText      string // the config, with resourcesHere for the resources list
+	approverList string
 
 	deletes atomic.Int32 // Okta group removals that arrived (applied or not)
 	// armed is the kill trigger waiting for its moment (killNow when none)
@@ -106,6 +127,7 @@ const (
 	killOnOktaAdd                 // as Okta applies a group add, before the bot hears back
 	killOnOktaRemove              // as Okta applies a group removal, before the bot hears back
 	killOnApprovalDM              // as Slack posts an approval DM, before the bot records it
+	killOnExtension               // as an approver's click on an extension request is acknowledged
 )
 
 // arm makes the next event of kind trigger kill the running process p (and
@@ -175,6 +197,10 @@ type worldOptions struct {
 	reminders  string // YAML list
 	extra      string // appended to the config
 	oktaOpts   string // extra keys under okta:, indented by two spaces
+	policies   string // more policies, indented by two spaces
+	// standing are people with memberships of every group (alt groups
+	// too) made by hand, which the bot must never remove.
+	standing []person
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -187,6 +213,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 		pd:        fakepagerduty.New(fakepagerduty.Options{Token: "pd-crash-api-token"}),
 		resources: o.resources,
 		approvers: o.approvers,
+		standing:  o.standing,
 	}
 	w.slack = fakeslack.New(fakeslack.Options{BotToken: "xoxb-crash-bot-token", AppToken: "xapp-crash-app-token", Logf: w.slackLog})
 	w.slackSrv.Store(w.slack)
@@ -200,7 +227,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	})
 	w.people = append(append([]person(nil), o.requesters...), o.approvers...)
 	w.slack.AddChannel("C0AUDIT", "access-audit")
-	for _, p := range w.people {
+	for _, p := range append(append([]person(nil), w.people...), o.standing...) {
 		w.slack.AddUser(fakeslack.User{ID: p.slackID, Name: p.name, RealName: p.name, Email: p.email})
 		w.okta.AddUser(fakeokta.User{ID: p.oktaID, Login: p.email, Email: p.email, FirstName: p.name, LastName: "Crash", Status: "ACTIVE"})
 		w.pd.AddUser(fakepagerduty.User{ID: "P" + strings.ToUpper(p.name), Name: p.name, Email: p.email})
@@ -209,16 +236,19 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	for _, a := range o.approvers {
 		approvers = append(approvers, a.email)
 	}
-	var res strings.Builder
 	for _, r := range o.resources {
-		w.okta.AddGroup(r.group, "group "+r.id)
-		fmt.Fprintf(&res, "  - id: %s\n    name: Resource %s\n    okta_group: %s\n    approvers: [%s]\n    policy: short\n",
-			r.id, r.id, r.group, strings.Join(approvers, ", "))
+		for _, g := range r.groups() {
+			w.okta.AddGroup(g, "group "+g+" of "+r.id)
+			for _, s := range o.standing {
+				w.okta.AddMember(g, s.oktaID)
+			}
+		}
 	}
+	w.approverList = strings.Join(approvers, ", ")
 	w.storePath = filepath.Join(w.dir, "accessbot.db")
 	w.auditPath = filepath.Join(w.dir, "audit.jsonl")
 	w.logPath = filepath.Join(w.dir, "accessbot.log")
-	cfg := fmt.Sprintf(`slack:
+	w.cfgText = fmt.Sprintf(`slack:
   app_token: %s
   bot_token: %s
   api_url: %s
@@ -246,19 +276,60 @@ policies:
     max_duration: %s
     min_approvals: 1
     extension: {max_extensions: 1, requires_approval: false}
-resources:
+%sresources:
 %s%s`, w.slack.AppToken(), w.slack.BotToken(), w.slack.APIURL(), w.okta.URL(), w.okta.Token(), o.oktaOpts,
-		w.pd.Token(), w.pd.URL(), w.storePath, w.auditPath, o.reminders, o.durations, o.maxDur, res.String(), o.extra)
+		w.pd.Token(), w.pd.URL(), w.storePath, w.auditPath, o.reminders, o.durations, o.maxDur, o.policies, resourcesHere, o.extra)
 	w.cfgPath = filepath.Join(w.dir, "accessbot.yaml")
-	if err := os.WriteFile(w.cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	w.writeConfig()
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("accessbot log (last lines):\n%s", w.logTail(80))
 		}
 	})
 	return w
+}
+
+// resourcesHere marks where the resources list goes in world.cfgText.
+const resourcesHere = "\x00resources\x00"
+
+// writeConfig writes the config file, with each resource that has an alt
+// group pointing to it while w.repointed.
+func (w *world) writeConfig() {
+	w.t.Helper()
+	var res strings.Builder
+	for _, r := range w.resources {
+		group, policy := r.group, r.policy
+		if w.repointed && r.alt != "" {
+			group = r.alt
+		}
+		if policy == "" {
+			policy = "short"
+		}
+		fmt.Fprintf(&res, "  - id: %s\n    name: Resource %s\n    okta_group: %s\n    approvers: [%s]\n    policy: %s\n",
+			r.id, r.id, group, w.approverList, policy)
+	}
+	if err := os.WriteFile(w.cfgPath, []byte(strings.Replace(w.cfgText, resourcesHere, res.String(), 1)), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// repoint points the resources that have an alt group to the other of
+// their two groups, in the config file the next start reads.
+func (w *world) repoint() {
+	w.t.Helper()
+	w.repointed = !w.repointed
+	w.writeConfig()
+}
+
+// isStanding reports whether the Okta user id is one of the people whose
+// memberships were made by hand.
+func (w *world) isStanding(oktaID string) bool {
+	for _, s := range w.standing {
+		if s.oktaID == oktaID {
+			return true
+		}
+	}
+	return false
 }
 
 // proc is one run of the binary.
