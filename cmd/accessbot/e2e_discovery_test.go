@@ -103,6 +103,10 @@ func TestDiscoveredResourcesRequested(t *testing.T) {
 	mark = e.sb.Slack.Mark()
 	e.slash(Alice, "/access", "list")
 	e.reply(mark, Alice, "JIT AWS Admin", "AWS Billing (read)")
+	e.openHome(Alice)
+	e.home(Alice, "the discovered grants listed by name", func(v fakeslack.View) bool {
+		return containsAll(v.Text(), "JIT AWS Admin", "AWS Billing (read)")
+	})
 	e.noRejections()
 }
 
