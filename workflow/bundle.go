@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,16 +105,25 @@ func (s *Service) bundleProgress(ctx context.Context, id string) (*access.Reques
 	switch {
 	case p.Failed > 0:
 		s.logger(ctx).Warn().Int("failed", p.Failed).Msg("a bundle member could not be granted; removing the others")
-		if _, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
-			if err := r.BeginRemoval(access.StateFailed, access.System, string(access.ReasonBundleIncomplete), now); err != nil {
+		why := string(access.ReasonBundleIncomplete)
+		b, err := s.updateBundle(ctx, id, func(r *access.Request, members []*access.Request, now time.Time) ([]access.Event, error) {
+			if r.State != access.StateApproved {
+				return nil, errNothingToDo // granted, ended or failed meanwhile
+			}
+			if err := r.BeginRemoval(access.StateFailed, access.System, why, now); err != nil {
 				return nil, err
 			}
-			return []access.Event{access.NewEvent(access.EventRemovalStarted, access.System, r, now,
-				map[string]string{"outcome": string(access.StateFailed), "reason": string(access.ReasonBundleIncomplete)})}, nil
-		}); err != nil {
+			events := []access.Event{access.NewEvent(access.EventRemovalStarted, access.System, r, now,
+				map[string]string{"outcome": string(access.StateFailed), "reason": why})}
+			return append(events, beginMemberRemovals(r.ID, members, access.StateFailed, access.System, why, now)...), nil
+		})
+		if errors.Is(err, errNothingToDo) {
+			return s.store.Get(ctx, id)
+		}
+		if err != nil {
 			return nil, err
 		}
-		s.endMembers(ctx, b, access.StateFailed, access.System, string(access.ReasonBundleIncomplete))
+		s.removeMembers(ctx, b)
 		return s.remove(ctx, id)
 	case p.Waiting > 0:
 		return b, nil
@@ -153,48 +163,83 @@ func (s *Service) members(ctx context.Context, b *access.Request) ([]*access.Req
 	return out, nil
 }
 
-// endMembers removes every member of bundle b still granted or being
-// granted, each through the one removal path, recorded as outcome by by.
-func (s *Service) endMembers(ctx context.Context, b *access.Request, outcome access.State, by access.User, reason string) {
-	for _, id := range b.Members {
-		_, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
-			if r.State.Final() || r.Grant.Removal != nil {
-				return nil, errNothingToDo
+// errMembersChanged: a bundle filed its members between the read of it
+// and the transaction meant to cover them all; it is read again.
+var errMembersChanged = access.Errorf(access.ECONFLICT, "bundle members changed")
+
+// updateBundle is update over a request and, for a bundle, every member it
+// has filed, in one transaction: a revocation, cancellation, failure or
+// extension of a bundle reaches all of its members or none, even if the
+// process dies right after. fn sees the current state of each.
+func (s *Service) updateBundle(ctx context.Context, id string, fn func(b *access.Request, members []*access.Request, now time.Time) ([]access.Event, error)) (*access.Request, error) {
+	for attempt := 0; ; attempt++ {
+		cur, err := s.store.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		ids := append([]string{id}, cur.Members...)
+		rs, err := s.store.Transact(ctx, ids, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
+			if !slices.Equal(rs[0].Members, cur.Members) {
+				return nil, nil, errMembersChanged
 			}
-			if err := r.BeginRemoval(outcome, by, reason, now); err != nil {
-				return nil, err
+			now := s.now()
+			events, err := fn(rs[0], rs[1:], now)
+			if err != nil {
+				return nil, nil, err
 			}
-			return []access.Event{access.NewEvent(access.EventRemovalStarted, by, r, now,
-				grantDetails(r, map[string]string{"outcome": string(outcome), "bundle": b.ID}))}, nil
+			for _, r := range rs {
+				r.UpdatedAt, r.Due = now, r.NextDue(s.settings().Timing)
+			}
+			s.markDryRun(events)
+			return nil, events, nil
 		})
-		if errors.Is(err, errNothingToDo) {
+		if errors.Is(err, errMembersChanged) && attempt < 3 {
 			continue
 		}
 		if err != nil {
-			s.logger(ctx).Error().Err(err).Str("member", id).Msg("end bundle member")
+			return nil, err
+		}
+		return rs[0], nil
+	}
+}
+
+// beginMemberRemovals records the removal of every member still granted or
+// being granted, for the transaction that ends their bundle.
+func beginMemberRemovals(bundleID string, members []*access.Request, outcome access.State, by access.User, reason string, now time.Time) []access.Event {
+	var events []access.Event
+	for _, m := range members {
+		if m.State.Final() || m.Grant.Removal != nil || m.BeginRemoval(outcome, by, reason, now) != nil {
 			continue
 		}
+		events = append(events, access.NewEvent(access.EventRemovalStarted, by, m, now,
+			grantDetails(m, map[string]string{"outcome": string(outcome), "bundle": bundleID})))
+	}
+	return events
+}
+
+// removeMembers carries out the removals of bundle b's members recorded by
+// beginMemberRemovals, each through the one removal path.
+func (s *Service) removeMembers(ctx context.Context, b *access.Request) {
+	for _, id := range b.Members {
 		if _, err := s.remove(ctx, id); err != nil {
 			s.logger(ctx).Error().Err(err).Str("member", id).Msg("remove bundle member")
 		}
 	}
 }
 
-// followBundle moves every member's end to bundle b's, after b was extended.
-func (s *Service) followBundle(ctx context.Context, b *access.Request, actor access.User) {
-	for _, id := range b.Members {
-		_, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
-			if err := r.FollowBundle(b.Grant.ExpiresAt); err != nil {
-				return nil, errNothingToDo
-			}
-			details := expiresDetail(r)
-			details["bundle"] = b.ID
-			return []access.Event{access.NewEvent(access.EventExtended, actor, r, now, details)}, nil
-		})
-		if err != nil && !errors.Is(err, errNothingToDo) {
-			s.logger(ctx).Error().Err(err).Str("member", id).Msg("extend bundle member")
+// followMembers moves every member's end to bundle b's, in the transaction
+// that extends b.
+func followMembers(b *access.Request, members []*access.Request, actor access.User, now time.Time) []access.Event {
+	var events []access.Event
+	for _, m := range members {
+		if m.FollowBundle(b.Grant.ExpiresAt) != nil {
+			continue // ended already
 		}
+		details := expiresDetail(m)
+		details["bundle"] = b.ID
+		events = append(events, access.NewEvent(access.EventExtended, actor, m, now, details))
 	}
+	return events
 }
 
 // bundleOf returns the id to act on for request id: its bundle's, for a

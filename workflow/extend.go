@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -45,7 +46,7 @@ func (s *Service) Extend(ctx context.Context, actorID, requestID string, d time.
 }
 
 func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d time.Duration, res *access.Resource, shift *access.Shift) (*access.Request, error) {
-	r, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+	r, err := s.updateBundle(ctx, id, func(r *access.Request, members []*access.Request, now time.Time) ([]access.Event, error) {
 		if !actor.Is(r.Requester) {
 			return nil, access.Refuse(access.EFORBIDDEN, access.ReasonOnlyHolder, access.Params{RequestID: r.ID})
 		}
@@ -58,15 +59,12 @@ func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d
 		if shift != nil {
 			details = shiftDetails(*shift, details)
 		}
-		return []access.Event{access.NewEvent(access.EventExtended, actor, r, now, details)}, nil
+		return append([]access.Event{access.NewEvent(access.EventExtended, actor, r, now, details)}, followMembers(r, members, actor, now)...), nil
 	})
 	if err != nil {
 		return nil, s.refuse(ctx, actor, r, "extend", err)
 	}
 	s.logger(ctx).Info().Time("expires_at", r.Grant.ExpiresAt).Msg("grant extended")
-	if r.Kind == access.KindBundle {
-		s.followBundle(ctx, r, actor)
-	}
 	n := access.Notice{Kind: access.NoticeExtended, Request: *r, Resource: *res, Actor: actor}
 	s.notify(ctx, r.Requester, n)
 	s.announce(ctx, n)
@@ -136,11 +134,20 @@ func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Req
 		return nil, err
 	}
 	approver, _ := ext.Decider()
-	rs, err := s.store.Transact(ctx, []string{extID, ext.ParentID}, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
+	ids := []string{extID, ext.ParentID}
+	var members []string // a bundle's members are extended with it, in the same transaction
+	if parent, err := s.store.Get(ctx, ext.ParentID); err == nil {
+		members = parent.Members
+		ids = append(ids, members...)
+	}
+	rs, err := s.store.Transact(ctx, ids, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
 		e, g := rs[0], rs[1]
 		now := s.now()
 		if g.Grant.PendingExtension != e.ID {
 			return nil, nil, access.Refuse(access.ECONFLICT, access.ReasonExtensionVoid, access.Params{RequestID: e.ID})
+		}
+		if !slices.Equal(g.Members, members) {
+			return nil, nil, errMembersChanged // an active bundle's members are fixed; never expected
 		}
 		if err := g.Extend(e.Duration, res, now); err != nil {
 			return nil, nil, err
@@ -148,14 +155,15 @@ func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Req
 		if err := e.MarkExtended(now); err != nil {
 			return nil, nil, err
 		}
-		for _, r := range rs {
-			r.UpdatedAt, r.Due = now, r.NextDue(s.settings().Timing)
-		}
 		details := expiresDetail(g)
 		details["by"] = access.FormatDuration(e.Duration)
 		details["extension_request"] = e.ID
 		details["extensions"] = strconv.Itoa(g.Grant.Extensions)
 		events := []access.Event{access.NewEvent(access.EventExtended, approver.By, g, now, details)}
+		events = append(events, followMembers(g, rs[2:], approver.By, now)...)
+		for _, r := range rs {
+			r.UpdatedAt, r.Due = now, r.NextDue(s.settings().Timing)
+		}
 		s.markDryRun(events)
 		return nil, events, nil
 	})
@@ -171,9 +179,6 @@ func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Req
 		return nil, err
 	}
 	grant := rs[1]
-	if grant.Kind == access.KindBundle {
-		s.followBundle(ctx, grant, approver.By)
-	}
 	s.refreshApprovals(ctx, extID)
 	n := access.Notice{Kind: access.NoticeExtended, Request: *grant, Resource: *res, Actor: approver.By}
 	s.notify(ctx, grant.Requester, n)
@@ -221,13 +226,14 @@ func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*acces
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
+	r, err := s.updateBundle(ctx, requestID, func(r *access.Request, members []*access.Request, now time.Time) ([]access.Event, error) {
 		if err := r.Cancel(actor, now); err != nil {
 			return nil, err
 		}
 		if r.Grant.Removal != nil {
-			return []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now,
-				grantDetails(r, map[string]string{"outcome": string(access.StateCancelled)}))}, nil
+			events := []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now,
+				grantDetails(r, map[string]string{"outcome": string(access.StateCancelled)}))}
+			return append(events, beginMemberRemovals(r.ID, members, access.StateCancelled, actor, "", now)...), nil
 		}
 		return []access.Event{access.NewEvent(access.EventCancelled, actor, r, now, nil)}, nil
 	})
@@ -241,9 +247,7 @@ func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*acces
 	ctx = s.withRequest(ctx, r)
 	if r.Grant.Removal != nil {
 		s.logger(ctx).Info().Msg("approved request cancelled; removing whatever landed")
-		if r.Kind == access.KindBundle {
-			s.endMembers(ctx, r, access.StateCancelled, actor, "")
-		}
+		s.removeMembers(ctx, r)
 		return s.remove(ctx, r.ID)
 	}
 	s.logger(ctx).Info().Msg("request cancelled")

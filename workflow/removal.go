@@ -22,15 +22,16 @@ func (s *Service) Revoke(ctx context.Context, actorID, requestID string) (*acces
 	}
 	ctx = s.withRequest(ctx, r)
 	res, _ := s.resource(r) // a resource removed from config: holder and admins may still revoke
-	_, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
+	b, err := s.updateBundle(ctx, requestID, func(r *access.Request, members []*access.Request, now time.Time) ([]access.Event, error) {
 		if err := r.Revocable(actor, res, s.isAdmin(actor)); err != nil {
 			return nil, err
 		}
 		if err := r.BeginRemoval(access.StateRevoked, actor, "", now); err != nil {
 			return nil, err
 		}
-		return []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now,
-			grantDetails(r, map[string]string{"outcome": string(access.StateRevoked)}))}, nil
+		events := []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now,
+			grantDetails(r, map[string]string{"outcome": string(access.StateRevoked)}))}
+		return append(events, beginMemberRemovals(r.ID, members, access.StateRevoked, actor, "", now)...), nil
 	})
 	if err != nil {
 		if c := access.ErrorCode(err); c == access.ECONFLICT || c == access.EFORBIDDEN {
@@ -39,11 +40,7 @@ func (s *Service) Revoke(ctx context.Context, actorID, requestID string) (*acces
 		return nil, err
 	}
 	s.logger(ctx).Info().Str("by", actor.SlackID).Msg("revoke requested")
-	if r.Kind == access.KindBundle {
-		if b, err := s.store.Get(ctx, requestID); err == nil {
-			s.endMembers(ctx, b, access.StateRevoked, actor, "")
-		}
-	}
+	s.removeMembers(ctx, b)
 	return s.remove(ctx, requestID)
 }
 
