@@ -262,6 +262,12 @@ func (r *Request) AutoApprove(shift Shift, now time.Time) error {
 	return nil
 }
 
+// Cancellable reports whether the requester may still cancel r: while it
+// is pending, or approved and still waiting for the identity provider.
+func (r *Request) Cancellable() bool {
+	return r.State == StatePending || (r.State == StateApproved && r.Kind != KindExtension && r.Grant.Removal == nil)
+}
+
 // Cancel ends a request at its requester's wish: a pending one at once; an
 // approved one still waiting for the identity provider through a removal of
 // whatever may have landed.
@@ -270,13 +276,13 @@ func (r *Request) Cancel(by User, now time.Time) error {
 		return Refuse(EFORBIDDEN, ReasonOnlyRequester, Params{RequestID: r.ID})
 	}
 	switch {
+	case !r.Cancellable():
+		return r.notPending()
 	case r.State == StatePending:
 		r.State, r.DecidedAt = StateCancelled, now
 		return nil
-	case r.State == StateApproved && r.Kind != KindExtension && r.Grant.Removal == nil:
-		return r.BeginRemoval(StateCancelled, by, "", now)
 	}
-	return r.notPending()
+	return r.BeginRemoval(StateCancelled, by, "", now)
 }
 
 // TimeOut ends a pending request nobody answered within ttl.

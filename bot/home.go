@@ -296,7 +296,7 @@ func (rd renderer) home(ov workflow.Overview, listErr error, cat *access.Catalog
 	blocks = append(blocks, dividerBlock(), sectionBlockID(BlockHomePending, "*Your pending requests*"))
 	for i, r := range limit(pending) {
 		blocks = append(blocks, sectionBlock(rd.listLine(*r, res(r))))
-		if r.State == access.StatePending {
+		if r.Cancellable() {
 			blocks = append(blocks, actionsBlock(homeBlockID(BlockHomePending, i),
 				button(ActionCancel, "Cancel request", r.ID, "")))
 		}

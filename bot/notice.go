@@ -45,9 +45,11 @@ func (rd renderer) notice(n access.Notice) message {
 		add(reasonSection("Reason", r.Reason))
 		if r.State == access.StatePending {
 			add(contextBlock("⏳ Waiting for approval. You'll get a DM when someone decides."))
-			add(actionsBlock(actions, button(ActionCancel, "Cancel request", r.ID, "")))
 		} else {
 			add(sectionBlock(rd.outcome(r)))
+		}
+		if r.Cancellable() {
+			add(actionsBlock(actions, button(ActionCancel, "Cancel request", r.ID, "")))
 		}
 
 	case access.NoticeGranted:

@@ -140,6 +140,8 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return fmt.Sprintf("No Okta account matches %s.", p.Person), true
 	case access.ReasonOktaNoTarget:
 		return fmt.Sprintf("The Okta %s %s does not exist; an admin must check the resource's target.", p.Value, p.ResourceID), true
+	case access.ReasonDryRunNow:
+		return "accessbot now runs in dry run and changes nothing in Okta, so this grant was not made; ask again once it runs for real.", true
 	case access.ReasonOktaError:
 		return "Okta returned an unexpected error.", true
 	case access.ReasonBundleIncomplete:

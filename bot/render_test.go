@@ -205,6 +205,7 @@ func TestNoticeButtons(t *testing.T) {
 	}{
 		{"submitted pending", access.Notice{Kind: access.NoticeSubmitted, Request: testRequest(access.StatePending)}, []string{"cancel_request=abcd2345"}},
 		{"submitted cancelled", access.Notice{Kind: access.NoticeSubmitted, Request: testRequest(access.StateCancelled)}, nil},
+		{"submitted, approved and waiting for Okta", access.Notice{Kind: access.NoticeSubmitted, Request: testRequest(access.StateApproved)}, []string{"cancel_request=abcd2345"}},
 		{"granted", access.Notice{Kind: access.NoticeGranted, Request: active}, []string{"revoke=abcd2345"}},
 		{"granted then revoked", access.Notice{Kind: access.NoticeGranted, Request: testRequest(access.StateRevoked)}, nil},
 		{"reminder", access.Notice{Kind: access.NoticeReminder, Request: active, Extend: []time.Duration{time.Hour, 4 * time.Hour}},

@@ -186,6 +186,13 @@ func (s *Service) grant(ctx context.Context, id string) (r *access.Request, res 
 			return r, nil, false, err
 		}
 	}
+	if r.Grant.Changes() && s.opts.DryRun {
+		// Prepared for real by a run before dry run was switched on: a dry
+		// run makes no change in Okta, so the grant is given up (and what an
+		// earlier attempt may have landed is removed, for real).
+		r, err = s.provisionFailed(ctx, r, access.Refuse(access.EINVALID, access.ReasonDryRunNow, access.Params{RequestID: r.ID}))
+		return r, nil, false, err
+	}
 	if r.Grant.Changes() {
 		if err := s.prov.Grant(ctx, r.Grant.Account, r.Grant.Target); err != nil {
 			r, err = s.provisionFailed(ctx, r, err)
@@ -298,7 +305,9 @@ func (s *Service) provisionFailed(ctx context.Context, r *access.Request, cause 
 		return []access.Event{access.NewEvent(access.EventProvisionFailed, access.System, r, now, details)}, nil
 	})
 	if access.ErrorCode(err) == access.ECONFLICT {
-		return s.store.Get(ctx, r.ID) // cancelled or revoked meanwhile
+		// Cancelled or revoked while this attempt was failing: its removal
+		// waits for this claim, so finish it now.
+		return s.removeClaimed(ctx, r.ID)
 	}
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package workflow_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -81,5 +82,37 @@ func TestRecoverRecordsLegacyGrants(t *testing.T) {
 	wantState(t, h.get("legacy1"), access.StateExpired)
 	if h.prov.holds(alice.Email, access.Target{Kind: access.TargetGroup, ID: "00gOLD"}) {
 		t.Fatal("the legacy grant's group still holds alice")
+	}
+}
+
+// A grant prepared for real by a run before dry run was switched on is not
+// made by the dry run: it is given up, and what an earlier attempt may have
+// landed is removed for real.
+func TestRealGrantNotMadeAfterDryRunSwitchedOn(t *testing.T) {
+	h := newHarness(t)
+	h.prov.fail("grant", access.Wrap(access.EUNAVAILABLE, errors.New("okta 500")))
+	r := h.submit(alice, "aws-prod", "1h", "debug")
+	if _, err := h.svc.Approve(ctx, bob.SlackID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := h.get(r.ID)
+	wantState(t, got, access.StateApproved)
+	if !got.Grant.Changes() {
+		t.Fatalf("grant = %+v, want a real grant recorded before the failed attempt", got.Grant)
+	}
+	dry := workflow.New(workflow.Options{Catalog: access.NewCatalog(resources()), Timing: access.Timing{PendingTTL: 24 * time.Hour},
+		DryRun: true, Now: h.clock.Now, Logger: zerolog.Nop()},
+		h.store, h.prov, &directory{users: []access.User{alice, bob, carol, eve, admin}}, h.msg, h.pd)
+	h.clock.Advance(time.Minute)
+	if err := dry.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got = h.get(r.ID)
+	wantState(t, got, access.StateFailed)
+	if grants, revokes := h.prov.counts(); grants != 0 || revokes != 1 {
+		t.Fatalf("Okta saw %d grants and %d removals, want 0 and 1 (whatever the first attempt landed, removed for real)", grants, revokes)
+	}
+	if n, ok := h.msg.lastTo(alice.SlackID, string(access.NoticeFailed)); !ok || n.Request.State != access.StateFailed {
+		t.Fatalf("alice was not told the grant failed: %+v", n)
 	}
 }
