@@ -25,6 +25,12 @@ const (
 	EventCancelled          EventType = "cancelled"
 	EventTimedOut           EventType = "timed_out"
 	EventRefused            EventType = "refused" // an attempt the rules turned down
+	// EventRevokeAll: an admin ordered every grant and open request of a
+	// resource or a person ended; one event for the order, beside the
+	// events of each request it ends.
+	EventRevokeAll EventType = "revoke_all"
+	EventPaused    EventType = "paused"  // an admin paused a resource
+	EventResumed   EventType = "resumed" // an admin resumed it
 	// EventGrantRecorded: a grant stored by an older accessbot, which did not
 	// record the Okta account it acted on, had it looked up at start-up.
 	EventGrantRecorded EventType = "grant_recorded"

@@ -63,6 +63,17 @@ const (
 	ReasonBreakGlassUnknown Reason = "break_glass_unknown" // PagerDuty could not be asked
 	ReasonNotOnCall         Reason = "not_on_call"         // not on call now
 
+	// Kill switch: Resource, ResourceID; Person (who paused), Since, Value
+	// (the pause's reason).
+	ReasonAdminsOnly      Reason = "admins_only"      // Value: the command ("revoke-all", "pause", "resume")
+	ReasonPaused          Reason = "paused"           // a new request for a paused resource
+	ReasonPausedApproval  Reason = "paused_approval"  // an approval while the resource is paused
+	ReasonAlreadyPaused   Reason = "already_paused"   // pause of a paused resource
+	ReasonNotPaused       Reason = "not_paused"       // Resource: resume of a resource that is not paused
+	ReasonNothingToEnd    Reason = "nothing_to_end"   // Resource or Person: revoke-all finds no grant and no open request
+	ReasonUnknownPerson   Reason = "unknown_person"   // Value: revoke-all names nobody accessbot can find
+	ReasonAmbiguousPerson Reason = "ambiguous_person" // Value, Names (Slack ids): revoke-all names several people
+
 	// Notices: why something could not be done, for Notice.Reason.
 	ReasonApproversUnreachable Reason = "approvers_unreachable" // none of the approvers is in Slack
 	ReasonOnCallFallback       Reason = "oncall_fallback"       // PagerDuty could not be asked; sent to approvers
@@ -91,6 +102,8 @@ type Params struct {
 	Count      int
 	Limit      int
 	Max        time.Duration
+	Since      time.Time // when a state began (a pause)
+	Open       int       // open requests, counted apart from grants (Count)
 	Allowed    []time.Duration
 	Names      []string
 }

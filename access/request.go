@@ -77,6 +77,9 @@ type Removal struct {
 	RequestedAt time.Time `json:"requested_at"`
 	Retry       Retry     `json:"retry"`
 	Alerted     bool      `json:"alerted"` // admins were told that removal keeps failing
+	// Order is the id of the admin's revoke-all that ordered the removal
+	// (Order.ID), empty otherwise.
+	Order string `json:"order,omitempty"`
 }
 
 // Grant is the access a request became once provisioned.

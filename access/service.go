@@ -35,6 +35,14 @@ type Store interface {
 	Append(ctx context.Context, events ...Event) error
 	// Events returns the audit events that match f, in sequence order.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
+	// PauseResource stores p and appends events in one transaction;
+	// ECONFLICT, and nothing written, if p.ResourceID is paused already.
+	PauseResource(ctx context.Context, p Pause, events ...Event) error
+	// ResumeResource removes the pause of resourceID and appends events in
+	// one transaction; ENOTFOUND, and nothing written, if it is not paused.
+	ResumeResource(ctx context.Context, resourceID string, events ...Event) error
+	// Pauses returns every pause in force, by resource id.
+	Pauses(ctx context.Context) ([]Pause, error)
 }
 
 // Provisioner changes access in the identity provider (Okta). A person is
@@ -89,6 +97,16 @@ const (
 	NoticeBreakGlass      NoticeKind = "break_glass"      // loud, to approvers and the audit channel (Revoke)
 	NoticeRemovalFailing  NoticeKind = "removal_failing"  // loud, to the audit channel: removal keeps failing
 	NoticeOnCallFallback  NoticeKind = "oncall_fallback"  // to the requester: on-call could not be checked
+
+	// NoticeRevokeAll tells the approvers and the audit channel of an
+	// admin's revoke-all: Actor gave it, Detail is its reason, Request holds
+	// only its target (Requester for a person, ResourceID for a resource),
+	// Params.Count the grants and Params.Open the open requests it ends.
+	NoticeRevokeAll NoticeKind = "revoke_all"
+	// NoticePaused and NoticeResumed tell the audit channel that Actor
+	// paused or resumed Resource; Detail is the reason given.
+	NoticePaused  NoticeKind = "paused"
+	NoticeResumed NoticeKind = "resumed"
 
 	// NoticeBreakGlassRefused tells the audit channel of a refused break-glass
 	// attempt; Request holds only who, the resource id and the reason given,

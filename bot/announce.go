@@ -70,6 +70,8 @@ func (rd renderer) announcement(n access.Notice) message {
 		} else if r.State != access.StateActive {
 			line = joinParts(line, "now: "+rd.outcome(r))
 		}
+	case access.NoticeRevokeAll, access.NoticePaused, access.NoticeResumed:
+		return rd.killSwitchNotice(n)
 	case access.NoticeBreakGlassRefused:
 		by := actor
 		if by == (access.User{}) {

@@ -92,6 +92,15 @@ type Workflow interface {
 	List(ctx context.Context, actorID string) (workflow.Overview, error)
 	// Get returns a request, for redrawing a message.
 	Get(ctx context.Context, id string) (*access.Request, error)
+	// PlanRevokeAll counts what a revoke-all by actorID would end;
+	// RevokeAll carries it out. Pause and Resume stop and restart new
+	// grants of a resource; Pauses lists the pauses in force. All but
+	// Pauses are for admins, checked from config every time.
+	PlanRevokeAll(ctx context.Context, actorID string, t workflow.RevokeAllTarget) (workflow.RevokeAllPlan, error)
+	RevokeAll(ctx context.Context, actorID string, t workflow.RevokeAllTarget, reason string) (workflow.RevokeAllPlan, error)
+	Pause(ctx context.Context, actorID, resourceID, reason string) (access.Pause, error)
+	Resume(ctx context.Context, actorID, resourceID string) (access.Pause, error)
+	Pauses(ctx context.Context) ([]access.Pause, error)
 	// LetExpire checks that actorID holds the grant of requestID, which they
 	// chose to let expire, and returns it.
 	LetExpire(ctx context.Context, actorID, requestID string) (*access.Request, error)

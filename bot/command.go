@@ -21,6 +21,9 @@ const (
 	cmdExtend     commandKind = "extend"
 	cmdBreakGlass commandKind = "breakglass"
 	cmdHelp       commandKind = "help"
+	cmdRevokeAll  commandKind = "revoke-all"
+	cmdPause      commandKind = "pause"
+	cmdResume     commandKind = "resume"
 )
 
 // command is a parsed /access (or /breakglass) command.
@@ -30,7 +33,11 @@ type command struct {
 	Duration  string        // request: as typed, lower case ("4h", "oncall"); checked by the workflow
 	Extend    time.Duration // extend
 	RequestID string        // cancel, revoke, extend: lower case
-	Reason    string        // request, breakglass: the rest of the text, trimmed
+	Reason    string        // request, breakglass, revoke-all, pause: the rest of the text, trimmed
+	// Person is the Slack id a revoke-all names (escaped <@U…> or typed
+	// U…); PersonName the name typed as @name, looked up later.
+	Person     string
+	PersonName string
 }
 
 // Usage lines, one per subcommand; errors show the one that applies.
@@ -43,6 +50,9 @@ const (
 	usageExtend     = "`/access extend <request-id> <duration>`"
 	usageBreakGlass = "`/access breakglass <resource-id> <reason…>`"
 	usageHelp       = "`/access help`"
+	usageRevokeAll  = "`/access revoke-all <resource-id|@someone> <reason…>`"
+	usagePause      = "`/access pause <resource-id> [reason…]`"
+	usageResume     = "`/access resume <resource-id>`"
 )
 
 // usageError is a command people typed wrong: what is wrong, and the usage
@@ -66,6 +76,8 @@ var subcommands = map[string]commandKind{
 	"revoke": cmdRevoke, "remove": cmdRevoke,
 	"extend":     cmdExtend,
 	"breakglass": cmdBreakGlass, "break-glass": cmdBreakGlass, "break_glass": cmdBreakGlass, "bg": cmdBreakGlass,
+	"revoke-all": cmdRevokeAll, "revokeall": cmdRevokeAll, "revoke_all": cmdRevokeAll,
+	"pause": cmdPause, "resume": cmdResume, "unpause": cmdResume,
 	"help": cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
 }
 
@@ -106,6 +118,27 @@ func parseCommand(text string) (command, error) {
 			return c, &usageError{"Missing the resource id.", usageBreakGlass}
 		case c.Reason == "":
 			return c, &usageError{"Missing the reason: everyone who is told needs to know why.", usageBreakGlass}
+		}
+	case cmdRevokeAll:
+		var target string
+		target, rest = nextField(rest)
+		c.Resource, c.Person, c.PersonName = parseTarget(target)
+		c.Reason = strings.TrimSpace(rest)
+		switch {
+		case c.Resource == "" && c.Person == "" && c.PersonName == "":
+			return c, &usageError{"Missing what to revoke: a resource id, or a person as @name.", usageRevokeAll}
+		case c.Reason == "":
+			return c, &usageError{"Missing the reason: the holders, the approvers and auditors need to know why.", usageRevokeAll}
+		}
+	case cmdPause, cmdResume:
+		usage := map[commandKind]string{cmdPause: usagePause, cmdResume: usageResume}[kind]
+		c.Resource, rest = nextField(rest)
+		c.Resource, c.Reason = cleanID(c.Resource), strings.TrimSpace(rest)
+		if c.Resource == "" {
+			return c, &usageError{"Missing the resource id.", usage}
+		}
+		if kind == cmdResume && c.Reason != "" {
+			return c, &usageError{fmt.Sprintf("Unexpected %q after the resource id.", truncate(clean(c.Reason), 40)), usage}
 		}
 	case cmdCancel, cmdRevoke, cmdExtend:
 		usage := map[commandKind]string{cmdCancel: usageCancel, cmdRevoke: usageRevoke, cmdExtend: usageExtend}[kind]

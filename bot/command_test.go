@@ -44,6 +44,18 @@ func TestParseCommand(t *testing.T) {
 		{"break-glass DB-Admin prod is down", command{Kind: cmdBreakGlass, Resource: "db-admin", Reason: "prod is down"}, ""},
 		{"breakglass db-admin", command{Kind: cmdBreakGlass, Resource: "db-admin"}, "Missing the reason"},
 		{"breakglass", command{Kind: cmdBreakGlass}, "Usage: `/access breakglass <resource-id> <reason…>`"},
+		{"revoke-all DB-Prod leaked key INC-7", command{Kind: cmdRevokeAll, Resource: "db-prod", Reason: "leaked key INC-7"}, ""},
+		{"revoke-all <@U0ALICE|alice> left the company", command{Kind: cmdRevokeAll, Person: "U0ALICE", Reason: "left the company"}, ""},
+		{"revokeall <@W0ALICE> left", command{Kind: cmdRevokeAll, Person: "W0ALICE", Reason: "left"}, ""},
+		{"revoke-all @Alice left", command{Kind: cmdRevokeAll, PersonName: "alice", Reason: "left"}, ""},
+		{"revoke-all U0ALICE left", command{Kind: cmdRevokeAll, Person: "U0ALICE", Reason: "left"}, ""},
+		{"revoke-all db-prod", command{Kind: cmdRevokeAll, Resource: "db-prod"}, "Missing the reason"},
+		{"revoke-all", command{Kind: cmdRevokeAll}, "Usage: `/access revoke-all <resource-id|@someone> <reason…>`"},
+		{"pause DB-Prod INC-8", command{Kind: cmdPause, Resource: "db-prod", Reason: "INC-8"}, ""},
+		{"pause db-prod", command{Kind: cmdPause, Resource: "db-prod"}, ""},
+		{"pause", command{Kind: cmdPause}, "Usage: `/access pause <resource-id> [reason…]`"},
+		{"resume db-prod", command{Kind: cmdResume, Resource: "db-prod"}, ""},
+		{"resume db-prod now", command{Kind: cmdResume, Resource: "db-prod", Reason: "now"}, "Unexpected \"now\""},
 		{"frobnicate now", command{Kind: cmdHelp}, "I don't know the command \"frobnicate\"."},
 	}
 	for _, tt := range tests {
@@ -112,7 +124,7 @@ func FuzzParseCommand(f *testing.F) {
 }
 
 func TestUsageTextListsEverySubcommand(t *testing.T) {
-	got := usageText(nil)
+	got := usageText(nil, nil)
 	for _, want := range []string{usageOpen, usageRequest, usageList, usageCancel, usageExtend, usageRevoke, usageBreakGlass, usageHelp, "/breakglass"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("usage lacks %s", want)

@@ -8,8 +8,9 @@ import (
 )
 
 // usageText lists every subcommand with an example, and the resources one
-// can ask for. It fits one ephemeral message.
-func usageText(cat *access.Catalog) string {
+// can ask for, marking those paused (pauses; nil when not known). It fits
+// one ephemeral message.
+func usageText(cat *access.Catalog, pauses []access.Pause) string {
 	exRes, exDur := "aws-prod-read", "4h"
 	var all []access.Resource
 	if cat != nil {
@@ -32,6 +33,12 @@ func usageText(cat *access.Catalog) string {
 		"• " + usageRevoke + " — end access now, e.g. `/access revoke abcd2345`",
 		"• " + usageBreakGlass + " (or `/breakglass <resource-id> <reason…>`) — emergency access for the on-call responder, e.g. `/access breakglass " + exRes + " INC-123 database down`",
 		"• " + usageHelp + " — this message",
+		"Admins only: " + usageRevokeAll + " — end every grant and open request of a resource or a person at once, after a confirmation; " +
+			usagePause + " and " + usageResume + " — refuse new requests and approvals for a resource, and allow them again",
+	}
+	paused := map[string]bool{}
+	for _, p := range pauses {
+		paused[p.ResourceID] = true
 	}
 	if len(all) == 0 {
 		lines = append(lines, "No resources are configured yet; ask an admin.")
@@ -45,6 +52,9 @@ func usageText(cat *access.Catalog) string {
 			line := "• `" + esc(r.ID, 100) + "` — " + esc(r.Name, 100)
 			if len(r.Durations) > 0 {
 				line += " (" + esc(access.FormatDurations(r.Durations), 200) + ")"
+			}
+			if paused[r.ID] {
+				line += " — ⏸️ *paused*: no new requests or approvals"
 			}
 			lines = append(lines, line)
 		}

@@ -45,6 +45,7 @@ const (
 const (
 	BlockHomeActions   = "home_actions"
 	BlockHomeGrants    = "home_grants"
+	BlockHomePaused    = "home_paused"
 	BlockHomePending   = "home_pending"
 	BlockHomeApprovals = "home_approvals"
 )
@@ -283,6 +284,13 @@ func (rd renderer) home(ov workflow.Overview, listErr error, cat *access.Catalog
 		}
 	}
 
+	if len(ov.Paused) > 0 {
+		var lines []string
+		for _, p := range ov.Paused {
+			lines = append(lines, "• "+pausedLine(p, cat))
+		}
+		blocks = append(blocks, sectionBlockID(BlockHomePaused, truncate("*Paused resources*\n"+strings.Join(lines, "\n"), maxSectionText)), dividerBlock())
+	}
 	blocks = append(blocks, sectionBlockID(BlockHomeGrants, "*Your active access*"))
 	for i, r := range limit(grants) {
 		line, buttons := rd.homeGrant(*r, res(r))

@@ -38,6 +38,8 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onRequestSubmit(ctx, ev, cb.View) })
 		case CallbackDeny:
 			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onDenySubmit(ctx, ev, cb.View) })
+		case CallbackRevokeAll:
+			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onRevokeAllSubmit(ctx, ev, cb.View) })
 		default:
 			b.ack(ctx, envelopeID, nil)
 		}

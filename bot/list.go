@@ -32,11 +32,21 @@ func (rd renderer) overview(ov workflow.Overview, cat *access.Catalog) message {
 		}
 		waiting = append(waiting, line+" (approve or deny from the DM)")
 	}
-	if len(mine) == 0 && len(waiting) == 0 {
-		text := "You have no active access or open requests, and nothing is waiting for your approval. Ask for access with `/access`."
-		return rd.finish(text, []slack.Block{sectionBlock(text)})
+	var paused []string
+	for _, p := range ov.Paused {
+		paused = append(paused, "• "+pausedLine(p, cat))
 	}
 	var blocks []slack.Block
+	if len(paused) > 0 {
+		blocks = append(blocks, sectionBlock("*Paused resources*"))
+		for _, chunk := range packLines(paused, maxSectionText) {
+			blocks = append(blocks, sectionBlock(chunk))
+		}
+	}
+	if len(mine) == 0 && len(waiting) == 0 {
+		text := "You have no active access or open requests, and nothing is waiting for your approval. Ask for access with `/access`."
+		return rd.finish(text, append(blocks, sectionBlock(text)))
+	}
 	if len(mine) > 0 {
 		blocks = append(blocks, sectionBlock("*Your access and open requests*"))
 		for _, chunk := range packLines(mine, maxSectionText) {

@@ -75,7 +75,11 @@ func (rd renderer) notice(n access.Notice) message {
 		lead(line)
 
 	case access.NoticeCancelled:
-		lead("🚫 Your request " + requestID(r) + " for " + label + " was cancelled.")
+		by := ""
+		if n.Actor.Display() != "" && !n.Actor.Is(r.Requester) {
+			by = " by " + mention(n.Actor)
+		}
+		lead("🚫 Your request " + requestID(r) + " for " + label + " was cancelled" + by + ".")
 		if n.Detail != "" {
 			add(contextBlock(esc(n.Detail, 1500)))
 		}
@@ -151,6 +155,9 @@ func (rd renderer) notice(n access.Notice) message {
 		} else {
 			lead("🛑 Your access to " + label + " (" + requestID(r) + ") was revoked by " + mention(by) + ".")
 		}
+		if n.Detail != "" {
+			add(contextBlock("Reason: " + esc(oneLine(n.Detail), 1500)))
+		}
 
 	case access.NoticeAutoApproved:
 		lead("ℹ️ FYI: " + mention(r.Requester) + " was auto-approved for " + label + " (" + duration(r) + ") because they are on call" + shiftText(r.OnCall) + ". No action needed.")
@@ -159,6 +166,9 @@ func (rd renderer) notice(n access.Notice) message {
 
 	case access.NoticeBreakGlass:
 		return rd.breakGlass(n)
+
+	case access.NoticeRevokeAll, access.NoticePaused, access.NoticeResumed:
+		return rd.killSwitchNotice(n)
 
 	case access.NoticeRemovalFailing:
 		return rd.removalFailing(n)

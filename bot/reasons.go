@@ -120,6 +120,26 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 	case access.ReasonNotOnCall:
 		return fmt.Sprintf("Break-glass for %s is only for people on call in its PagerDuty schedules right now, and you are not. Use `/access request %s <duration> <reason>` instead.", p.Resource, p.ResourceID), true
 
+	case access.ReasonAdminsOnly:
+		return fmt.Sprintf("Only accessbot's admins (the `admins` list of its config) can use `/access %s`; your attempt was recorded.", p.Value), true
+	case access.ReasonPaused:
+		return fmt.Sprintf("%s is paused by %s since %s%s: it takes no new requests until an admin resumes it.", p.Resource, p.Person, p.Since.UTC().Format("2006-01-02 15:04 MST"), pauseWhy(p.Value)), true
+	case access.ReasonPausedApproval:
+		return fmt.Sprintf("%s is paused by %s since %s%s: requests for it can't be approved until an admin resumes it. The request stays pending.", p.Resource, p.Person, p.Since.UTC().Format("2006-01-02 15:04 MST"), pauseWhy(p.Value)), true
+	case access.ReasonAlreadyPaused:
+		return fmt.Sprintf("%s is already paused, by %s since %s%s.", p.Resource, p.Person, p.Since.UTC().Format("2006-01-02 15:04 MST"), pauseWhy(p.Value)), true
+	case access.ReasonNotPaused:
+		return fmt.Sprintf("%s is not paused; there is nothing to resume.", p.Resource), true
+	case access.ReasonNothingToEnd:
+		if p.Resource != "" {
+			return fmt.Sprintf("Nobody holds %s through accessbot and no request for it is open: there is nothing to revoke.", p.Resource), true
+		}
+		return fmt.Sprintf("%s holds no access through accessbot and has no open request: there is nothing to revoke.", nonEmptyOr(p.Person, p.Value)), true
+	case access.ReasonUnknownPerson:
+		return fmt.Sprintf("I can't find %s in Slack. Name the person as @name (pick them from Slack's suggestions) or by their Slack member id (U…).", p.Value), true
+	case access.ReasonAmbiguousPerson:
+		return fmt.Sprintf("Several people go by %s (%s); name the one you mean by their Slack member id.", p.Value, strings.Join(p.Names, ", ")), true
+
 	case access.ReasonApproversUnreachable:
 		return "None of the approvers could be reached in Slack; ask an admin to check the approvers of this resource.", true
 	case access.ReasonOnCallFallback:
@@ -188,4 +208,12 @@ func noticeDryRun(mode bool, n access.Notice) bool {
 		return n.Request.Grant.DryRun
 	}
 	return mode || n.DryRun
+}
+
+// pauseWhy is the reason given for a pause, as a clause ("" for none).
+func pauseWhy(reason string) string {
+	if reason = strings.Join(strings.Fields(reason), " "); reason == "" {
+		return ""
+	}
+	return " (“" + reason + "”)"
 }

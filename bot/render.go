@@ -140,6 +140,9 @@ func (rd renderer) outcome(r access.Request) string {
 		}
 		return line + "."
 	case access.StateCancelled:
+		if rm := r.Grant.Removal; rm != nil && rm.By.Display() != "" && !rm.By.Is(r.Requester) {
+			return "🚫 Cancelled by " + mention(rm.By) + "."
+		}
 		if r.Kind == access.KindExtension {
 			return "🚫 Cancelled: the extension no longer applies."
 		}

@@ -55,13 +55,11 @@ func (b *Bot) slashAck(c command, err error) (payload any, work bool) {
 		if ue.usage != "" {
 			reply += "\nUsage: " + ue.usage + "\nSee `/access help` for all commands."
 		} else {
-			reply += "\n" + usageText(b.workflow().Catalog())
+			reply += "\n" + usageText(b.workflow().Catalog(), nil)
 		}
 		return ephemeralAck(reply), false
 	case err != nil:
 		return ephemeralAck(msgInternal), false
-	case c.Kind == cmdHelp:
-		return ephemeralAck(usageText(b.workflow().Catalog())), false
 	}
 	return commandAck(c, b.dryRun()), true
 }
@@ -85,6 +83,30 @@ func commandAck(c command, dryRun bool) any {
 func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 	w := b.workflow()
 	switch c.Kind {
+	case cmdHelp:
+		// Answered after the ack, not in it: whether a resource is paused
+		// is read from the store, and an ack waits for nothing.
+		pauses, err := w.Pauses(ctx)
+		if err != nil {
+			logFailure(&ev.log, err, "help: pauses")
+		}
+		b.tell(ctx, ev, usageText(w.Catalog(), pauses))
+	case cmdRevokeAll:
+		b.runRevokeAll(ctx, ev, c)
+	case cmdPause:
+		p, err := w.Pause(ctx, ev.user, c.Resource, c.Reason)
+		if err != nil {
+			b.tellError(ctx, ev, err, "pause refused")
+			return
+		}
+		b.tellDone(ctx, ev, pauseText(p, b.resourceOf(&access.Request{ResourceID: p.ResourceID})))
+	case cmdResume:
+		was, err := w.Resume(ctx, ev.user, c.Resource)
+		if err != nil {
+			b.tellError(ctx, ev, err, "resume refused")
+			return
+		}
+		b.tellDone(ctx, ev, resumeText(was, b.resourceOf(&access.Request{ResourceID: was.ResourceID})))
 	case cmdOpen:
 		b.openRequestModal(ctx, ev, "")
 	case cmdList:

@@ -199,3 +199,25 @@ func (f *fakeWorkflow) callsOf(method string) []wfCall {
 	}
 	return out
 }
+
+func (f *fakeWorkflow) PlanRevokeAll(_ context.Context, actorID string, t workflow.RevokeAllTarget) (workflow.RevokeAllPlan, error) {
+	_, err := f.record(wfCall{Method: "PlanRevokeAll", Actor: actorID, ID: t.ResourceID + t.PersonID})
+	return workflow.RevokeAllPlan{Person: access.User{SlackID: t.PersonID}, Grants: 2, Open: 1}, err
+}
+
+func (f *fakeWorkflow) RevokeAll(_ context.Context, actorID string, t workflow.RevokeAllTarget, reason string) (workflow.RevokeAllPlan, error) {
+	_, err := f.record(wfCall{Method: "RevokeAll", Actor: actorID, ID: t.ResourceID + t.PersonID, Reason: reason})
+	return workflow.RevokeAllPlan{Person: access.User{SlackID: t.PersonID}, Grants: 2, Open: 1, OrderID: "ord"}, err
+}
+
+func (f *fakeWorkflow) Pause(_ context.Context, actorID, resourceID, reason string) (access.Pause, error) {
+	_, err := f.record(wfCall{Method: "Pause", Actor: actorID, ID: resourceID, Reason: reason})
+	return access.Pause{ResourceID: resourceID, By: access.User{SlackID: actorID}, Reason: reason}, err
+}
+
+func (f *fakeWorkflow) Resume(_ context.Context, actorID, resourceID string) (access.Pause, error) {
+	_, err := f.record(wfCall{Method: "Resume", Actor: actorID, ID: resourceID})
+	return access.Pause{ResourceID: resourceID}, err
+}
+
+func (f *fakeWorkflow) Pauses(context.Context) ([]access.Pause, error) { return nil, nil }

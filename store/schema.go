@@ -18,11 +18,14 @@ var (
 	bucketByRequester = []byte("by_requester")
 	bucketOpen        = []byte("open")
 	bucketEvents      = []byte("events")
+	// bucketPaused holds the pauses in force, by resource id. A file from
+	// before it existed gets it, empty, at open: no format changed.
+	bucketPaused = []byte("paused")
 
 	keySchemaVersion = []byte("schema_version")
 )
 
-var allBuckets = [][]byte{bucketMeta, bucketRequests, bucketDue, bucketByRequester, bucketOpen, bucketEvents}
+var allBuckets = [][]byte{bucketMeta, bucketRequests, bucketDue, bucketByRequester, bucketOpen, bucketEvents, bucketPaused}
 
 // initSchema records the schema version in a new file, refuses a file from a
 // newer accessbot, and makes sure every bucket exists.

@@ -58,6 +58,13 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	if err != nil {
 		return nil, err
 	}
+	if approve && r.CheckDecider(actor, res) == nil {
+		// Checked before the update, which cannot read it; a pause that
+		// lands between the two is one the approval came before.
+		if err := s.checkPaused(ctx, res, true); err != nil {
+			return nil, s.refuse(ctx, actor, r, decisionAction(approve), err)
+		}
+	}
 	decided := false
 	r, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
 		if !approve {

@@ -14,6 +14,9 @@ type Overview struct {
 	Mine []*access.Request
 	// ToApprove holds pending requests the person may approve, oldest first.
 	ToApprove []*access.Request
+	// Paused holds the pauses in force, by resource id: those resources
+	// take no new requests and no approvals.
+	Paused []access.Pause
 }
 
 // List returns actorID's open requests and grants and the requests waiting
@@ -41,7 +44,11 @@ func (s *Service) List(ctx context.Context, actorID string) (Overview, error) {
 		}
 	}
 	slices.SortFunc(toApprove, func(a, b *access.Request) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	return Overview{User: u, Mine: mine, ToApprove: toApprove}, nil
+	paused, err := s.store.Pauses(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
+	return Overview{User: u, Mine: mine, ToApprove: toApprove, Paused: paused}, nil
 }
 
 // Get returns request id (for rendering; authorization is checked by the

@@ -153,6 +153,9 @@ func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason st
 	if err := reasonError(reason); err != nil {
 		return refused(err)
 	}
+	if err := s.checkPaused(ctx, res, false); err != nil {
+		return refused(err)
+	}
 	sh, err := s.shift(ctx, u, res)
 	switch {
 	case err != nil:

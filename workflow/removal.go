@@ -171,11 +171,14 @@ func (s *Service) tellRemoved(ctx context.Context, r *access.Request) {
 	if r.State == access.StateFailed {
 		n.Reason = access.Reason(r.Grant.Removal.Reason)
 	}
+	if r.Grant.Removal.Urgent() {
+		n.Detail = r.Grant.Removal.Reason // the reason the admin gave for the revoke-all
+	}
 	if r.State != access.StateCancelled || !r.Grant.Removal.By.Is(r.Requester) {
 		s.notify(ctx, r.Requester, n) // a requester who cancelled knows
 	}
-	if r.State == access.StateRevoked || r.State == access.StateFailed {
-		s.announce(ctx, n)
+	if (r.State == access.StateRevoked || r.State == access.StateFailed) && !r.Grant.Removal.Urgent() {
+		s.announce(ctx, n) // a revoke-all was announced once, as a whole
 	}
 	s.clearPendingExtension(ctx, r)
 	s.refreshApprovals(ctx, r.ID)

@@ -60,6 +60,10 @@ type Service struct {
 	busy    busySet
 	kick    chan struct{}
 	wg      sync.WaitGroup // work started in the background
+	// stopping ends when Wait is called: background work started earlier
+	// takes on nothing new, and leaves the rest to the next run's sweep.
+	stopping context.Context
+	stop     context.CancelFunc
 	// refusals spaces out the audit channel's notices of refused
 	// break-glass attempts (throttle.go).
 	refusals throttle
@@ -85,9 +89,10 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 	if opts.Catalog == nil {
 		opts.Catalog = access.NewCatalog(nil)
 	}
+	stopping, stop := context.WithCancel(context.Background())
 	s := &Service{
 		opts: opts, store: store, prov: prov, dir: dir, msg: msg, oncall: oncall,
-		log: opts.Logger, kick: make(chan struct{}, 1),
+		log: opts.Logger, kick: make(chan struct{}, 1), stopping: stopping, stop: stop,
 	}
 	s.live.p.Store(&Settings{Catalog: opts.Catalog, Timing: opts.Timing, Admins: opts.Admins})
 	return s
@@ -100,8 +105,13 @@ func (s *Service) Catalog() *access.Catalog { return s.settings().Catalog }
 // DryRun reports whether the identity provider is left untouched.
 func (s *Service) DryRun() bool { return s.opts.DryRun }
 
-// Wait blocks until background work started by the service has finished.
-func (s *Service) Wait() { s.wg.Wait() }
+// Wait blocks until background work started by the service has finished;
+// work that is stored and not yet started (a revoke-all's removals) is left
+// to the next sweep.
+func (s *Service) Wait() {
+	s.stop()
+	s.wg.Wait()
+}
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC() }
 

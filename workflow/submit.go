@@ -54,6 +54,12 @@ func (s *Service) check(ctx context.Context, actorID string, in RequestInput) (*
 		return nil, access.Invalid(asField("resource", err), reasonError(c.reason))
 	}
 	c.resource = res
+	if err := s.checkPaused(ctx, res, false); err != nil {
+		if access.ErrorCode(err) == access.ECONFLICT {
+			return nil, access.Invalid(asField("resource", err), reasonError(c.reason))
+		}
+		return nil, err
+	}
 	var problems []*access.Error
 	problems = append(problems, s.checkDuration(ctx, c, strings.TrimSpace(in.Duration)))
 	problems = append(problems, reasonError(c.reason))

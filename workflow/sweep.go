@@ -150,7 +150,14 @@ func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time)
 		return s.timeOut(ctx, r.ID)
 	case access.StateApproved, access.StateActive:
 		if r.Grant.Removal != nil {
-			_, err := s.remove(access.WithPriority(ctx, access.PriorityRemoval), r.ID)
+			p := access.PriorityRemoval
+			if r.Grant.Removal.Urgent() {
+				if s.busy.held(r.ID) {
+					return nil // the revoke-all's own pass is removing it (killswitch.go)
+				}
+				p = access.PriorityUrgent
+			}
+			_, err := s.remove(access.WithPriority(ctx, p), r.ID)
 			return err
 		}
 	}

@@ -56,6 +56,13 @@ type busySet struct {
 	ids map[string]bool
 }
 
+// held reports whether id is claimed.
+func (b *busySet) held(id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ids[id]
+}
+
 // claim marks id and reports whether it was free; release with the func.
 func (b *busySet) claim(id string) (ok bool, release func()) {
 	b.mu.Lock()

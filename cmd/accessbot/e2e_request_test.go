@@ -374,7 +374,10 @@ func TestRedeliveredEnvelopesChangeNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Both approvers' DMs are redrawn together; wait for each, so that no
+	// redraw of the click lands after the snapshot below.
 	e.waitDM("1 of 2", carolDM, func(cur fakeslack.Message) bool { return containsAll(cur.Text(), "1 of 2") })
+	e.waitDM("1 of 2", bobDM, func(cur fakeslack.Message) bool { return containsAll(cur.Text(), "1 of 2") })
 	e.wantTrail(id, access.EventRequested, access.EventApproved)
 
 	// Slack thinks both acks were lost and sends the envelopes again.

@@ -50,6 +50,22 @@ func (s observedStore) Transact(ctx context.Context, ids []string, fn func(rs []
 	return rs, err
 }
 
+func (s observedStore) PauseResource(ctx context.Context, p access.Pause, events ...access.Event) error {
+	err := s.Store.PauseResource(ctx, p, events...)
+	if err == nil {
+		s.committed()
+	}
+	return err
+}
+
+func (s observedStore) ResumeResource(ctx context.Context, resourceID string, events ...access.Event) error {
+	err := s.Store.ResumeResource(ctx, resourceID, events...)
+	if err == nil {
+		s.committed()
+	}
+	return err
+}
+
 func (s observedStore) Append(ctx context.Context, events ...access.Event) error {
 	err := s.Store.Append(ctx, events...)
 	if err == nil {

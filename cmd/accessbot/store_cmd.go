@@ -200,6 +200,17 @@ func copyAll(ctx context.Context, src, dst Store) (copied, error) {
 			return res, fmt.Errorf("the target numbered event %d as %d", res.events, got)
 		}
 	}
+	// Pauses in force go too: a paused resource must not take requests
+	// on the new store. Their audit events were copied with the trail.
+	pauses, err := src.Pauses(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, p := range pauses {
+		if err := dst.PauseResource(ctx, p); err != nil {
+			return res, err
+		}
+	}
 	last, err := src.LastSeq(ctx)
 	if err != nil {
 		return res, err

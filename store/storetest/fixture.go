@@ -69,7 +69,7 @@ func FullRequest() *access.Request {
 			Removal: &access.Removal{
 				Outcome: access.StateRevoked, By: bob, Reason: "done", RequestedAt: T0.Add(time.Hour),
 				Retry:   access.Retry{Attempts: 1, NextAt: T0.Add(61 * time.Minute), LastError: "okta: 429"},
-				Alerted: true,
+				Alerted: true, Order: "ord-1",
 			},
 			EndedAt:          T0.Add(2 * time.Hour),
 			PendingExtension: "req-2",

@@ -87,6 +87,7 @@ func Run(t *testing.T, open Opener) {
 		{"ImportIndexesLikeCreate", testImportIndexesLikeCreate},
 		{"ImportConflictWritesNothing", testImportConflictWritesNothing},
 		{"CanceledContextWritesNothing", testCanceledContextWritesNothing},
+		{"Pauses", testPauses},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
