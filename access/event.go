@@ -45,6 +45,14 @@ const (
 	EventBundleMember EventType = "bundle_member"
 	// EventResourcesRefreshed: discovery from Okta changed the requestable resources.
 	EventResourcesRefreshed EventType = "resources_refreshed"
+	// EventKept: the holder of an activity grant clicked Keep it (a use).
+	EventKept EventType = "kept"
+	// EventRemovedOutside: a reconcile found a grant's access gone from
+	// Okta (removed by hand) and ended the grant.
+	EventRemovedOutside EventType = "removed_outside"
+	// EventDrift: a reconcile found access in Okta the bot did not grant
+	// where it should not be; reported once, never removed.
+	EventDrift EventType = "drift"
 )
 
 // DetailRequestedAt is the audit detail, on the event that decides a

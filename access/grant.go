@@ -52,6 +52,13 @@ func (r *Request) Activate(maxDuration time.Duration, now time.Time) error {
 		return nil
 	}
 	d := r.Duration
+	if r.Activity != nil {
+		r.State = StateActive
+		r.Grant.GrantedAt = now
+		r.Grant.ExpiresAt = r.ActivityEnd()
+		r.Grant.Provision.NextAt, r.Grant.Provision.LastError = time.Time{}, ""
+		return nil
+	}
 	if r.UntilShiftEnd {
 		d = maxDuration
 		if !r.ShiftEnd.IsZero() && r.ShiftEnd.Sub(now) < d {
@@ -106,6 +113,9 @@ func (r *Request) Extend(d time.Duration, res *Resource, now time.Time) error {
 func (r *Request) CheckExtension(d time.Duration, res *Resource, now time.Time) error {
 	if r.State != StateActive || r.Grant.Removal != nil {
 		return Refuse(ECONFLICT, ReasonAccessEnded, Params{RequestID: r.ID, Resource: res.Name})
+	}
+	if r.Activity != nil {
+		return Refuse(EINVALID, ReasonActivityExtension, Params{RequestID: r.ID})
 	}
 	if r.Grant.Extensions >= res.Extension.MaxExtensions {
 		return Refuse(EFORBIDDEN, ReasonTooManyExtensions, Params{RequestID: r.ID, Resource: res.Name, Count: r.Grant.Extensions})

@@ -35,6 +35,11 @@ const (
 	ReasonBeingRemoved        Reason = "being_removed"         // RequestID
 	ReasonRevokeExtension     Reason = "revoke_extension"      // RequestID, ParentID
 	ReasonRevokeForbidden     Reason = "revoke_forbidden"      // Resource
+	ReasonActivityExtension   Reason = "activity_extension"    // RequestID: an activity grant extends itself by use
+	ReasonNotActivityGrant    Reason = "not_activity_grant"    // RequestID: Keep it on a time-based grant
+	ReasonKeptAlready         Reason = "kept_already"          // RequestID, Max (idle_after): Keep it twice within idle_after
+	ReasonNoActivity          Reason = "no_activity"           // Resource, Allowed: "activity" where the resource does not offer it
+	ReasonReportForbidden     Reason = "report_forbidden"      // the report is for admins
 
 	// Requests: Resource, Value, Allowed, Count, Limit, Names.
 	ReasonUnknownResource     Reason = "unknown_resource"      // Value (the id given, "" for none), Names (ids on offer)
@@ -99,6 +104,8 @@ type Params struct {
 	Value      string // what the person gave: a duration, an id
 	Approve    bool
 	OnCall     bool // "until my shift ends" is on offer too
+	Activity   bool // "while I use it" is on offer too
+	ByRule     bool // drift: a group rule holds the membership
 	Count      int
 	Limit      int
 	Max        time.Duration

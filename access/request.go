@@ -105,6 +105,8 @@ type Grant struct {
 	EndedAt       time.Time       `json:"ended_at"`
 	// PendingExtension is the id of an extension request waiting for approval.
 	PendingExtension string `json:"pending_extension"`
+	// Usage is what Okta's System Log told of the grant's use.
+	Usage Usage `json:"usage"`
 }
 
 // Prepared reports whether the grant recorded what it changes.
@@ -125,15 +127,18 @@ type Request struct {
 	Duration      time.Duration `json:"duration"`        // asked for; for an extension, the time added
 	UntilShiftEnd bool          `json:"until_shift_end"` // the grant ends with the requester's on-call shift
 	ShiftEnd      time.Time     `json:"shift_end"`       // with UntilShiftEnd: when that shift ends (zero: open-ended)
-	Reason        string        `json:"reason"`
-	Approvers     []string      `json:"approvers,omitempty"` // emails the request was sent to, lower case
-	State         State         `json:"state"`
-	CreatedAt     time.Time     `json:"created_at"`
-	UpdatedAt     time.Time     `json:"updated_at"`
-	Decisions     []Decision    `json:"decisions,omitempty"`
-	DecidedAt     time.Time     `json:"decided_at"`
-	OnCall        *Shift        `json:"on_call,omitempty"` // the shift that auto-approved or allowed break-glass
-	Grant         Grant         `json:"grant"`
+	// Activity, when set, makes the grant last while it is used (the
+	// resource's terms when it was asked for); Duration is then zero.
+	Activity  *Activity  `json:"activity,omitempty"`
+	Reason    string     `json:"reason"`
+	Approvers []string   `json:"approvers,omitempty"` // emails the request was sent to, lower case
+	State     State      `json:"state"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	Decisions []Decision `json:"decisions,omitempty"`
+	DecidedAt time.Time  `json:"decided_at"`
+	OnCall    *Shift     `json:"on_call,omitempty"` // the shift that auto-approved or allowed break-glass
+	Grant     Grant      `json:"grant"`
 	// Members (KindBundle) are the ids of the member requests, once filed.
 	Members []string `json:"members,omitempty"`
 	// EndsAt (KindBundle, KindBundleMember) is when the bundle's grants all

@@ -84,6 +84,14 @@ type Resource struct {
 	MinApprovals int
 	Extension    ExtensionPolicy
 	OnCall       *OnCallPolicy // nil: the resource does not trust on-call
+	// Activity, when set, offers "while I use it" beside the durations.
+	Activity *Activity
+	// UsageApps are Okta app ids whose sign-ons count as uses of the
+	// resource, beside (for a group) the apps assigned to the group.
+	UsageApps []string
+	// StandingForbidden: nobody may hold the resource except through
+	// accessbot; a reconcile reports anyone else it finds (never removes).
+	StandingForbidden bool
 	// Members makes the resource a bundle (bundle.go): the ids of the
 	// resources it grants together; Target is then zero.
 	Members []string

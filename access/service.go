@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,12 @@ type Store interface {
 	Append(ctx context.Context, events ...Event) error
 	// Events returns the audit events that match f, in sequence order.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
+	// Value returns the text stored under key, "" when there is none: the
+	// small state a background loop resumes from (the System Log cursor).
+	Value(ctx context.Context, key string) (string, error)
+	// SetValue stores value under key, replacing what was there ("" removes
+	// it). EINVALID when key is empty or either holds a NUL byte.
+	SetValue(ctx context.Context, key, value string) error
 	// PauseResource stores p and appends events in one transaction;
 	// ECONFLICT, and nothing written, if p.ResourceID is paused already.
 	PauseResource(ctx context.Context, p Pause, events ...Event) error
@@ -147,4 +154,14 @@ type Messenger interface {
 	// Announce posts a notice to the audit channel, if there is one, and
 	// returns where it landed (empty without a channel).
 	Announce(ctx context.Context, n Notice) (MessageRef, error)
+}
+
+// CheckValueKey returns EINVALID when key and value cannot be stored by
+// Store.SetValue: an empty key, or a NUL byte (PostgreSQL's text refuses
+// it), so that both engines refuse the same things.
+func CheckValueKey(key, value string) error {
+	if key == "" || strings.IndexByte(key, 0) >= 0 || strings.IndexByte(value, 0) >= 0 {
+		return Errorf(EINVALID, "store: value key %q or its value is empty or holds a NUL byte", key)
+	}
+	return nil
 }

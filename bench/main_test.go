@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/accessbot/accessbot/store/postgres/pgtest"
 )
 
 // sizes are how big each measurement is. The full sizes are those of the
@@ -23,6 +25,7 @@ type sizes struct {
 	Flows           int           // request → approve → provisioned
 	FlowConcurrency int           // flows in flight at once
 	Expiring        int           // grants expiring in the same second
+	FailoverGrants  int           // grants expiring in the second the leader is killed
 	Historical      int           // final requests in the store for the memory and start-up row
 	SweepSmall      int           // stored grants for the small sweep
 	SweepLarge      int           // stored grants for the large sweep
@@ -30,10 +33,10 @@ type sizes struct {
 
 var (
 	quickSizes = sizes{BenchTime: 100 * time.Millisecond, AckEnvelopes: 100, ClickSamples: 10, Flows: 40, FlowConcurrency: 8,
-		Expiring: 30, Historical: 2_000, SweepSmall: 1_000, SweepLarge: 5_000}
+		Expiring: 30, FailoverGrants: 20, Historical: 2_000, SweepSmall: 1_000, SweepLarge: 5_000}
 	fullSizes = sizes{full: true, BenchTime: 2 * time.Second, Settle: 2500 * time.Millisecond,
 		AckEnvelopes: 1_000, ClickSamples: 200, Flows: 2_000, FlowConcurrency: 64, Expiring: 1_000,
-		Historical: 1_000_000, SweepSmall: 1_000, SweepLarge: 1_000_000}
+		FailoverGrants: 200, Historical: 1_000_000, SweepSmall: 1_000, SweepLarge: 1_000_000}
 )
 
 // benchSizes returns the full sizes when ACCESSBOT_BENCH=full.
@@ -60,6 +63,7 @@ func TestMain(m *testing.M) {
 		debug.SetGCPercent(400)
 	}
 	code := m.Run()
+	pgtest.Stop() // the failover step's database
 	if binDir != "" {
 		_ = os.RemoveAll(binDir)
 	}

@@ -29,7 +29,13 @@ type botProcess struct {
 // connected to the fake Slack.
 func startBot(t testing.TB, w *world) *botProcess {
 	t.Helper()
-	cfg := w.writeConfig()
+	return startBotWith(t, w, w.writeConfig())
+}
+
+// startBotWith runs the binary with the config at cfg and waits until it
+// is connected to the fake Slack.
+func startBotWith(t testing.TB, w *world, cfg string) *botProcess {
+	t.Helper()
 	logDir := w.dir
 	if d := os.Getenv("ACCESSBOT_BENCH_LOGS"); d != "" { // keep the bots' logs there
 		logDir = d

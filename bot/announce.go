@@ -55,6 +55,11 @@ func (rd renderer) announcement(n access.Notice) message {
 		line = joinParts("🛑 *Revoked*: "+mention(by)+" revoked "+who+"'s access to "+label, req, quoted("why", why), standingNote(r))
 	case access.NoticeExpired:
 		line = joinParts("⌛ *Expired*: "+who+"'s access to "+label+" ended", req, standingNote(r))
+	case access.NoticeRemovedOutside:
+		line = joinParts("✂️ *Removed outside accessbot*: "+who+"'s access to "+label+" is gone from Okta; accessbot closed the grant", req,
+			"someone removed it by hand")
+	case access.NoticeDrift:
+		line = driftLine(n)
 	case access.NoticeBreakGlass:
 		by := actor
 		if by == (access.User{}) {

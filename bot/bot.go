@@ -62,6 +62,11 @@ type Options struct {
 	Now func() time.Time
 	// Transport carries the Web API calls (metrics wrap it); nil: Go's default.
 	Transport http.RoundTripper
+	// ClaimEnvelope, when set, is asked about each envelope this process
+	// has not seen: it reports false when another replica took it already
+	// (Slack delivered it again, to another connection), and the bot then
+	// only acknowledges it. Nil: this process is the only one.
+	ClaimEnvelope func(ctx context.Context, envelopeID string) (bool, error)
 	// DryRun marks every message about a change with the dry-run banner
 	// (okta.dry_run); a notice about a grant follows the grant's own record.
 	DryRun bool
@@ -104,6 +109,10 @@ type Workflow interface {
 	// LetExpire checks that actorID holds the grant of requestID, which they
 	// chose to let expire, and returns it.
 	LetExpire(ctx context.Context, actorID, requestID string) (*access.Request, error)
+	// Keep counts the holder's Keep it on an activity grant as a use.
+	Keep(ctx context.Context, actorID, requestID string) (*access.Request, error)
+	// Report returns, for an admin, the utilization of granted access.
+	Report(ctx context.Context, actorID, resourceID string, window time.Duration) ([]access.Utilization, error)
 }
 
 var (

@@ -21,6 +21,7 @@ const (
 	cmdExtend     commandKind = "extend"
 	cmdBreakGlass commandKind = "breakglass"
 	cmdHelp       commandKind = "help"
+	cmdReport     commandKind = "report" // admins: utilization of granted access
 	cmdRevokeAll  commandKind = "revoke-all"
 	cmdPause      commandKind = "pause"
 	cmdResume     commandKind = "resume"
@@ -50,6 +51,7 @@ const (
 	usageExtend     = "`/access extend <request-id> <duration>`"
 	usageBreakGlass = "`/access breakglass <resource-id> <reason…>`"
 	usageHelp       = "`/access help`"
+	usageReport     = "`/access report [resource-id]`"
 	usageRevokeAll  = "`/access revoke-all <resource-id|@someone> <reason…>`"
 	usagePause      = "`/access pause <resource-id> [reason…]`"
 	usageResume     = "`/access resume <resource-id>`"
@@ -79,6 +81,7 @@ var subcommands = map[string]commandKind{
 	"revoke-all": cmdRevokeAll, "revokeall": cmdRevokeAll, "revoke_all": cmdRevokeAll,
 	"pause": cmdPause, "resume": cmdResume, "unpause": cmdResume,
 	"help": cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
+	"report": cmdReport,
 }
 
 // parseCommand parses the text after /access. It is tolerant of extra
@@ -97,6 +100,12 @@ func parseCommand(text string) (command, error) {
 	switch kind {
 	case cmdList, cmdHelp:
 		return c, nil
+	case cmdReport:
+		c.Resource, rest = nextField(rest)
+		c.Resource = cleanID(c.Resource)
+		if extra, _ := nextField(rest); extra != "" {
+			return c, &usageError{fmt.Sprintf("Unexpected %q after the resource id.", truncate(clean(extra), 40)), usageReport}
+		}
 	case cmdRequest:
 		var dur string
 		c.Resource, rest = nextField(rest)

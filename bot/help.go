@@ -26,12 +26,13 @@ func usageText(cat *access.Catalog, pauses []access.Pause) string {
 	lines := []string{
 		"*accessbot* gives you temporary access that peers approve.",
 		"• " + usageOpen + " — open the request form",
-		"• " + usageRequest + " — ask without the form, e.g. `/access request " + exRes + " " + exDur + " debugging INC-123`. Duration `" + workflow.DurationUntilShiftEnd + "` means until your on-call shift ends.",
+		"• " + usageRequest + " — ask without the form, e.g. `/access request " + exRes + " " + exDur + " debugging INC-123`. Duration `" + workflow.DurationUntilShiftEnd + "` means until your on-call shift ends; `" + access.DurationActivity + "`, while you use it (where offered).",
 		"• " + usageList + " — your access, your open requests, and requests waiting for your approval",
 		"• " + usageCancel + " — withdraw a pending request, e.g. `/access cancel abcd2345`",
 		"• " + usageExtend + " — extend your access, e.g. `/access extend abcd2345 1h`",
 		"• " + usageRevoke + " — end access now, e.g. `/access revoke abcd2345`",
 		"• " + usageBreakGlass + " (or `/breakglass <resource-id> <reason…>`) — emergency access for the on-call responder, e.g. `/access breakglass " + exRes + " INC-123 database down`",
+		"• " + usageReport + " — admins: how much of the access granted in the last 30 days was used",
 		"• " + usageHelp + " — this message",
 		"Admins only: " + usageRevokeAll + " — end every grant and open request of a resource or a person at once, after a confirmation; " +
 			usagePause + " and " + usageResume + " — refuse new requests and approvals for a resource, and allow them again",

@@ -335,7 +335,7 @@ func (rd renderer) homeGrant(r access.Request, res access.Resource) (string, []*
 	case r.Grant.Standing:
 		return "ℹ️ " + label + " (you already had it; accessbot leaves it in place) · tracked until " + ends + " · " + requestID(r), nil
 	}
-	line := "✅ " + label + " · expires " + ends + " · " + requestID(r)
+	line := "✅ " + label + " · expires " + ends + " · " + requestID(r) + "\n" + rd.homeUsage(r)
 	var buttons []*slack.ButtonBlockElement
 	if r.Grant.PendingExtension != "" {
 		line += "\nAn extension (`" + esc(r.Grant.PendingExtension, 100) + "`) is waiting for approval."

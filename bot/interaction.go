@@ -129,6 +129,15 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 			b.redraw(ctx, ev, cb, a, grant, line)
 		}
 
+	case ActionKeep:
+		r, err := w.Keep(ctx, ev.user, id)
+		if err != nil {
+			b.tellError(ctx, ev, err, "keep refused")
+			return
+		}
+		ev.log.Info().Time("expires_at", r.Grant.ExpiresAt).Msg("activity grant kept")
+		b.redraw(ctx, ev, cb, a, r, "👍 Kept: "+resourceLabel(*r, b.resourceOf(r))+" ("+requestID(*r)+") now stays until "+when(r.Grant.ExpiresAt)+" unless you use it.")
+
 	case ActionLetExpire:
 		r, err := w.LetExpire(ctx, ev.user, id)
 		if err != nil {

@@ -115,6 +115,9 @@ func durationLabel(d string) string {
 	if d == workflow.DurationUntilShiftEnd {
 		return "Until my on-call shift ends"
 	}
+	if d == access.DurationActivity {
+		return "While I use it"
+	}
 	if x, err := access.ParseDuration(d); err == nil {
 		return humanDuration(x)
 	}

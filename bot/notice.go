@@ -53,7 +53,12 @@ func (rd renderer) notice(n access.Notice) message {
 		}
 
 	case access.NoticeGranted:
-		if r.State == access.StateActive && r.Grant.Removal == nil {
+		if r.State == access.StateActive && r.Grant.Removal == nil && r.Activity != nil {
+			lead("✅ Access granted: " + label + " is yours as long as you use it: it is removed if not used by " + when(r.Grant.ExpiresAt) +
+				" (" + access.FormatDuration(r.Activity.IdleAfter) + " without a sign-on), and in any case " + access.FormatDuration(r.Activity.MaxAge) + " from now.")
+			add(contextBlock("Request " + requestID(r) + " · " + rd.approvedBy(r) + ". You'll be reminded before it is removed."))
+			add(actionsBlock(actions, button(ActionRevoke, "Revoke now", r.ID, slack.StyleDanger)))
+		} else if r.State == access.StateActive && r.Grant.Removal == nil {
 			lead("✅ Access granted: " + label + " is yours until " + when(r.Grant.ExpiresAt) + ".")
 			add(contextBlock("Request " + requestID(r) + " · " + rd.approvedBy(r) + ". You'll be reminded before it ends."))
 			add(actionsBlock(actions, button(ActionRevoke, "Revoke now", r.ID, slack.StyleDanger)))
@@ -99,11 +104,17 @@ func (rd renderer) notice(n access.Notice) message {
 			lead("⏰ Access to " + label + " (" + requestID(r) + "): " + rd.outcome(r))
 			break
 		}
+		if r.Activity != nil {
+			var more []slack.Block
+			text, more = rd.activityReminder(r, label)
+			add(more...)
+			break
+		}
 		left := ""
 		if d := r.Grant.ExpiresAt.Sub(rd.now); d > 0 {
 			left = " (in about " + access.FormatDuration(roundDuration(d)) + ")"
 		}
-		lead("⏰ Your access to " + label + " (" + requestID(r) + ") ends " + when(r.Grant.ExpiresAt) + left + ".")
+		lead("⏰ Your access to " + label + " (" + requestID(r) + ") ends " + when(r.Grant.ExpiresAt) + left + "; it was " + rd.usedText(r) + ".")
 		var btns []*slack.ButtonBlockElement
 		for i, d := range n.Extend {
 			if i == maxActions-3 {
@@ -141,9 +152,16 @@ func (rd renderer) notice(n access.Notice) message {
 	case access.NoticeExpired:
 		if r.Grant.Standing {
 			lead("⌛ Request " + requestID(r) + " for " + label + " ended; accessbot left the access you already had in place.")
+		} else if r.Activity != nil && r.AtMaxAge() {
+			lead("⌛ Your access to " + label + " (" + requestID(r) + ") reached its maximum age and was removed. Ask again with `/access request " + r.ResourceID + " activity <reason>` if you still need it.")
+		} else if r.Activity != nil {
+			lead("⌛ Your access to " + label + " (" + requestID(r) + ") expired and was removed: it was not used for " + access.FormatDuration(r.Activity.IdleAfter) + ".")
 		} else {
 			lead("⌛ Your access to " + label + " (" + requestID(r) + ") expired and was removed.")
 		}
+
+	case access.NoticeRemovedOutside:
+		lead("✂️ Your access to " + label + " (" + requestID(r) + ") was removed in Okta outside accessbot, so accessbot closed the grant. Ask again with `/access` if you still need it.")
 
 	case access.NoticeRevoked:
 		by := n.Actor

@@ -18,6 +18,9 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 	if p.OnCall {
 		allowed += ", or \"oncall\" (until your on-call shift ends)"
 	}
+	if p.Activity {
+		allowed += ", or \"activity\" (while you use it)"
+	}
 	switch r {
 	case access.ReasonOwnRequest:
 		return fmt.Sprintf("You can't approve or deny your own request; another approver of %s has to.", p.Resource), true
@@ -62,6 +65,16 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return fmt.Sprintf("Access for request %s is already being removed.", p.RequestID), true
 	case access.ReasonRevokeExtension:
 		return fmt.Sprintf("%s is an extension request; revoke the grant %s instead.", p.RequestID, p.ParentID), true
+	case access.ReasonActivityExtension:
+		return "This access lasts while you use it: each sign-on keeps it, so it is not extended.", true
+	case access.ReasonNotActivityGrant:
+		return "Only access that lasts while you use it can be kept this way.", true
+	case access.ReasonKeptAlready:
+		return fmt.Sprintf("You kept this access already; Keep it counts once every %s. Signing in to it keeps it too.", access.FormatDuration(p.Max)), true
+	case access.ReasonNoActivity:
+		return fmt.Sprintf("%s does not offer access while you use it. Allowed: %s.", p.Resource, allowed), true
+	case access.ReasonReportForbidden:
+		return "The utilization report is for admins.", true
 	case access.ReasonRevokeForbidden:
 		return fmt.Sprintf("Only the holder, an approver of %s or an admin can revoke this access.", p.Resource), true
 

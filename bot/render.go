@@ -149,6 +149,8 @@ func (rd renderer) outcome(r access.Request) string {
 		return "🚫 Cancelled by requester."
 	case access.StateTimedOut:
 		return "⌛ Timed out: nobody decided in time."
+	case access.StateRemovedOutside:
+		return "✅ " + approved + ". ✂️ Removed in Okta outside accessbot " + when(r.Grant.EndedAt) + "."
 	case access.StateFailed:
 		return "⚠️ " + approved + ", but accessbot could not grant it in Okta; the admins were alerted."
 	case access.StateExtended:
@@ -173,6 +175,7 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 		if !r.Grant.ExpiresAt.IsZero() {
 			lead += " It currently ends " + when(r.Grant.ExpiresAt) + "."
 		}
+		lead += " " + rd.usedBy(r)
 	} else {
 		blocks = append(blocks, headerBlock("Access request"))
 		lead = mention(r.Requester) + " asks for access to " + resourceLabel(r, res) + " for *" + duration(r) + "*."

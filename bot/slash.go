@@ -150,6 +150,13 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 			return
 		}
 		b.tellDone(ctx, ev, b.renderer().extendedText(*r, b.resourceOf(r)))
+	case cmdReport:
+		rows, err := w.Report(ctx, ev.user, c.Resource, workflow.DefaultReportWindow)
+		if err != nil {
+			b.tellError(ctx, ev, err, "report refused")
+			return
+		}
+		b.tellDone(ctx, ev, reportText(rows, "30 days"))
 	case cmdBreakGlass:
 		r, err := w.BreakGlass(ctx, ev.user, c.Resource, c.Reason)
 		if err != nil {

@@ -237,6 +237,11 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		b.ack(ctx, id, prev)
 		return
 	}
+	if !b.claim(ctx, id) {
+		b.log.Debug().Str(FieldEnvelopeID, logValue(id)).Msg("envelope delivered again, taken by another replica; acknowledged, not repeated")
+		b.ack(ctx, id, nil)
+		return
+	}
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
@@ -338,4 +343,26 @@ func (b *Bot) spawn(ctx context.Context, ev *event, fn func(ctx context.Context,
 		}()
 		fn(hctx, ev)
 	}()
+}
+
+// claimWait bounds the database round trip before an envelope is handled,
+// well inside the 3 seconds Slack gives for its ack.
+const claimWait = time.Second
+
+// claim reports whether this replica should handle envelope id: yes when
+// no other replica claimed it, and also when the claim cannot be asked
+// (the database is away): every transition checks the stored state
+// anyway, so a repeat handled twice is refused there rather than lost.
+func (b *Bot) claim(ctx context.Context, id string) bool {
+	if b.opts.ClaimEnvelope == nil || id == "" {
+		return true
+	}
+	cctx, cancel := context.WithTimeout(ctx, claimWait)
+	defer cancel()
+	ok, err := b.opts.ClaimEnvelope(cctx, id)
+	if err != nil {
+		b.log.Warn().Err(err).Str(FieldEnvelopeID, logValue(id)).Msg("could not check whether another replica took the envelope; handling it")
+		return true
+	}
+	return ok
 }

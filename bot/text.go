@@ -189,6 +189,9 @@ func when(t time.Time) string {
 
 // duration renders a request's duration for people.
 func duration(r access.Request) string {
+	if r.Activity != nil {
+		return "as long as it is used, removed after " + access.FormatDuration(r.Activity.IdleAfter) + " unused"
+	}
 	if r.UntilShiftEnd {
 		return "until the on-call shift ends"
 	}

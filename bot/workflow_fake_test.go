@@ -187,6 +187,15 @@ func (f *fakeWorkflow) LetExpire(_ context.Context, actorID, id string) (*access
 	return result(f.record(wfCall{Method: "LetExpire", Actor: actorID, ID: id}))
 }
 
+func (f *fakeWorkflow) Keep(_ context.Context, actorID, id string) (*access.Request, error) {
+	return result(f.record(wfCall{Method: "Keep", Actor: actorID, ID: id}))
+}
+
+func (f *fakeWorkflow) Report(_ context.Context, actorID, id string, _ time.Duration) ([]access.Utilization, error) {
+	_, err := f.record(wfCall{Method: "Report", Actor: actorID, ID: id})
+	return []access.Utilization{{Resource: access.AllResources}}, err
+}
+
 // callsOf returns the calls of method made so far.
 func (f *fakeWorkflow) callsOf(method string) []wfCall {
 	f.mu.Lock()

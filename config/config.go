@@ -54,6 +54,10 @@ type Okta struct {
 	DryRun         bool          // log and audit grants and removals, make none
 	RequestTimeout time.Duration // per API call
 	RateLimitShare float64       // part of each Okta rate limit accessbot uses, in (0, 1]
+	// UsagePoll is how often the System Log is read for uses of grants.
+	UsagePoll time.Duration
+	// ReconcileInterval is how often Okta's members are compared with the grants.
+	ReconcileInterval time.Duration
 }
 
 // PagerDuty says how to reach PagerDuty.
@@ -119,6 +123,11 @@ func (c *Config) Resources() []access.Resource {
 			oc.EscalationPolicies = slices.Clone(oc.EscalationPolicies)
 			r.OnCall = &oc
 		}
+		if r.Activity != nil {
+			a := *r.Activity
+			r.Activity = &a
+		}
+		r.UsageApps = slices.Clone(r.UsageApps)
 		out[i] = r
 	}
 	return out
@@ -194,8 +203,8 @@ func (s Slack) GoString() string { return "config.Slack" + s.String() }
 
 // String prints the section with its token redacted.
 func (o Okta) String() string {
-	return fmt.Sprintf("{OrgURL:%s APIToken:%s AllowHTTP:%t DryRun:%t RequestTimeout:%s RateLimitShare:%g}",
-		o.OrgURL, redact(o.APIToken), o.AllowHTTP, o.DryRun, o.RequestTimeout, o.RateLimitShare)
+	return fmt.Sprintf("{OrgURL:%s APIToken:%s AllowHTTP:%t DryRun:%t RequestTimeout:%s RateLimitShare:%g UsagePoll:%s ReconcileInterval:%s}",
+		o.OrgURL, redact(o.APIToken), o.AllowHTTP, o.DryRun, o.RequestTimeout, o.RateLimitShare, o.UsagePoll, o.ReconcileInterval)
 }
 
 // GoString redacts tokens for %#v as String does for %v.

@@ -13,8 +13,9 @@ import (
 func TestDefaults(t *testing.T) {
 	cfg := parseValid(t, configWith(map[string]string{"pagerduty": "  api_token: pd\n"}), envFrom(nil))
 	want := Config{
-		Slack:     Slack{AppToken: "xapp-1-A1-1-abc", BotToken: "xoxb-1-2-abc", APIURL: "https://slack.com/api/"},
-		Okta:      Okta{OrgURL: "https://acme.okta.com", APIToken: "okta-token", RequestTimeout: 30 * time.Second, RateLimitShare: 0.5},
+		Slack: Slack{AppToken: "xapp-1-A1-1-abc", BotToken: "xoxb-1-2-abc", APIURL: "https://slack.com/api/"},
+		Okta: Okta{OrgURL: "https://acme.okta.com", APIToken: "okta-token", RequestTimeout: 30 * time.Second, RateLimitShare: 0.5,
+			UsagePoll: 5 * time.Minute, ReconcileInterval: 15 * time.Minute},
 		PagerDuty: &PagerDuty{APIToken: "pd", APIURL: "https://api.pagerduty.com", CacheTTL: 30 * time.Second},
 		Store:     Store{Path: "accessbot.db"},
 		Audit:     Audit{Path: "accessbot-audit.jsonl"},

@@ -42,6 +42,9 @@ type settings struct {
 
 	approvers   []string
 	approversAt string
+
+	activity   *fileActivity
+	activityAt string
 }
 
 // owns reports whether the setting at path is written in the owner itself.
@@ -76,7 +79,7 @@ func mergeSettings(owner string, r *fileResource, p *filePolicy, policyName stri
 	if r != nil {
 		layers = append(layers, &filePolicy{
 			Durations: r.Durations, MaxDuration: r.MaxDuration, MinApprovals: r.MinApprovals,
-			Extension: r.Extension, Approvers: r.Approvers,
+			Extension: r.Extension, Approvers: r.Approvers, Activity: r.Activity,
 		})
 		paths = append(paths, owner)
 	}
@@ -99,6 +102,9 @@ func mergeSettings(owner string, r *fileResource, p *filePolicy, policyName stri
 		}
 		if l.Approvers != nil {
 			s.approvers, s.approversAt = l.Approvers, at+".approvers"
+		}
+		if l.Activity != nil {
+			s.activity, s.activityAt = l.Activity, at+".activity"
 		}
 	}
 	return s
@@ -164,11 +170,41 @@ func (c *checker) checkSettings(s *settings, complete bool) ([]string, []time.Du
 	return approvers, durations
 }
 
+// activity checks an activity block where it is written and returns the
+// terms it sets; nil when there is none.
+func (c *checker) activity(s *settings) *access.Activity {
+	f := s.activity
+	if f == nil || !s.owns(s.activityAt) {
+		// Inherited from a policy: checked there, once.
+		if f == nil || f.IdleAfter == nil || f.MaxAge == nil || *f.IdleAfter > *f.MaxAge {
+			return nil
+		}
+		return &access.Activity{IdleAfter: *f.IdleAfter, MaxAge: *f.MaxAge}
+	}
+	at := s.activityAt
+	if f.IdleAfter == nil {
+		c.add(at+".idle_after", "missing: how long the access may go unused before it is removed, such as 7d")
+	}
+	if f.MaxAge == nil {
+		c.add(at+".max_age", "missing: how long the access may last however much it is used, such as 90d; after it, it must be asked for and approved again")
+	}
+	if f.IdleAfter == nil || f.MaxAge == nil {
+		return nil
+	}
+	if *f.IdleAfter > *f.MaxAge {
+		c.add(at+".idle_after", "%s is longer than max_age %s", access.FormatDuration(*f.IdleAfter), access.FormatDuration(*f.MaxAge))
+		return nil
+	}
+	return &access.Activity{IdleAfter: *f.IdleAfter, MaxAge: *f.MaxAge}
+}
+
 // policies checks each policy on its own, so a mistake in one no resource
 // uses is still found.
 func (c *checker) policies(policies map[string]filePolicy) map[string]filePolicy {
 	for name, p := range policies {
-		c.checkSettings(mergeSettings(keyPath("policies", name), nil, &p, name), false)
+		s := mergeSettings(keyPath("policies", name), nil, &p, name)
+		c.checkSettings(s, false)
+		c.activity(s)
 	}
 	return policies
 }
@@ -207,6 +243,23 @@ func (c *checker) resources(list []fileResource, policies map[string]filePolicy,
 		r.Extension = access.ExtensionPolicy{MaxExtensions: s.maxExtensions, RequiresApproval: s.requiresApproval}
 		if f.OnCall != nil {
 			r.OnCall = c.onCall(f.OnCall, path+".oncall", s, pagerDuty)
+		}
+		r.Activity = c.activity(s)
+		if r.Activity != nil && r.OnCall != nil && (r.OnCall.AutoApprove || r.OnCall.BreakGlass) {
+			const why = "access that lasts while it is used must be approved by a person, and is not for the most sensitive roles"
+			if s.owns(s.activityAt) {
+				c.add(s.activityAt, "not allowed on a resource with on-call auto-approval or break-glass: %s; remove activity or set oncall.auto_approve and oncall.break_glass to false", why)
+			} else {
+				c.add(path+".oncall", "auto-approval and break-glass are not allowed with the activity-based duration of policy %q: %s; set auto_approve and break_glass to false, or use a policy without activity", s.policy, why)
+			}
+		}
+		r.UsageApps = c.usageApps(path+".usage_apps", f.UsageApps)
+		switch strings.TrimSpace(f.Standing) {
+		case "", "allowed":
+		case "forbidden":
+			r.StandingForbidden = true
+		default:
+			c.add(path+".standing", "%s is not a choice: use allowed (the default) or forbidden (anyone holding it other than through accessbot is reported)", c.show(path+".standing", f.Standing))
 		}
 		out = append(out, r)
 	}
@@ -298,6 +351,21 @@ func (c *checker) onCall(f *fileOnCall, path string, s *settings, pagerDuty bool
 		}
 	}
 	return p
+}
+
+// usageApps checks a list of Okta app ids and returns them without repeats.
+func (c *checker) usageApps(path string, list []string) []string {
+	var out []string
+	for i, id := range list {
+		id = strings.TrimSpace(id)
+		switch {
+		case !oktaID.MatchString(id):
+			c.add(indexPath(path, i), "%s is not an Okta app id: use the id from the Okta admin console, such as 0oa1abcdEFGH", c.show(indexPath(path, i), id))
+		case !slices.Contains(out, id):
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // ids checks a list of PagerDuty ids and returns them without repeats.

@@ -54,7 +54,18 @@ func TestResourcesConversion(t *testing.T) {
 			Approvers:   []string{"erin@acme.com", "frank@acme.com"},
 			Durations:   []time.Duration{h, 4 * h},
 			MaxDuration: 4 * h, MinApprovals: 1,
+			Extension:         access.DefaultExtensionPolicy,
+			StandingForbidden: true,
+		},
+		{
+			ID: "grafana-editor", Name: "Grafana (editor)",
+			Target:      access.Target{Kind: access.TargetGroup, ID: "00g4abcdEFGH"},
+			Approvers:   []string{"alice@acme.com", "bob@acme.com"},
+			Durations:   []time.Duration{h, d},
+			MaxDuration: d, MinApprovals: 1,
 			Extension: access.DefaultExtensionPolicy,
+			Activity:  &access.Activity{IdleAfter: 3 * d, MaxAge: 30 * d},
+			UsageApps: []string{"0oa2abcdEFGH"},
 		},
 	}
 	got := cfg.Resources()
@@ -69,7 +80,7 @@ func TestResourcesConversion(t *testing.T) {
 	if again[0].Approvers[0] != "alice@acme.com" || again[1].OnCall.Schedules[0] != "PSCHED1" {
 		t.Error("changing Resources()'s result changed the config")
 	}
-	if c := access.NewCatalog(again); len(c.All()) != 4 {
+	if c := access.NewCatalog(again); len(c.All()) != 5 {
 		t.Errorf("catalog holds %d resources", len(c.All()))
 	}
 }

@@ -40,6 +40,10 @@ type fileOkta struct {
 	DryRun         bool           `yaml:"dry_run"`
 	RequestTimeout *time.Duration `yaml:"request_timeout"`
 	RateLimitShare *float64       `yaml:"rate_limit_share"`
+	// UsagePoll and ReconcileInterval: how often the System Log is read
+	// for uses, and Okta's members compared with the grants.
+	UsagePoll         *time.Duration `yaml:"usage_poll"`
+	ReconcileInterval *time.Duration `yaml:"reconcile_interval"`
 }
 
 type filePagerDuty struct {
@@ -81,6 +85,14 @@ type filePolicy struct {
 	MinApprovals *int            `yaml:"min_approvals"`
 	Extension    *fileExtension  `yaml:"extension"`
 	Approvers    []string        `yaml:"approvers"`
+	Activity     *fileActivity   `yaml:"activity"`
+}
+
+// fileActivity offers an activity-based duration: the grant stays while
+// it is used.
+type fileActivity struct {
+	IdleAfter *time.Duration `yaml:"idle_after"`
+	MaxAge    *time.Duration `yaml:"max_age"`
 }
 
 type fileResource struct {
@@ -97,6 +109,11 @@ type fileResource struct {
 	MinApprovals *int           `yaml:"min_approvals"`
 	Extension    *fileExtension `yaml:"extension"`
 	OnCall       *fileOnCall    `yaml:"oncall"`
+	Activity     *fileActivity  `yaml:"activity"`
+	// UsageApps are Okta app ids whose sign-ons count as uses.
+	UsageApps []string `yaml:"usage_apps"`
+	// Standing is "allowed" (the default) or "forbidden".
+	Standing string `yaml:"standing"`
 }
 
 type fileOnCall struct {

@@ -25,6 +25,8 @@ const (
 	defaultCacheTTL          = 30 * time.Second
 	defaultRequestTimeout    = 30 * time.Second
 	defaultRateLimitShare    = 0.5 // what Okta lets one API token use by default
+	defaultUsagePoll         = 5 * time.Minute
+	defaultReconcile         = 15 * time.Minute
 )
 
 var defaultReminders = []time.Duration{time.Hour, 10 * time.Minute}
@@ -182,6 +184,9 @@ func (c *checker) okta(f fileOkta) Okta {
 		DryRun:         f.DryRun,
 		RequestTimeout: durationOr(f.RequestTimeout, defaultRequestTimeout),
 		RateLimitShare: defaultRateLimitShare,
+
+		UsagePoll:         durationOr(f.UsagePoll, defaultUsagePoll),
+		ReconcileInterval: durationOr(f.ReconcileInterval, defaultReconcile),
 	}
 	if f.RateLimitShare != nil {
 		o.RateLimitShare = *f.RateLimitShare

@@ -120,3 +120,23 @@ func useEvent(e *okta.LogEvent) (access.UseEvent, bool) {
 	}
 	return access.UseEvent{}, false
 }
+
+// CheckSystemLog reads one sign-on from the System Log, to learn whether
+// the token may read it. EFORBIDDEN when the token's admin role may not;
+// EUNAUTHORIZED; EUNAVAILABLE.
+func (o *Okta) CheckSystemLog(ctx context.Context) error {
+	qp := query.NewQueryParams(query.WithFilter(ssoFilter), query.WithLimit(1))
+	status, err := call(ctx, func(ctx context.Context) (*okta.Response, error) {
+		re := o.client.CloneRequestExecutor()
+		req, err := re.WithAccept("application/json").WithContentType("application/json").NewRequest("GET", logsPath+qp.String(), nil)
+		if err != nil {
+			return nil, err
+		}
+		var events []*okta.LogEvent
+		return re.Do(ctx, req, &events)
+	})
+	if err != nil {
+		return o.fail(status, err, "read the system log")
+	}
+	return nil
+}

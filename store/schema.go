@@ -18,6 +18,9 @@ var (
 	bucketByRequester = []byte("by_requester")
 	bucketOpen        = []byte("open")
 	bucketEvents      = []byte("events")
+	// bucketValues holds Store.Value's keys; a store from before it gains
+	// it empty when opened, which is all an older file needs.
+	bucketValues = []byte("values")
 	// bucketPaused holds the pauses in force, by resource id. A file from
 	// before it existed gets it, empty, at open: no format changed.
 	bucketPaused = []byte("paused")
@@ -25,7 +28,7 @@ var (
 	keySchemaVersion = []byte("schema_version")
 )
 
-var allBuckets = [][]byte{bucketMeta, bucketRequests, bucketDue, bucketByRequester, bucketOpen, bucketEvents, bucketPaused}
+var allBuckets = [][]byte{bucketMeta, bucketRequests, bucketDue, bucketByRequester, bucketOpen, bucketEvents, bucketPaused, bucketValues}
 
 // initSchema records the schema version in a new file, refuses a file from a
 // newer accessbot, and makes sure every bucket exists.

@@ -385,5 +385,5 @@ func grantDetails(r *access.Request, details map[string]string) map[string]strin
 	if g.Prepared() {
 		details["dry_run"] = strconv.FormatBool(g.DryRun)
 	}
-	return details
+	return usageDetails(r, details)
 }

@@ -56,6 +56,7 @@ func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d
 		details := expiresDetail(r)
 		details["by"] = access.FormatDuration(d)
 		details["extensions"] = strconv.Itoa(r.Grant.Extensions)
+		details = usageDetails(r, details)
 		if shift != nil {
 			details = shiftDetails(*shift, details)
 		}
@@ -80,7 +81,8 @@ func (s *Service) requestExtension(ctx context.Context, actor access.User, grant
 	ext := &access.Request{
 		ID: newID(), Kind: access.KindExtension, ParentID: grant.ID, Requester: grant.Requester, ResourceID: grant.ResourceID,
 		Duration: d, Reason: grant.Reason, Approvers: eligibleApprovers(res, actor), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
-		Grant: access.Grant{GrantedAt: grant.Grant.GrantedAt, ExpiresAt: grant.Grant.ExpiresAt, Extensions: grant.Grant.Extensions},
+		Grant: access.Grant{GrantedAt: grant.Grant.GrantedAt, ExpiresAt: grant.Grant.ExpiresAt, Extensions: grant.Grant.Extensions,
+			Usage: access.Usage{Uses: grant.Grant.Usage.Uses, First: grant.Grant.Usage.First, Last: grant.Grant.Usage.Last}}, // shown to the approvers
 	}
 	ext.Due = ext.NextDue(s.settings().Timing)
 	waiting := s.stillWaiting(ctx, grant)
@@ -94,7 +96,7 @@ func (s *Service) requestExtension(ctx context.Context, actor access.User, grant
 		}
 		g.Grant.PendingExtension = ext.ID
 		g.UpdatedAt = now
-		details := map[string]string{"by": access.FormatDuration(d), "grant": grant.ID, "held_for": access.FormatDuration(now.Sub(grant.Grant.GrantedAt))}
+		details := usageDetails(g, map[string]string{"by": access.FormatDuration(d), "grant": grant.ID, "held_for": access.FormatDuration(now.Sub(grant.Grant.GrantedAt))})
 		events := []access.Event{access.NewEvent(access.EventExtensionRequested, actor, ext, now, details)}
 		s.markDryRun(events)
 		return []*access.Request{ext}, events, nil
@@ -159,6 +161,7 @@ func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Req
 		details["by"] = access.FormatDuration(e.Duration)
 		details["extension_request"] = e.ID
 		details["extensions"] = strconv.Itoa(g.Grant.Extensions)
+		details = usageDetails(g, details)
 		events := []access.Event{access.NewEvent(access.EventExtended, approver.By, g, now, details)}
 		events = append(events, followMembers(g, rs[2:], approver.By, now)...)
 		for _, r := range rs {

@@ -90,5 +90,8 @@ func (s *Service) FormFor(ctx context.Context, actorID, resourceID string) (Form
 		f.OnCall = true
 		f.Durations = append(f.Durations, DurationUntilShiftEnd)
 	}
+	if res.Activity != nil {
+		f.Durations = append(f.Durations, access.DurationActivity)
+	}
 	return f, nil
 }

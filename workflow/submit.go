@@ -29,7 +29,8 @@ type checked struct {
 	resource  *access.Resource
 	duration  time.Duration
 	untilEnd  bool
-	shift     *access.Shift // set when the on-call status was asked
+	activity  *access.Activity // "while I use it": the resource's terms
+	shift     *access.Shift    // set when the on-call status was asked
 	reason    string
 	approvers []string
 }
@@ -88,9 +89,19 @@ func (s *Service) checkDuration(ctx context.Context, c *checked, in string) *acc
 		c.untilEnd, c.shift = true, shift
 		return nil
 	}
+	if strings.EqualFold(in, access.DurationActivity) {
+		if res.Activity == nil {
+			return access.FieldRefuse("duration", access.ReasonNoActivity, access.Params{Resource: res.Name, Allowed: res.Durations,
+				OnCall: s.oncall != nil && res.OnCall != nil})
+		}
+		terms := *res.Activity
+		c.activity = &terms
+		return nil
+	}
 	d, err := access.ParseDuration(in)
 	if err != nil || !res.AllowsDuration(d) {
-		p := access.Params{Value: in, Resource: res.Name, Allowed: res.Durations, OnCall: s.oncall != nil && res.OnCall != nil}
+		p := access.Params{Value: in, Resource: res.Name, Allowed: res.Durations, OnCall: s.oncall != nil && res.OnCall != nil,
+			Activity: res.Activity != nil}
 		if in == "" {
 			return access.FieldRefuse("duration", access.ReasonNoDuration, p)
 		}
@@ -203,7 +214,7 @@ func (s *Service) file(ctx context.Context, actorID string, in RequestInput) (*a
 	now := s.now()
 	r := &access.Request{
 		ID: newID(), Kind: kindFor(c.resource), Requester: c.requester, ResourceID: c.resource.ID,
-		Duration: c.duration, UntilShiftEnd: c.untilEnd, Reason: c.reason, Approvers: c.approvers,
+		Duration: c.duration, UntilShiftEnd: c.untilEnd, Activity: c.activity, Reason: c.reason, Approvers: c.approvers,
 		State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 	}
 	if c.shift != nil {
@@ -220,6 +231,9 @@ func (s *Service) file(ctx context.Context, actorID string, in RequestInput) (*a
 }
 
 func durationDetail(r *access.Request) string {
+	if r.Activity != nil {
+		return access.DurationActivity
+	}
 	if r.UntilShiftEnd {
 		return DurationUntilShiftEnd
 	}

@@ -220,6 +220,7 @@ func (c checker) run(ctx context.Context) *checkReport {
 
 	if oktaOK {
 		c.targetResults(rep, resources, targetErrs)
+		c.usageChecks(ctx, rep, resources)
 	}
 	if slackOK || oktaOK {
 		c.peopleResults(rep, people, slackOK, oktaOK, slackErrs, oktaErrs)

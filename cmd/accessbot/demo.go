@@ -118,7 +118,7 @@ func startDemo(ctx context.Context, dir string, out io.Writer, logger zerolog.Lo
 	d.sb = NewSandbox(dir, time.Time{})
 	d.start = d.sb.Clock.Now()
 	demoDiscoveredOkta(d.sb)
-	cfg, err := config.Parse([]byte(d.sb.ConfigYAML(demoSources)), func(string) string { return "" })
+	cfg, err := config.Parse([]byte(d.sb.ConfigYAML(demoUsageResource+demoSources)), func(string) string { return "" })
 	if err != nil {
 		d.sb.Close()
 		return nil, fmt.Errorf("sandbox config: %w", err)
@@ -197,6 +197,7 @@ func (d *demo) play(ctx context.Context) error {
 		{"Break-glass", d.storyBreakGlass},
 		{"Reminder and extension", d.storyExtend},
 		{"Expiry", d.storyExpiry},
+		{"Use: access that follows it, and the report", d.storyUse},
 		{"Discovered from Okta", d.storyDiscovered},
 		{"A bundle", d.storyBundle},
 	}

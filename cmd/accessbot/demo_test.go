@@ -38,8 +38,8 @@ func runDemo(t *testing.T, args ...string) (code int, stdout, stderr, tmp string
 func demoStories(t *testing.T, transcript string) []string {
 	t.Helper()
 	parts := regexp.MustCompile(`(?m)^━━ \d\. `).Split(transcript, -1)
-	if len(parts) != 8 {
-		t.Fatalf("transcript has %d stories, want 7:\n%s", len(parts)-1, transcript)
+	if len(parts) != 9 {
+		t.Fatalf("transcript has %d stories, want 8:\n%s", len(parts)-1, transcript)
 	}
 	return parts
 }
@@ -107,6 +107,22 @@ func TestDemoPlaysEveryStory(t *testing.T) {
 			`^okta +· no temporary access is left`,
 		},
 		6: {
+			`^Use: access that follows it, and the report`,
+			`^alice +› /access request grafana-daily activity`,
+			`^bob +‹ DM: .*for as long as it is used, removed after 4h unused.*\[Approve\] \[Deny\]$`,
+			`^okta +· alice assigned to app 0oagrafana`,
+			`^okta +· System Log: alice signed in to Grafana`,
+			`^accessbot · usage poll: 2 use\(s\) of alice's Grafana; it now stays until`,
+			`^alice +‹ DM: ⏰ .*unless you use it: it was last used 3h ago.*\[Keep it\] \[Remove now\]$`,
+			`^okta +· alice unassigned from app 0oagrafana`,
+			`^alice +‹ DM: .*it was not used for 4h`,
+			`^erin +‹ only you see: Utilization of granted access`,
+			`^ +db-prod +1 +1 \(100%\) +- +0%$`,
+			`^ +grafana-daily +1 +0 \(0%\) +1h +43%$`,
+			`^ +\* +4 +3 \(75%\)`,
+			`^ +75% of the access granted was never used \(3 of 4 grants\)\.$`,
+		},
+		7: {
 			`^Discovered from Okta`,
 			`^okta +· group "JIT AWS Billing" \(00gjitbilling\) matches resource_sources\[0\]`,
 			`^dave +› /access request jit-aws-billing 1h`,
@@ -114,7 +130,7 @@ func TestDemoPlaysEveryStory(t *testing.T) {
 			`^okta +· dave added to group 00gjitbilling \(JIT AWS Billing, discovered\)$`,
 			`^okta +· dave removed from group 00gjitbilling`,
 		},
-		7: {
+		8: {
 			`^A bundle`,
 			`^erin +› /access request incident-kit 1h`,
 			`^carol +‹ DM: Access request \w+: @erin asks for access to Incident kit \(incident-kit\) for 1h\. It is a bundle of db-prod, grafana-admin`,
@@ -127,7 +143,7 @@ func TestDemoPlaysEveryStory(t *testing.T) {
 			`^✓ every story played as it should`,
 		},
 	}
-	for n := 1; n <= 7; n++ {
+	for n := 1; n <= 8; n++ {
 		for _, pattern := range want[n] {
 			if !regexp.MustCompile(`(?m)` + pattern).MatchString(stories[n]) {
 				t.Errorf("story %d lacks a line matching %s:\n%s", n, pattern, stories[n])

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // Exit codes.
@@ -40,6 +41,7 @@ Usage:
   accessbot init     PATH               (write a commented example config)
   accessbot demo     [--verbose]        (every story against local stand-ins; no credentials)
   accessbot audit export --config FILE [--since T] [--until T] [--user EMAIL] [--resource ID] [--format jsonl|csv]
+  accessbot report [--config FILE] [--since 30d] [--resource ID] [--format table|csv|json]  (how much granted access was used)
   accessbot store copy --from STORE --to STORE  (bbolt file ⇄ postgres:// URL)
   accessbot version
 
@@ -67,6 +69,8 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return auditCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "store":
 		return storeCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "report":
+		return reportCommand(ctx, args[1:], stdout, stderr, getenv, time.Now)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "accessbot", Version())
 		return exitOK

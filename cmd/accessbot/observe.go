@@ -2,21 +2,28 @@ package main
 
 import (
 	"context"
-	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/accessbot/accessbot/access"
 )
 
 // observedStore is the store with hooks called after every commit: the
-// audit mirror and the metrics follow the trail at once instead of at their
-// next poll, and views that show a request (the bot's App Home) hear of each
-// request committed in a new state. The workflow knows nothing of them.
+// audit mirror follows the trail at once instead of at its next poll, views
+// that show a request (the bot's App Home) hear of each request committed in
+// a new state, and observe sees every event this process committed. The
+// workflow knows nothing of them.
+//
+// Metrics count events here, in the replica that committed each one, and
+// not by following the shared trail: every replica follows every event of
+// the cluster, so a follower in each would count each event once per
+// replica, and a follower in the leader alone would miss the events
+// committed between one leader's last read and the next one's first. Each
+// event is committed by exactly one replica, so the sum over replicas of a
+// per-event counter is the cluster's count, with one process or ten.
 type observedStore struct {
 	Store
 	committed func()
 	changed   func(r access.Request)
+	observe   func(e access.Event)
 }
 
 var _ access.Store = observedStore{}
@@ -24,25 +31,35 @@ var _ access.Store = observedStore{}
 func (s observedStore) Create(ctx context.Context, r *access.Request, events ...access.Event) error {
 	err := s.Store.Create(ctx, r, events...)
 	if err == nil {
-		s.committed()
+		s.done(events)
 		s.changed(*r)
 	}
 	return err
 }
 
 func (s observedStore) Update(ctx context.Context, id string, fn func(r *access.Request) ([]access.Event, error)) (*access.Request, error) {
-	r, err := s.Store.Update(ctx, id, fn)
+	var events []access.Event // of the call of fn that committed
+	r, err := s.Store.Update(ctx, id, func(r *access.Request) ([]access.Event, error) {
+		evs, err := fn(r)
+		events = evs
+		return evs, err
+	})
 	if err == nil {
-		s.committed()
+		s.done(events)
 		s.changed(*r)
 	}
 	return r, err
 }
 
 func (s observedStore) Transact(ctx context.Context, ids []string, fn func(rs []*access.Request) ([]*access.Request, []access.Event, error)) ([]*access.Request, error) {
-	rs, err := s.Store.Transact(ctx, ids, fn)
+	var events []access.Event
+	rs, err := s.Store.Transact(ctx, ids, func(in []*access.Request) ([]*access.Request, []access.Event, error) {
+		out, evs, err := fn(in)
+		events = evs
+		return out, evs, err
+	})
 	if err == nil {
-		s.committed()
+		s.done(events)
 		for _, r := range rs {
 			s.changed(*r)
 		}
@@ -53,7 +70,7 @@ func (s observedStore) Transact(ctx context.Context, ids []string, fn func(rs []
 func (s observedStore) PauseResource(ctx context.Context, p access.Pause, events ...access.Event) error {
 	err := s.Store.PauseResource(ctx, p, events...)
 	if err == nil {
-		s.committed()
+		s.done(events)
 	}
 	return err
 }
@@ -61,7 +78,7 @@ func (s observedStore) PauseResource(ctx context.Context, p access.Pause, events
 func (s observedStore) ResumeResource(ctx context.Context, resourceID string, events ...access.Event) error {
 	err := s.Store.ResumeResource(ctx, resourceID, events...)
 	if err == nil {
-		s.committed()
+		s.done(events)
 	}
 	return err
 }
@@ -69,63 +86,15 @@ func (s observedStore) ResumeResource(ctx context.Context, resourceID string, ev
 func (s observedStore) Append(ctx context.Context, events ...access.Event) error {
 	err := s.Store.Append(ctx, events...)
 	if err == nil {
-		s.committed()
+		s.done(events)
 	}
 	return err
 }
 
-// eventFollower hands every audit event committed after it starts to observe,
-// once, in sequence order.
-type eventFollower struct {
-	store   Store
-	observe func(access.Event)
-	wake    chan struct{}
-	log     zerolog.Logger
-}
-
-func newEventFollower(st Store, observe func(access.Event), log zerolog.Logger) *eventFollower {
-	return &eventFollower{store: st, observe: observe, wake: make(chan struct{}, 1), log: log}
-}
-
-// Notify wakes the follower; it never blocks.
-func (f *eventFollower) Notify() {
-	select {
-	case f.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Run follows the audit trail from its current end until ctx ends.
-func (f *eventFollower) Run(ctx context.Context) error {
-	seq, err := f.store.LastSeq(ctx)
-	if err != nil {
-		return err
-	}
-	tick := time.NewTicker(5 * time.Second)
-	defer tick.Stop()
-	for {
-		for {
-			evs, err := f.store.EventsAfter(ctx, seq, 500)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				f.log.Error().Err(err).Msg("read audit events for metrics")
-				break
-			}
-			for _, e := range evs {
-				f.observe(e)
-				seq = e.Seq
-			}
-			if len(evs) < 500 {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-f.wake:
-		case <-tick.C:
-		}
+// done runs the hooks for one commit of events.
+func (s observedStore) done(events []access.Event) {
+	s.committed()
+	for _, e := range events {
+		s.observe(e)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -97,8 +98,11 @@ type Main struct {
 	metrics  *metrics.Metrics
 	bot      *bot.Bot
 	workflow *workflow.Service
+	usage    *workflow.UsagePoller
+	drift    *workflow.Reconciler
 	started  chan struct{} // closed once everything is wired
 	httpAddr string        // where the health and metrics endpoints listen
+	leading  atomic.Bool   // runs the background work now
 
 	live       liveConfig        // the config a reload replaces (reload.go)
 	discoverer access.Discoverer // Okta, for resource_sources (discover.go)
@@ -131,10 +135,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.store = st
 	m.metrics = metrics.New()
 	mirror := audit.NewMirror(cfg.Audit.Path, st, log.With().Str("component", "audit").Logger())
-	follower := newEventFollower(st, m.metrics.ObserveEvent, log)
 	var b *bot.Bot // set below, before anything is committed
-	observed := observedStore{Store: st, committed: func() { mirror.Notify(); follower.Notify() },
-		changed: func(r access.Request) { b.RequestChanged(r) }}
+	observed := observedStore{Store: st, committed: mirror.Notify,
+		changed: func(r access.Request) { b.RequestChanged(r) }, observe: m.metrics.ObserveEvent}
 
 	// One budget for every Okta call, per rate-limit bucket, outside the
 	// metrics transport so call-time metrics measure Okta, not the queue.
@@ -159,7 +162,7 @@ func (m *Main) Run(ctx context.Context) error {
 	sl := bot.NewSlack(bot.Options{
 		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL,
 		AuditChannel: cfg.Slack.AuditChannel, Now: m.Now, Transport: m.metrics.Transport(metrics.ServiceSlack, apiTransport()),
-		AllowGuests: cfg.Identity.AllowGuests, DryRun: cfg.Okta.DryRun,
+		AllowGuests: cfg.Identity.AllowGuests, DryRun: cfg.Okta.DryRun, ClaimEnvelope: envelopeClaim(st),
 	}, log.With().Str("component", "slack").Logger())
 	m.workflow = workflow.New(workflow.Options{
 		Catalog: configuredCatalog(cfg), Timing: cfg.Timing(), Admins: cfg.Admins,
@@ -178,6 +181,13 @@ func (m *Main) Run(ctx context.Context) error {
 			log.Warn().Err(err).Msg("resource sources at start-up")
 		}
 	}
+	m.usage = workflow.NewUsagePoller(m.workflow, workflow.UsageOptions{
+		// A store without a cursor (the first start, or a cursor lost)
+		// reads from about now, Okta's clock: sign-ons from before could be
+		// counted a second time on grants that counted them already.
+		Log: prov.UsageLog(provisioner.UsageOptions{Since: time.Now().Add(-time.Minute)}), Apps: prov, Interval: cfg.Okta.UsagePoll,
+	})
+	m.drift = workflow.NewReconciler(m.workflow, workflow.ReconcileOptions{Members: prov, Interval: cfg.Okta.ReconcileInterval})
 	m.metrics.WatchSocket(b.Connected)
 	m.metrics.RegisterState(func(ctx context.Context) (metrics.StateCounts, error) {
 		open, err := st.ListOpen(ctx)
@@ -205,7 +215,6 @@ func (m *Main) Run(ctx context.Context) error {
 	g.Go(func() error { return m.lead(gctx, st, cfg.Timings.CheckInterval) })
 	g.Go(func() error { return mirror.Run(gctx) })
 	g.Go(func() error { return m.refreshLoop(gctx) })
-	g.Go(func() error { return follower.Run(gctx) })
 	if httpLn != nil {
 		h := m.metrics.Handler(m.ready)
 		g.Go(func() error {
@@ -259,23 +268,49 @@ func (m *Main) ready(ctx context.Context) error {
 func (m *Main) lead(ctx context.Context, st Store, interval time.Duration) error {
 	pg, ok := st.(pgStore)
 	if !ok {
+		m.leading.Store(true)
 		m.metrics.SetLeader(true)
-		return m.workflow.Run(ctx, interval)
+		return m.background(ctx, interval)
 	}
 	log := m.Logger
 	leader := pg.Leader(postgres.LeaderOptions{
+		// Candidates try no less often than the sweep runs, so that a
+		// takeover (one try) and the new leader's first sweep fit in the
+		// promised 2 × check_interval even when that is below the default.
+		Interval: min(postgres.DefaultLeaderInterval, interval),
 		OnChange: func(on bool) {
+			m.leading.Store(on)
 			m.metrics.SetLeader(on)
 			log.Info().Bool("leader", on).Msg("leadership changed")
 		},
 		OnError: func(err error) { log.Warn().Err(err).Msg("leader election") },
 	})
 	return leader.Lead(ctx, func(lctx context.Context) {
-		if err := m.workflow.Run(lctx, interval); err != nil && lctx.Err() == nil {
+		if err := m.background(lctx, interval); err != nil && lctx.Err() == nil {
 			log.Error().Err(err).Msg("background work stopped")
 		}
 	})
 }
+
+// Leading reports whether this replica runs the background work now: always
+// on a bbolt file, and while it holds the leader lock on PostgreSQL.
+func (m *Main) Leading() bool { return m.leading.Load() }
+
+// background runs the loops only the leader runs: the expiry sweep, the
+// usage poller and the reconcile with Okta, until ctx ends.
+func (m *Main) background(ctx context.Context, interval time.Duration) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return m.workflow.Run(gctx, interval) })
+	g.Go(func() error { return m.usage.Run(gctx) })
+	g.Go(func() error { return m.drift.Run(gctx) })
+	return g.Wait()
+}
+
+// Reconciler returns the reconcile with Okta (tests); nil before Started.
+func (m *Main) Reconciler() *workflow.Reconciler { return m.drift }
+
+// Usage returns the usage poller (tests); nil before Started.
+func (m *Main) Usage() *workflow.UsagePoller { return m.usage }
 
 // Workflow returns the running workflow (tests); nil before Started.
 func (m *Main) Workflow() *workflow.Service { return m.workflow }

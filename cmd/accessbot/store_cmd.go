@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/accessbot/accessbot/config"
+	"github.com/accessbot/accessbot/workflow"
 )
 
 const storeUsage = `Usage:
@@ -198,6 +199,21 @@ func copyAll(ctx context.Context, src, dst Store) (copied, error) {
 			return res, err
 		} else if got != res.events {
 			return res, fmt.Errorf("the target numbered event %d as %d", res.events, got)
+		}
+	}
+	// The background loops' state goes too: without the System Log cursor
+	// the target's poller would start afresh, and without the drift state
+	// report again what was reported.
+	for _, key := range []string{workflow.UsageCursorKey, workflow.DriftStateKey} {
+		v, err := src.Value(ctx, key)
+		if err != nil {
+			return res, err
+		}
+		if v == "" {
+			continue
+		}
+		if err := dst.SetValue(ctx, key, v); err != nil {
+			return res, err
 		}
 	}
 	// Pauses in force go too: a paused resource must not take requests

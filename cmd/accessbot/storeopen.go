@@ -89,3 +89,13 @@ func readSharedEvents(ctx context.Context, cfg config.Store, f access.EventFilte
 	fmt.Fprintf(stderr, "accessbot: reading the audit trail from the store %s\n", storeName(cfg))
 	return st.Events(ctx, f)
 }
+
+// envelopeClaim returns how replicas sharing a PostgreSQL store agree on
+// which one handles a Socket Mode envelope Slack delivered more than once;
+// nil for a bbolt file, which one process holds.
+func envelopeClaim(st Store) func(ctx context.Context, envelopeID string) (bool, error) {
+	if pg, ok := st.(pgStore); ok {
+		return pg.ClaimEnvelope
+	}
+	return nil
+}

@@ -87,14 +87,18 @@ type socketState struct {
 	acks         []AckRecord
 	latencies    []time.Duration
 	sent         []Envelope
+	router       Router           // nil: the newest connection (spread.go)
+	deliveredTo  map[string][]int // envelope id -> connection ids, per delivery
 }
 
 func (ss *socketState) init() {
 	ss.tickets = map[string]bool{}
 	ss.waiters = map[string][]chan ackFrame{}
+	ss.deliveredTo = map[string][]int{}
 }
 
 type wsConn struct {
+	id        int // 1, 2, … in the order connections opened
 	ws        *websocket.Conn
 	writeMu   sync.Mutex
 	done      chan struct{}
@@ -203,8 +207,9 @@ func (s *Server) handleSocket(w http.ResponseWriter, r *http.Request) {
 		c.close()
 		return
 	}
-	s.conns = append(s.conns, c)
 	s.connCount++
+	c.id = s.connCount
+	s.conns = append(s.conns, c)
 	s.wg.Add(1)
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -373,8 +378,9 @@ func (s *Server) SendRaw(frame []byte) error {
 	return conns[len(conns)-1].write(frame)
 }
 
-// Send delivers env to the newest live connection (waiting for one if the
-// app is reconnecting) and waits for its ack. An empty EnvelopeID is filled
+// Send delivers env to one live connection (waiting for one if the app is
+// reconnecting): the newest, unless SetRouter chose another rule. It
+// waits for the ack. An empty EnvelopeID is filled
 // in. It fails when ctx ends first.
 func (s *Server) Send(ctx context.Context, env Envelope) (Ack, error) {
 	if env.EnvelopeID == "" {
@@ -392,6 +398,7 @@ func (s *Server) Send(ctx context.Context, env Envelope) (Ack, error) {
 	s.mu.Unlock()
 
 	var sentAt time.Time
+	var via int // the connection written to
 	for {
 		if err := s.WaitConnected(ctx); err != nil {
 			s.dropWaiter(env.EnvelopeID, ch)
@@ -401,16 +408,18 @@ func (s *Server) Send(ctx context.Context, env Envelope) (Ack, error) {
 		if len(conns) == 0 {
 			continue
 		}
-		c := conns[len(conns)-1]
+		c := s.route(env, conns)
 		if sentAt, err = c.writeAt(frame); err != nil {
 			c.close()
 			s.removeConn(c)
 			continue
 		}
+		via = c.id
 		break
 	}
 	s.mu.Lock()
 	s.sent = append(s.sent, env)
+	s.deliveredTo[env.EnvelopeID] = append(s.deliveredTo[env.EnvelopeID], via)
 	s.mu.Unlock()
 	s.logf("sent %s envelope %s", env.Type, env.EnvelopeID)
 

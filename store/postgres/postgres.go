@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/accessbot/accessbot/access"
@@ -53,8 +54,9 @@ type Options struct {
 // Store is the PostgreSQL implementation of access.Store. It is safe for
 // concurrent use, by any number of processes.
 type Store struct {
-	pool *pgxpool.Pool
-	cfg  *pgxpool.Config // for the leader's dedicated connections
+	pool   *pgxpool.Pool
+	cfg    *pgxpool.Config // for the leader's dedicated connections
+	pruned atomic.Int64    // unix ns of the last pruning of envelopes
 }
 
 // Open connects to the database at url (postgres://…), applies the

@@ -87,6 +87,7 @@ func Run(t *testing.T, open Opener) {
 		{"ImportIndexesLikeCreate", testImportIndexesLikeCreate},
 		{"ImportConflictWritesNothing", testImportConflictWritesNothing},
 		{"CanceledContextWritesNothing", testCanceledContextWritesNothing},
+		{"Values", testValues},
 		{"Pauses", testPauses},
 	}
 	for _, tc := range tests {

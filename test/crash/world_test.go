@@ -19,6 +19,7 @@ import (
 	"github.com/accessbot/accessbot/fake/fakeokta"
 	"github.com/accessbot/accessbot/fake/fakepagerduty"
 	"github.com/accessbot/accessbot/fake/fakeslack"
+	"github.com/accessbot/accessbot/store/postgres/pgtest"
 )
 
 // The binary under test is built once per test run, into buildDir.
@@ -31,6 +32,7 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	pgtest.Stop() // the replica variant's database
 	if buildDir != "" {
 		_ = os.RemoveAll(buildDir)
 	}
@@ -343,13 +345,20 @@ type proc struct {
 // appended to the world's log file.
 func (w *world) start() *proc {
 	w.t.Helper()
+	return w.startWith(w.cfgPath, w.logPath)
+}
+
+// startWith runs the binary on the config at cfgPath, appending its
+// output to logPath.
+func (w *world) startWith(cfgPath, logPath string) *proc {
+	w.t.Helper()
 	w.starts++
-	logf, err := os.OpenFile(w.logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	fmt.Fprintf(logf, "=== start %d at %s\n", w.starts, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(w.bin, "run", "--config", w.cfgPath)
+	cmd := exec.Command(w.bin, "run", "--config", cfgPath)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), "ACCESSBOT_CONFIG=")
 	if err := cmd.Start(); err != nil {

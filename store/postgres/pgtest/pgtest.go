@@ -61,12 +61,18 @@ var (
 // Use it as TestMain(m) { pgtest.Main(m) }.
 func Main(m *testing.M) {
 	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
+// Stop stops the cluster the tests started, if any, and removes its
+// directory: for a TestMain that has more to clean up than Main does.
+func Stop() {
 	if shared != nil {
 		if err := shared.Stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
 		}
 	}
-	os.Exit(code)
 }
 
 // URL returns the URL of a new, empty database for t, dropped when t ends
