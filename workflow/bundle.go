@@ -177,7 +177,10 @@ func (s *Service) updateBundle(ctx context.Context, id string, fn func(b *access
 		if err != nil {
 			return nil, err
 		}
-		ids := append([]string{id}, cur.Members...)
+		// Members locked in sorted order, as the usage poller locks them
+		// (the bundle's own request it never touches).
+		members := slices.Sorted(slices.Values(cur.Members))
+		ids := append([]string{id}, members...)
 		rs, err := s.store.Transact(ctx, ids, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
 			if !slices.Equal(rs[0].Members, cur.Members) {
 				return nil, nil, errMembersChanged

@@ -140,7 +140,7 @@ func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Req
 	var members []string // a bundle's members are extended with it, in the same transaction
 	if parent, err := s.store.Get(ctx, ext.ParentID); err == nil {
 		members = parent.Members
-		ids = append(ids, members...)
+		ids = append(ids, slices.Sorted(slices.Values(members))...) // sorted, as the usage poller locks them
 	}
 	rs, err := s.store.Transact(ctx, ids, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
 		e, g := rs[0], rs[1]
