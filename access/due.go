@@ -31,12 +31,18 @@ func (r *Request) NextDue(t Timing) time.Time {
 		}
 		return r.pendingDue(t)
 	case StateApproved:
+		if r.Kind == KindBundle && len(r.Members) > 0 {
+			return r.EndsAt // its members drive it; look again at the latest when they all end
+		}
 		if r.Grant.Provision.NextAt.IsZero() {
 			return r.DecidedAt
 		}
 		return r.Grant.Provision.NextAt
 	case StateActive:
 		due := r.Grant.ExpiresAt
+		if r.Kind == KindBundleMember {
+			return due // reminded once, through its bundle
+		}
 		for _, lead := range t.Reminders {
 			if at := r.Grant.ExpiresAt.Add(-lead); r.reminderApplies(lead) && at.Before(due) {
 				due = at

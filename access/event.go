@@ -46,6 +46,17 @@ const (
 	// EventGrantRecorded: a grant stored by an older accessbot, which did not
 	// record the Okta account it acted on, had it looked up at start-up.
 	EventGrantRecorded EventType = "grant_recorded"
+	// EventConfigReloaded: a reload replaced the config; its details
+	// summarise what changed (resources added, removed, re-pointed,
+	// approvers changed).
+	EventConfigReloaded EventType = "config_reloaded"
+	// EventConfigRefused: a reload found problems and kept the old config.
+	EventConfigRefused EventType = "config_refused"
+	// EventBundleMember: an approved bundle filed the request for one of
+	// its members (details: bundle, the bundle's request id).
+	EventBundleMember EventType = "bundle_member"
+	// EventResourcesRefreshed: discovery from Okta changed the requestable resources.
+	EventResourcesRefreshed EventType = "resources_refreshed"
 	// EventKept: the holder of an activity grant clicked Keep it (a use).
 	EventKept EventType = "kept"
 	// EventRemovedOutside: a reconcile found a grant's access gone from

@@ -108,6 +108,7 @@ const (
 	ReasonOktaNoUser           Reason = "okta_no_user"          // no (single) Okta account for the person
 	ReasonOktaNoTarget         Reason = "okta_no_target"        // the group or app does not exist
 	ReasonOktaError            Reason = "okta_error"            // anything else Okta answered
+	ReasonBundleIncomplete     Reason = "bundle_incomplete"     // a member of the bundle could not be granted, so none is kept
 	ReasonDryRunNow            Reason = "dry_run_now"           // a real grant not yet made while the bot now runs in dry run
 )
 

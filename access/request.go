@@ -38,6 +38,10 @@ const (
 	KindAccess     Kind = "access"      // asked for with /access
 	KindExtension  Kind = "extension"   // asks to extend the grant of ParentID
 	KindBreakGlass Kind = "break_glass" // emergency, granted at once to the on-call
+	// KindBundle asks for a bundle; once approved it files one
+	// KindBundleMember request per member resource (bundle.go).
+	KindBundle       Kind = "bundle"
+	KindBundleMember Kind = "bundle_member" // one member's grant; ParentID is the bundle's request
 )
 
 // Decision is one approver's answer.
@@ -123,7 +127,7 @@ func (g *Grant) Changes() bool { return g.Prepared() && !g.Standing && !g.DryRun
 type Request struct {
 	ID       string `json:"id"`
 	Kind     Kind   `json:"kind"`
-	ParentID string `json:"parent_id"` // KindExtension: the request whose grant is extended
+	ParentID string `json:"parent_id"` // KindExtension: the request whose grant is extended; KindBundleMember: the bundle's request
 	// Requester is the person who gets the access (the subject). On a
 	// request made on their behalf, RequestedBy is who asked; zero otherwise.
 	Requester     User          `json:"requester"`
@@ -161,6 +165,11 @@ type Request struct {
 	DecidedAt  time.Time  `json:"decided_at"`
 	OnCall     *Shift     `json:"on_call,omitempty"` // the shift that auto-approved or allowed break-glass
 	Grant      Grant      `json:"grant"`
+	// Members (KindBundle) are the ids of the member requests, once filed.
+	Members []string `json:"members,omitempty"`
+	// EndsAt (KindBundle, KindBundleMember) is when the bundle's grants all
+	// end, fixed when it is approved: a member granted late still ends then.
+	EndsAt time.Time `json:"ends_at,omitempty"`
 	// Messages to update when the request changes.
 	ApproverMessages []MessageRef `json:"approver_messages,omitempty"`
 	RequesterMessage MessageRef   `json:"requester_message"`

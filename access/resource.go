@@ -107,6 +107,9 @@ type Resource struct {
 	// StandingForbidden: nobody may hold the resource except through
 	// accessbot; a reconcile reports anyone else it finds (never removes).
 	StandingForbidden bool
+	// Members makes the resource a bundle (bundle.go): the ids of the
+	// resources it grants together; Target is then zero.
+	Members []string
 }
 
 // RequiredApprovals is how many distinct approvers must approve a request
@@ -161,7 +164,8 @@ func (r *Resource) BreakGlassDuration() time.Duration {
 	return d
 }
 
-// Catalog is the set of resources from config, in config order.
+// Catalog is the set of resources people may request: the configured ones
+// in config order, then those discovered from Okta (MergeCatalog).
 type Catalog struct {
 	list []Resource
 	byID map[string]int
@@ -187,6 +191,15 @@ func (c *Catalog) Get(id string) (*Resource, error) {
 		return nil, &Error{Code: ENOTFOUND, Field: "resource", Reason: ReasonUnknownResource, Params: Params{Value: id, Names: ids}}
 	}
 	return &c.list[i], nil
+}
+
+// Lookup returns the resource with id, if there is one.
+func (c *Catalog) Lookup(id string) (*Resource, bool) {
+	i, ok := c.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return &c.list[i], true
 }
 
 // All returns every resource in config order. Callers must not modify it.

@@ -43,6 +43,8 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 		default:
 			b.ack(ctx, envelopeID, nil)
 		}
+	case slack.InteractionTypeBlockSuggestion:
+		b.onSuggestion(ctx, envelopeID, cb)
 	case slack.InteractionTypeShortcut:
 		b.ack(ctx, envelopeID, nil)
 		if cb.CallbackID == CallbackRequest {
@@ -124,7 +126,9 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 			return
 		}
 		line := b.renderer().extendedText(*r, b.resourceOf(r))
-		if grant, err := w.Get(ctx, reqID); err == nil {
+		if a.BlockID == blockExtendOffer {
+			b.tellDone(ctx, ev, line) // the offer was an answer to a request; answer it in turn
+		} else if grant, err := w.Get(ctx, reqID); err == nil {
 			b.redraw(ctx, ev, cb, a, grant, line)
 		}
 

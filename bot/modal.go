@@ -154,20 +154,7 @@ func humanDuration(d time.Duration) string {
 // requestModal is the /access modal for form f.
 func requestModal(cat *access.Catalog, f modalForm, meta requestMeta) slack.ModalViewRequest {
 	meta.Resource = f.key
-	var resOpts []*slack.OptionBlockObject
-	var initial *slack.OptionBlockObject
-	for i, r := range cat.All() {
-		if i == maxOptions {
-			break
-		}
-		o := option(resourceKey(i, r), nonEmptyOr(r.Name, r.ID))
-		if resourceKey(i, r) == f.key {
-			initial = o
-		}
-		resOpts = append(resOpts, o)
-	}
-	resSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plainText("Choose a resource"), ActionResourceSelect, resOpts...)
-	resSelect.InitialOption = initial
+	resSelect := resourceMenu(cat, f.key)
 	resInput := slack.NewInputBlock(BlockResource, plainText("Resource"), nil, resSelect)
 	resInput.DispatchAction = true
 	blocks := []slack.Block{resInput}

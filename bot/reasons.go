@@ -8,6 +8,9 @@ import (
 	"github.com/accessbot/accessbot/access"
 )
 
+// maxListedResources is how many resource ids a refusal lists.
+const maxListedResources = 30
+
 // reasonWords is what people read for a reason the domain or the workflow
 // gave (access.Reason); ok is false for a reason it has no words for.
 func reasonWords(r access.Reason, p access.Params) (string, bool) {
@@ -109,6 +112,9 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 
 	case access.ReasonUnknownResource:
 		ids := strings.Join(p.Names, ", ")
+		if len(p.Names) > maxListedResources { // discovered resources can number in the hundreds
+			ids = strings.Join(p.Names[:maxListedResources], ", ") + " and " + strconv.Itoa(len(p.Names)-maxListedResources) + " more (`/access` opens a searchable form)"
+		}
 		if p.Value == "" {
 			return "Choose a resource. Available: " + ids + ".", true
 		}
@@ -215,6 +221,8 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return fmt.Sprintf("The access of %s was still being removed; accessbot grants it again once that is done.", p.RequestID), true
 	case access.ReasonOktaError:
 		return "Okta returned an unexpected error.", true
+	case access.ReasonBundleIncomplete:
+		return "A part of the bundle could not be granted, so the parts that were are removed too.", true
 	}
 	return "", false
 }

@@ -189,6 +189,9 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 		if r.OnBehalf() {
 			lead = mention(r.RequestedBy) + " asks, for " + mention(r.Requester) + ", access to " + resourceLabel(r, res) + " for *" + duration(r) + "*. Neither may approve it."
 		}
+		if res.IsBundle() {
+			lead += " It is a bundle of " + esc(strings.Join(res.Members, ", "), 500) + ": one decision grants them all."
+		}
 	}
 	if rd.dryRun {
 		blocks = append(blocks, contextBlock("🧪 "+DryRunBanner))

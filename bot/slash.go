@@ -127,7 +127,9 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 		}
 		r, err := w.Submit(ctx, ev.user, in)
 		if err != nil {
-			b.tellError(ctx, ev, err, "request refused")
+			if !b.offerExtension(ctx, ev, err, c.Duration) {
+				b.tellError(ctx, ev, err, "request refused")
+			}
 			return
 		}
 		if r.State == access.StatePending && r.RequesterMessage.TS != "" {
@@ -191,6 +193,10 @@ func (b *Bot) resourceOf(r *access.Request) access.Resource {
 // submitted says what became of a request just filed.
 func (rd renderer) submitted(r access.Request, res access.Resource) string {
 	label := resourceLabel(r, res)
+	if r.OnCall == nil && r.State != access.StatePending {
+		// An approver decided before this answer went out.
+		return "Request " + requestID(r) + " for " + label + ": " + rd.outcome(r)
+	}
 	switch r.State {
 	case access.StatePending:
 		return "📨 Request " + requestID(r) + " for " + label + " sent to " + rd.names(r.Approvers) + "."

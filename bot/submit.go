@@ -119,6 +119,11 @@ func (b *Bot) onRequestSubmit(ctx context.Context, ev *event, v slack.View) {
 		cancel()
 	}
 	if err != nil && !slow {
+		if reason, _, _ := access.ErrorReason(err); reason == access.ReasonAlreadyHeld {
+			b.ackEvent(ctx, ev, nil) // the form closes; the offer comes as a message
+			b.offerExtension(ctx, ev, err, in.Duration)
+			return
+		}
 		logFailure(&ev.log, err, "request form refused")
 		b.ackEvent(ctx, ev, slack.NewErrorsViewSubmissionResponse(modalErrors(err, inputBlocks(v, meta), meta)))
 		return
@@ -126,7 +131,9 @@ func (b *Bot) onRequestSubmit(ctx context.Context, ev *event, v slack.View) {
 	b.ackEvent(ctx, ev, nil)
 	r, err := w.Submit(ctx, ev.user, in)
 	if err != nil {
-		b.tellError(ctx, ev, err, "request refused")
+		if !b.offerExtension(ctx, ev, err, in.Duration) {
+			b.tellError(ctx, ev, err, "request refused")
+		}
 		return
 	}
 	ev.log.Info().Str(FieldRequestID, r.ID).Msg("request filed from the form")

@@ -34,6 +34,8 @@ type Config struct {
 	Delegation access.DelegationPolicy
 
 	resources []access.Resource
+	sources   []access.SourceRule
+	bundles   []access.Resource
 	policies  int
 }
 
@@ -172,6 +174,12 @@ func (c *Config) Summary() string {
 	s := fmt.Sprintf("config OK: %s (%s, %s), %s, ",
 		count(len(c.resources), "resource"), count(groups, "group"), count(apps, "app"),
 		count(c.policies, "policy"))
+	if len(c.bundles) > 0 {
+		s += count(len(c.bundles), "bundle") + ", "
+	}
+	if len(c.sources) > 0 {
+		s += count(len(c.sources), "resource source") + " (resources discovered from Okta), "
+	}
 	if c.PagerDuty == nil {
 		s += "on-call off (no pagerduty section)"
 	} else {

@@ -134,7 +134,7 @@ func TestParseStructure(t *testing.T) {
 			{"slack.bot_token", "missing: set it to the bot token (xoxb-…)"},
 			{"okta.org_url", "missing: set it to your Okta org's URL, such as https://acme.okta.com"},
 			{"okta.api_token", "missing"},
-			{"resources", "none: add at least one resource people may ask for"},
+			{"resources", "none: add at least one resource people may ask for, or a resource_sources rule"},
 		}},
 		{"not a mapping", "- slack\n- okta\n", []Problem{
 			{"", "the file must be a YAML mapping of sections (slack:, okta:, resources: …), not a list"},

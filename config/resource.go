@@ -271,9 +271,9 @@ func (c *checker) policies(policies map[string]filePolicy) map[string]filePolicy
 	return policies
 }
 
-func (c *checker) resources(list []fileResource, policies map[string]filePolicy, pagerDuty bool) []access.Resource {
-	if len(list) == 0 {
-		c.add("resources", "none: add at least one resource people may ask for")
+func (c *checker) resources(list []fileResource, policies map[string]filePolicy, pagerDuty, sources bool) []access.Resource {
+	if len(list) == 0 && !sources {
+		c.add("resources", "none: add at least one resource people may ask for, or a resource_sources rule")
 	}
 	out := make([]access.Resource, 0, len(list))
 	firstID := map[string]int{}

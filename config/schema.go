@@ -8,18 +8,22 @@ import "time"
 // from "set to zero". Every exported field must have a yaml tag.
 
 type fileConfig struct {
-	Slack      *fileSlack            `yaml:"slack"`
-	Okta       *fileOkta             `yaml:"okta"`
-	PagerDuty  *filePagerDuty        `yaml:"pagerduty"`
-	Store      *fileStore            `yaml:"store"`
-	Audit      *fileAudit            `yaml:"audit"`
-	HTTP       *fileHTTP             `yaml:"http"`
-	Admins     []string              `yaml:"admins"`
-	Timing     *fileTiming           `yaml:"timing"`
-	Policies   map[string]filePolicy `yaml:"policies"`
-	Resources  []fileResource        `yaml:"resources"`
-	Identity   *fileIdentity         `yaml:"identity"`
-	Delegation *fileDelegation       `yaml:"delegation"`
+	Slack     *fileSlack            `yaml:"slack"`
+	Okta      *fileOkta             `yaml:"okta"`
+	PagerDuty *filePagerDuty        `yaml:"pagerduty"`
+	Store     *fileStore            `yaml:"store"`
+	Audit     *fileAudit            `yaml:"audit"`
+	HTTP      *fileHTTP             `yaml:"http"`
+	Admins    []string              `yaml:"admins"`
+	Timing    *fileTiming           `yaml:"timing"`
+	Policies  map[string]filePolicy `yaml:"policies"`
+	Resources []fileResource        `yaml:"resources"`
+	Identity  *fileIdentity         `yaml:"identity"`
+	// ResourceSources discover resources from Okta (source.go).
+	ResourceSources []fileSource `yaml:"resource_sources"`
+	// Bundles grant several resources with one request (bundle.go).
+	Bundles    []fileBundle    `yaml:"bundles"`
+	Delegation *fileDelegation `yaml:"delegation"`
 }
 
 type fileDelegation struct {

@@ -85,7 +85,9 @@ func build(f *fileConfig, c *checker) *Config {
 	cfg.policies = len(policies)
 	// A pagerduty section that is there but malformed was reported already;
 	// resources should not also be told it is missing.
-	cfg.resources = c.resources(f.Resources, policies, cfg.PagerDuty != nil || c.flagged["pagerduty"])
+	cfg.resources = c.resources(f.Resources, policies, cfg.PagerDuty != nil || c.flagged["pagerduty"], len(f.ResourceSources) > 0)
+	cfg.sources = c.sources(f.ResourceSources, policies)
+	cfg.bundles = c.bundles(f.Bundles, cfg.resources)
 	return cfg
 }
 

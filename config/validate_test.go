@@ -112,7 +112,7 @@ func TestRules(t *testing.T) {
 
 		// resources
 		{"no resources", map[string]string{"resources": "[]"},
-			[]Problem{{"resources", "none: add at least one resource people may ask for"}}},
+			[]Problem{{"resources", "none: add at least one resource people may ask for, or a resource_sources rule"}}},
 		{"id missing", map[string]string{"resources": items("{okta_group: g, approvers: [a@acme.com], durations: [1h]}")},
 			[]Problem{{"resources[0].id", "missing: give the resource a short id people type in commands, such as aws-prod-read"}}},
 		{"id upper case", map[string]string{"resources": items("{id: AWS-prod, okta_group: g, approvers: [a@acme.com], durations: [1h]}")},

@@ -57,7 +57,7 @@ func (s *Service) resolve(ctx context.Context, entries []access.ApproverEntry, f
 			set.Add(access.User{Email: e.Value})
 			continue
 		}
-		people, ok := s.members.get(e, s.now())
+		people, ok := s.groupMembers.get(e, s.now())
 		if fresh || !ok {
 			var err error
 			if people, err = s.readGroup(ctx, e); err != nil {
@@ -65,7 +65,7 @@ func (s *Service) resolve(ctx context.Context, entries []access.ApproverEntry, f
 				set.Unreadable = append(set.Unreadable, e)
 				continue
 			}
-			s.members.put(e, people, s.now())
+			s.groupMembers.put(e, people, s.now())
 		}
 		if len(people) == 0 {
 			set.Empty = append(set.Empty, e)

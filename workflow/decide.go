@@ -41,10 +41,10 @@ func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) e
 	}
 	approvers := s.resolve(ctx, r.DeciderEntries(res), true)
 	var delegator access.User
-	if !r.Deciders(approvers, s.opts.Admins).Includes(actor) {
+	if !r.Deciders(approvers, s.settings().Admins).Includes(actor) {
 		delegator, _, _ = s.delegator(ctx, actor, r, approvers)
 	}
-	if err := r.CheckDeciderFor(actor, delegator, res, r.Deciders(approvers, s.opts.Admins)); err != nil {
+	if err := r.CheckDeciderFor(actor, delegator, res, r.Deciders(approvers, s.settings().Admins)); err != nil {
 		return s.refuse(ctx, actor, r, "deny", err)
 	}
 	return nil
@@ -68,10 +68,10 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	approvers := s.resolve(ctx, r.DeciderEntries(res), true)
 	// An actor who may not decide in their own right may as a delegate.
 	var delegator access.User
-	if !r.Deciders(approvers, s.opts.Admins).Includes(actor) {
+	if !r.Deciders(approvers, s.settings().Admins).Includes(actor) {
 		delegator, _, _ = s.delegator(ctx, actor, r, approvers)
 	}
-	if approve && r.CheckDeciderFor(actor, delegator, res, r.Deciders(approvers, s.opts.Admins)) == nil {
+	if approve && r.CheckDeciderFor(actor, delegator, res, r.Deciders(approvers, s.settings().Admins)) == nil {
 		// Checked before the update, which cannot read it; a pause that
 		// lands between the two is one the approval came before.
 		if err := s.checkPaused(ctx, res, true); err != nil {
@@ -81,7 +81,7 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	decided := false
 	step := r.Step
 	r, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
-		deciders := r.Deciders(approvers, s.opts.Admins)
+		deciders := r.Deciders(approvers, s.settings().Admins)
 		if !approve {
 			if err := r.DenyFor(actor, delegator, res, deciders, reason, now); err != nil {
 				return nil, err
@@ -163,6 +163,9 @@ func decisionAction(approve bool) string {
 // sweep, until it succeeds or is given up.
 func (s *Service) provision(ctx context.Context, id string) (*access.Request, error) {
 	r, res, granted, err := s.grant(ctx, id)
+	if err == nil && r != nil && r.Kind == access.KindBundle && r.State == access.StateApproved && r.Grant.Removal == nil {
+		return s.provisionBundle(ctx, r) // its members are the grants
+	}
 	if err != nil || !granted {
 		return r, err
 	}
@@ -180,6 +183,11 @@ func (s *Service) provision(ctx context.Context, id string) (*access.Request, er
 		s.announce(ctx, n)
 	}
 	s.refreshApprovals(ctx, r.ID)
+	if r.Kind == access.KindBundleMember {
+		if _, err := s.bundleProgress(ctx, r.ParentID); err != nil {
+			s.logger(ctx).Error().Err(err).Msg("bundle progress")
+		}
+	}
 	return r, nil
 }
 
@@ -192,7 +200,7 @@ func (s *Service) grant(ctx context.Context, id string) (r *access.Request, res 
 	if r, err = s.store.Get(ctx, id); err != nil {
 		return nil, nil, false, err
 	}
-	if r.State != access.StateApproved || r.Kind == access.KindExtension || r.Grant.Removal != nil {
+	if r.State != access.StateApproved || r.Kind == access.KindExtension || r.Kind == access.KindBundle || r.Grant.Removal != nil {
 		return r, nil, false, nil
 	}
 	ok, release := s.busy.claim(id)
@@ -369,6 +377,11 @@ func (s *Service) tellFailed(ctx context.Context, r *access.Request, cause error
 	s.notify(ctx, r.Requester, n)
 	s.announce(ctx, n)
 	s.refreshApprovals(ctx, r.ID)
+	if r.Kind == access.KindBundleMember {
+		if _, err := s.bundleProgress(ctx, r.ParentID); err != nil {
+			s.logger(ctx).Error().Err(err).Msg("bundle progress")
+		}
+	}
 }
 
 // failureReason says why a call to Okta failed, for the words people read:

@@ -56,7 +56,7 @@ func (s *Service) Delegate(ctx context.Context, actorID string, in DelegateInput
 	}
 	var ids []string
 	for _, id := range in.Resources {
-		res, err := s.opts.Catalog.Get(strings.ToLower(strings.TrimSpace(id)))
+		res, err := s.settings().Catalog.Get(strings.ToLower(strings.TrimSpace(id)))
 		if err != nil {
 			return access.Delegation{}, asField("resource", err)
 		}
@@ -153,8 +153,8 @@ func (s *Service) activeDelegations(ctx context.Context) ([]access.Delegation, e
 // approvesAny reports whether u is an approver of some resource in their
 // own right (groups from the cache).
 func (s *Service) approvesAny(ctx context.Context, u access.User) bool {
-	for i := range s.opts.Catalog.All() {
-		if s.approverSet(ctx, &s.opts.Catalog.All()[i], false).Includes(u) {
+	for i := range s.settings().Catalog.All() {
+		if s.approverSet(ctx, &s.settings().Catalog.All()[i], false).Includes(u) {
 			return true
 		}
 	}
@@ -168,7 +168,7 @@ func (s *Service) approvesAll(ctx context.Context, u access.User, ids []string) 
 		return s.approvesAny(ctx, u)
 	}
 	for _, id := range ids {
-		res, err := s.opts.Catalog.Get(id)
+		res, err := s.settings().Catalog.Get(id)
 		if err != nil || !s.approverSet(ctx, res, false).Includes(u) {
 			return false
 		}

@@ -56,7 +56,7 @@ func (s *Service) List(ctx context.Context, actorID string) (Overview, error) {
 			set = s.resolve(ctx, r.DeciderEntries(res), false)
 			sets[key] = set
 		}
-		if r.Deciders(set, s.opts.Admins).Includes(u) {
+		if r.Deciders(set, s.settings().Admins).Includes(u) {
 			toApprove = append(toApprove, r)
 		} else if _, _, ok := s.delegator(ctx, u, r, set); ok {
 			toApprove = append(toApprove, r)
@@ -90,14 +90,14 @@ type Form struct {
 
 // FormFor returns the choices for actorID requesting resourceID ("" for the first resource).
 func (s *Service) FormFor(ctx context.Context, actorID, resourceID string) (Form, error) {
-	all := s.opts.Catalog.All()
+	all := s.settings().Catalog.All()
 	if resourceID == "" {
 		if len(all) == 0 {
 			return Form{}, access.Refuse(access.ENOTFOUND, access.ReasonNoResources, access.Params{})
 		}
 		resourceID = all[0].ID
 	}
-	res, err := s.opts.Catalog.Get(resourceID)
+	res, err := s.settings().Catalog.Get(resourceID)
 	if err != nil {
 		return Form{}, err
 	}

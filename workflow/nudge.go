@@ -39,14 +39,14 @@ func (s *Service) Nudge(ctx context.Context, actorID, requestID string) (*access
 // advancePending does what is due for a routed pending request: the
 // time-out, else the escalation and the one reminder the bot sends itself.
 func (s *Service) advancePending(ctx context.Context, r *access.Request, now time.Time) error {
-	if ttl := s.opts.Timing.PendingTTL; ttl > 0 && !now.Before(r.CreatedAt.Add(ttl)) {
+	if ttl := s.settings().Timing.PendingTTL; ttl > 0 && !now.Before(r.CreatedAt.Add(ttl)) {
 		return s.timeOut(ctx, r.ID)
 	}
 	var errs []error
 	if r.EscalationDue(now) {
 		errs = append(errs, s.escalate(ctx, r.ID))
 	}
-	if r.AutoNudgeDue(s.opts.Timing, now) {
+	if r.AutoNudgeDue(s.settings().Timing, now) {
 		errs = append(errs, s.autoNudge(ctx, r.ID))
 	}
 	return errors.Join(errs...)
@@ -56,12 +56,12 @@ func (s *Service) advancePending(ctx context.Context, r *access.Request, now tim
 // timing.nudge_after after the request was filed.
 func (s *Service) autoNudge(ctx context.Context, id string) error {
 	r, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
-		if !r.AutoNudgeDue(s.opts.Timing, now) {
+		if !r.AutoNudgeDue(s.settings().Timing, now) {
 			return nil, errNothingToDo
 		}
 		r.AutoNudged = true
 		return []access.Event{access.NewEvent(access.EventNudged, access.System, r, now,
-			map[string]string{"by": "timing.nudge_after", "nudge_after": access.FormatDuration(s.opts.Timing.NudgeAfter)})}, nil
+			map[string]string{"by": "timing.nudge_after", "nudge_after": access.FormatDuration(s.settings().Timing.NudgeAfter)})}, nil
 	})
 	if errors.Is(err, errNothingToDo) {
 		return nil
@@ -82,7 +82,7 @@ func (s *Service) nudgeApprovers(ctx context.Context, r *access.Request, by acce
 	var current access.ApproverSet // a request in a later step: those of earlier steps are not reminded
 	if r.Step > 0 {
 		if res, err := s.resource(r); err == nil {
-			current = r.Deciders(s.resolve(ctx, r.DeciderEntries(res), false), s.opts.Admins)
+			current = r.Deciders(s.resolve(ctx, r.DeciderEntries(res), false), s.settings().Admins)
 		}
 	}
 	var nudges []func()

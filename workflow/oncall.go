@@ -129,7 +129,7 @@ func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason st
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
-	res, err := s.opts.Catalog.Get(strings.TrimSpace(resourceID))
+	res, err := s.settings().Catalog.Get(strings.TrimSpace(resourceID))
 	refused := func(err error) (*access.Request, error) {
 		ev := &access.Request{Requester: u, ResourceID: resourceID, Reason: reason}
 		if access.ErrorCode(err) == access.EFORBIDDEN && res != nil {
@@ -216,7 +216,7 @@ func (s *Service) fileBreakGlass(ctx context.Context, u access.User, res *access
 	if err := r.AutoApprove(sh, now); err != nil {
 		return nil, err
 	}
-	r.Due = r.NextDue(s.opts.Timing)
+	r.Due = r.NextDue(s.settings().Timing)
 	details := shiftDetails(sh, map[string]string{"duration": access.FormatDuration(r.Duration), "reason": reason})
 	if err := s.create(ctx, r, access.NewEvent(access.EventBreakGlass, u, r, now, details)); err != nil {
 		return nil, err

@@ -62,7 +62,7 @@ func (s *Service) warnMissing(ctx context.Context, email string, res *access.Res
 // details are the audit event's.
 func (s *Service) askAdmins(ctx context.Context, r *access.Request, res *access.Resource, details map[string]string) []access.MessageRef {
 	var admins []string
-	for _, a := range s.opts.Admins {
+	for _, a := range s.settings().Admins {
 		if !r.IsParty(access.User{Email: a}) {
 			admins = append(admins, a)
 		}

@@ -61,7 +61,7 @@ func (s *Service) fileRenewal(ctx context.Context, actor access.User, g *access.
 		ID: newID(), Kind: access.KindAccess, Renews: g.ID, Requester: g.Requester, ResourceID: g.ResourceID,
 		Activity: &terms, Reason: g.Reason, Approvers: s.askList(ctx, res, actor, eligible), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 	}
-	r.Due = r.NextDue(s.opts.Timing)
+	r.Due = r.NextDue(s.settings().Timing)
 	details := usageDetails(g, map[string]string{"duration": access.DurationActivity, "reason": r.Reason,
 		"approvers": strings.Join(r.Approvers, ","), "renews": g.ID})
 	if err := s.create(ctx, r, access.NewEvent(access.EventRequested, actor, r, now, details)); err != nil {
@@ -81,7 +81,7 @@ func (s *Service) handOver(ctx context.Context, r *access.Request, res *access.R
 			return nil, nil, err
 		}
 		for _, x := range rs {
-			x.UpdatedAt, x.Due = now, x.NextDue(s.opts.Timing)
+			x.UpdatedAt, x.Due = now, x.NextDue(s.settings().Timing)
 		}
 		typ := access.EventProvisioned
 		if next.Grant.Standing {

@@ -17,6 +17,7 @@ import (
 )
 
 // Options configures a Service. Zero values take the defaults documented per field.
+// Catalog, Timing and Admins are the first Settings; Reconfigure replaces them.
 type Options struct {
 	Catalog *access.Catalog
 	Timing  access.Timing
@@ -48,6 +49,7 @@ type Options struct {
 // one request is serialised, and every state change is one store transaction.
 type Service struct {
 	opts   Options
+	live   settingsPointer // the current Settings, swapped whole by Reconfigure
 	store  access.Store
 	prov   access.Provisioner
 	dir    access.Directory
@@ -73,8 +75,8 @@ type Service struct {
 	// refusals spaces out the audit channel's notices of refused
 	// break-glass attempts (throttle.go).
 	refusals throttle
-	// members caches the members of approver groups for routing (approvers.go).
-	members memberCache
+	// groupMembers caches the members of approver groups for routing (approvers.go).
+	groupMembers memberCache
 	// missing spaces out the warnings about approvers without a Slack account.
 	missing throttle
 }
@@ -100,14 +102,17 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 		opts.Catalog = access.NewCatalog(nil)
 	}
 	stopping, stop := context.WithCancel(context.Background())
-	return &Service{
+	s := &Service{
 		opts: opts, store: store, prov: prov, dir: dir, msg: msg, oncall: oncall,
 		log: opts.Logger, kick: make(chan struct{}, 1), stopping: stopping, stop: stop,
 	}
+	s.live.p.Store(&Settings{Catalog: opts.Catalog, Timing: opts.Timing, Admins: opts.Admins})
+	return s
 }
 
-// Catalog returns the configured resources.
-func (s *Service) Catalog() *access.Catalog { return s.opts.Catalog }
+// Catalog returns the resources people may request now; a reload or a
+// discovery refresh replaces it (Reconfigure).
+func (s *Service) Catalog() *access.Catalog { return s.settings().Catalog }
 
 // DryRun reports whether the identity provider is left untouched.
 func (s *Service) DryRun() bool { return s.opts.DryRun }
@@ -147,7 +152,7 @@ func (s *Service) load(ctx context.Context, actorID, requestID string) (access.U
 }
 
 func (s *Service) isAdmin(u access.User) bool {
-	for _, a := range s.opts.Admins {
+	for _, a := range s.settings().Admins {
 		if strings.EqualFold(a, u.Email) {
 			return true
 		}
@@ -165,7 +170,7 @@ func (s *Service) update(ctx context.Context, id string, fn func(r *access.Reque
 			return nil, err
 		}
 		r.UpdatedAt = now
-		r.Due = r.NextDue(s.opts.Timing)
+		r.Due = r.NextDue(s.settings().Timing)
 		s.markDryRun(events)
 		return events, nil
 	})
@@ -217,7 +222,7 @@ func (s *Service) refuse(ctx context.Context, actor access.User, r *access.Reque
 
 // resource returns the resource of r; a resource removed from config since is an error.
 func (s *Service) resource(r *access.Request) (*access.Resource, error) {
-	res, err := s.opts.Catalog.Get(r.ResourceID)
+	res, err := s.settings().Catalog.Get(r.ResourceID)
 	if err != nil {
 		return nil, access.Refuse(access.ENOTFOUND, access.ReasonResourceGone, access.Params{ResourceID: r.ResourceID})
 	}
@@ -228,7 +233,7 @@ func (s *Service) resource(r *access.Request) (*access.Resource, error) {
 // it left the config, what the request recorded of it, so the end of a
 // grant can still be told.
 func (s *Service) resourceFor(r *access.Request) access.Resource {
-	if res, err := s.opts.Catalog.Get(r.ResourceID); err == nil {
+	if res, err := s.settings().Catalog.Get(r.ResourceID); err == nil {
 		return *res
 	}
 	return access.Resource{ID: r.ResourceID, Name: r.ResourceID, Target: r.Grant.Target}

@@ -55,7 +55,7 @@ func (s *Service) check(ctx context.Context, actorID string, in RequestInput) (*
 		return nil, err
 	}
 	c := &checked{requester: requester, reason: strings.TrimSpace(in.Reason)}
-	res, err := s.opts.Catalog.Get(strings.TrimSpace(in.ResourceID))
+	res, err := s.settings().Catalog.Get(strings.TrimSpace(in.ResourceID))
 	if err != nil {
 		return nil, access.Invalid(asField("resource", err), reasonError(c.reason))
 	}
@@ -225,7 +225,7 @@ func (s *Service) file(ctx context.Context, actorID string, in RequestInput) (*a
 	}
 	now := s.now()
 	r := &access.Request{
-		ID: newID(), Kind: access.KindAccess, Requester: c.requester, RequestedBy: c.requestedBy, ResourceID: c.resource.ID,
+		ID: newID(), Kind: kindFor(c.resource), Requester: c.requester, RequestedBy: c.requestedBy, ResourceID: c.resource.ID,
 		Duration: c.duration, UntilShiftEnd: c.untilEnd, Activity: c.activity, Reason: c.reason, Approvers: c.approvers,
 		State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 	}
@@ -235,7 +235,7 @@ func (s *Service) file(ctx context.Context, actorID string, in RequestInput) (*a
 	if e := c.resource.Escalation; e != nil && e.After > 0 {
 		r.EscalateAt = now.Add(e.After)
 	}
-	r.Due = r.NextDue(s.opts.Timing)
+	r.Due = r.NextDue(s.settings().Timing)
 	details := map[string]string{"duration": durationDetail(r), "reason": r.Reason, "approvers": strings.Join(r.Approvers, ",")}
 	// If this process dies before route has run, a sweep routes it
 	// access.RouteGrace later (resumeRoute).
@@ -309,4 +309,12 @@ func (s *Service) route(ctx context.Context, r *access.Request, res *access.Reso
 func asField(field string, err error) *access.Error {
 	r, p, _ := access.ErrorReason(err)
 	return access.FieldRefuse(field, r, p)
+}
+
+// kindFor is the kind of request that asks for res.
+func kindFor(res *access.Resource) access.Kind {
+	if res.IsBundle() {
+		return access.KindBundle
+	}
+	return access.KindAccess
 }

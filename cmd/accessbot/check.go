@@ -572,7 +572,8 @@ func checkCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	rep := c.run(ctx)
 	rep.Write(stdout)
-	if ctx.Err() != nil || len(rep.Fatal()) > 0 {
+	sourcesOK := writeSourceYields(ctx, stdout, cfg)
+	if ctx.Err() != nil || len(rep.Fatal()) > 0 || !sourcesOK {
 		return exitFailed
 	}
 	return exitOK

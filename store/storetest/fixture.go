@@ -79,6 +79,8 @@ func FullRequest() *access.Request {
 			Usage: access.Usage{Uses: 3, First: T0.Add(2 * time.Minute), Last: T0.Add(40 * time.Minute),
 				Page: "/api/v1/logs?after=1_x", Seen: []string{"e1", "e2"}, KeptAt: T0.Add(41 * time.Minute)},
 		},
+		Members: []string{"req-3", "req-4"},
+		EndsAt:  T0.Add(91 * time.Minute),
 		ApproverMessages: []access.MessageRef{{UserID: "U2", Channel: "D2", TS: "1700000000.000100"}},
 		RequesterMessage: access.MessageRef{UserID: "U1", Channel: "D1", TS: "1700000000.000200"},
 		SubjectMessage:   access.MessageRef{UserID: "U4", Channel: "D4", TS: "1700000000.000400"},
