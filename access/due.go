@@ -6,6 +6,9 @@ import "time"
 type Timing struct {
 	PendingTTL time.Duration
 	Reminders  []time.Duration // lead times before expiry
+	// NudgeAfter a request was filed, the approvers who have not answered
+	// are reminded once; 0: never.
+	NudgeAfter time.Duration
 }
 
 // RouteGrace is how long a new request is left to the flow that filed it
@@ -26,17 +29,20 @@ func (r *Request) NextDue(t Timing) time.Time {
 		if r.NeedsRouting() {
 			return r.CreatedAt.Add(RouteGrace)
 		}
-		if t.PendingTTL <= 0 {
-			return time.Time{}
-		}
-		return r.CreatedAt.Add(t.PendingTTL)
+		return r.pendingDue(t)
 	case StateApproved:
+		if r.Kind == KindBundle && len(r.Members) > 0 {
+			return r.EndsAt // its members drive it; look again at the latest when they all end
+		}
 		if r.Grant.Provision.NextAt.IsZero() {
 			return r.DecidedAt
 		}
 		return r.Grant.Provision.NextAt
 	case StateActive:
 		due := r.Grant.ExpiresAt
+		if r.Kind == KindBundleMember {
+			return due // reminded once, through its bundle
+		}
 		for _, lead := range t.Reminders {
 			if at := r.Grant.ExpiresAt.Add(-lead); r.reminderApplies(lead) && at.Before(due) {
 				due = at

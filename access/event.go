@@ -25,6 +25,18 @@ const (
 	EventCancelled          EventType = "cancelled"
 	EventTimedOut           EventType = "timed_out"
 	EventRefused            EventType = "refused" // an attempt the rules turned down
+	// EventAdminsAsked: none of the approvers could be reached, so the
+	// request went to the admins, who may then decide it.
+	EventAdminsAsked EventType = "admins_asked"
+	// EventNudged: the approvers who had not answered were reminded, by the
+	// requester or (actor System) by the bot after timing.nudge_after.
+	EventNudged EventType = "nudged"
+	// EventEscalated: the escalation approvers were asked too.
+	EventEscalated EventType = "escalated"
+	// EventDelegated and EventDelegationEnded: Actor handed their decisions
+	// to Subject (details: until, resources), or took them back.
+	EventDelegated       EventType = "delegated"
+	EventDelegationEnded EventType = "delegation_ended"
 	// EventRevokeAll: an admin ordered every grant and open request of a
 	// resource or a person ended; one event for the order, beside the
 	// events of each request it ends.
@@ -34,6 +46,17 @@ const (
 	// EventGrantRecorded: a grant stored by an older accessbot, which did not
 	// record the Okta account it acted on, had it looked up at start-up.
 	EventGrantRecorded EventType = "grant_recorded"
+	// EventConfigReloaded: a reload replaced the config; its details
+	// summarise what changed (resources added, removed, re-pointed,
+	// approvers changed).
+	EventConfigReloaded EventType = "config_reloaded"
+	// EventConfigRefused: a reload found problems and kept the old config.
+	EventConfigRefused EventType = "config_refused"
+	// EventBundleMember: an approved bundle filed the request for one of
+	// its members (details: bundle, the bundle's request id).
+	EventBundleMember EventType = "bundle_member"
+	// EventResourcesRefreshed: discovery from Okta changed the requestable resources.
+	EventResourcesRefreshed EventType = "resources_refreshed"
 	// EventKept: the holder of an activity grant clicked Keep it (a use).
 	EventKept EventType = "kept"
 	// EventRemovedOutside: a reconcile found a grant's access gone from
@@ -61,10 +84,22 @@ type Event struct {
 	Details    map[string]string `json:"details,omitempty"`
 }
 
-// NewEvent returns an event about r caused by actor at now.
+// NewEvent returns an event about r caused by actor at now. The subject is
+// who gets the access; on a request made on their behalf, the details name
+// who asked (DetailRequestedBy), so every event names both.
 func NewEvent(t EventType, actor User, r *Request, now time.Time, details map[string]string) Event {
+	if r.OnBehalf() {
+		if details == nil {
+			details = map[string]string{}
+		}
+		details[DetailRequestedBy] = r.RequestedBy.Email
+	}
 	return Event{Time: now, Type: t, Actor: actor, Subject: r.Requester, ResourceID: r.ResourceID, RequestID: r.ID, Details: details}
 }
+
+// DetailRequestedBy is the audit detail, on every event of a request made
+// on someone's behalf, of who asked for it.
+const DetailRequestedBy = "requested_by"
 
 // EventFilter selects audit events; zero fields match everything.
 type EventFilter struct {

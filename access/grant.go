@@ -22,7 +22,7 @@ func (r *Request) Prepare(a Account, t Target, standing, dryRun bool) error {
 // Unrecorded reports whether r holds, or may hold, access that a version of
 // accessbot from before grants recorded their account left unrecorded.
 func (r *Request) Unrecorded() bool {
-	if r.Grant.Prepared() || r.State.Final() {
+	if r.Grant.Prepared() || r.State.Final() || r.Kind == KindBundle { // a bundle's own grant changes nothing
 		return false
 	}
 	return r.State == StateActive || (r.State == StateApproved && r.Grant.Checked)
@@ -44,6 +44,12 @@ func (r *Request) RecordLegacy(a Account, t Target, dryRun bool) error {
 func (r *Request) Activate(maxDuration time.Duration, now time.Time) error {
 	if r.State != StateApproved || r.Grant.Removal != nil || !r.Grant.Prepared() {
 		return r.wrongState()
+	}
+	if !r.EndsAt.IsZero() { // a bundle member ends with its bundle
+		r.State = StateActive
+		r.Grant.GrantedAt, r.Grant.ExpiresAt = now, r.EndsAt
+		r.Grant.Provision.NextAt, r.Grant.Provision.LastError = time.Time{}, ""
+		return nil
 	}
 	d := r.Duration
 	if r.Activity != nil {
@@ -161,14 +167,14 @@ func (r *Request) CompleteRemoval(now time.Time) error {
 }
 
 // Revocable reports whether by may revoke r's access: the holder, an
-// approver of its resource, or an admin, while it is active or approved.
-// res is nil when the resource is no longer configured; then only the
-// holder and admins may.
-func (r *Request) Revocable(by User, res *Resource, admin bool) error {
+// approver of its resource (in approvers, resolved now), or an admin, while
+// it is active or approved. res is nil when the resource is no longer
+// configured; then only the holder and admins may.
+func (r *Request) Revocable(by User, res *Resource, approvers ApproverSet, admin bool) error {
 	if r.Kind == KindExtension {
 		return Refuse(EINVALID, ReasonRevokeExtension, Params{RequestID: r.ID, ParentID: r.ParentID})
 	}
-	if !by.Is(r.Requester) && !admin && (res == nil || !res.IsApprover(by.Email)) {
+	if !by.Is(r.Requester) && !admin && (res == nil || !approvers.Includes(by)) {
 		return Refuse(EFORBIDDEN, ReasonRevokeForbidden, Params{RequestID: r.ID, Resource: resourceName(res, r)})
 	}
 	if r.State != StateActive && r.State != StateApproved {
@@ -183,7 +189,7 @@ func (r *Request) Revocable(by User, res *Resource, admin bool) error {
 // RevokeOffered reports whether messages about r offer a Revoke button: an
 // active grant of access the bot gave, not yet ending.
 func (r *Request) RevokeOffered() bool {
-	return r.Kind != KindExtension && r.State == StateActive && r.Grant.Removal == nil && !r.Grant.Standing
+	return r.Kind != KindExtension && r.Kind != KindBundleMember && r.State == StateActive && r.Grant.Removal == nil && !r.Grant.Standing
 }
 
 // ExtensionChoices returns the durations r's grant may be extended by now.
@@ -207,6 +213,9 @@ func resourceName(res *Resource, r *Request) string {
 // DueReminders returns the lead times (of leads, descending) whose reminder is
 // due at now and not yet sent. Leads not shorter than the grant are skipped.
 func (r *Request) DueReminders(leads []time.Duration, now time.Time) []time.Duration {
+	if r.Kind == KindBundleMember {
+		return nil // reminded once, through its bundle
+	}
 	if r.State != StateActive || r.Grant.Removal != nil || !now.Before(r.Grant.ExpiresAt) {
 		return nil
 	}

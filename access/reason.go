@@ -13,16 +13,34 @@ type Reason string
 // The reasons the rules give. Each comment says which Params it fills.
 const (
 	// Deciding: Resource; Person (who decided first) and Approve, State.
-	ReasonOwnRequest      Reason = "own_request"       // the requester tried to approve or deny
-	ReasonNotApprover     Reason = "not_approver"      // Resource
-	ReasonAlreadyDecided  Reason = "already_decided"   // Approve: what this person answered before
-	ReasonDecidedBy       Reason = "decided_by"        // State, Person
-	ReasonAlreadyApproved Reason = "already_approved"  // the request was approved (no one to name)
-	ReasonNotPending      Reason = "not_pending"       // State
-	ReasonOnlyRequester   Reason = "only_requester"    // RequestID: cancel by someone else
-	ReasonOnlyHolder      Reason = "only_holder"       // extend by someone else
-	ReasonOnlyHolderReply Reason = "only_holder_reply" // a reminder answered by someone else
-	ReasonWrongState      Reason = "wrong_state"       // RequestID, State: an internal transition that no longer applies
+	ReasonOwnRequest         Reason = "own_request"          // the requester tried to approve or deny
+	ReasonNotApprover        Reason = "not_approver"         // Resource
+	ReasonAlreadyDecided     Reason = "already_decided"      // Approve: what this person answered before
+	ReasonDecidedBy          Reason = "decided_by"           // State, Person
+	ReasonAlreadyApproved    Reason = "already_approved"     // the request was approved (no one to name)
+	ReasonNotPending         Reason = "not_pending"          // State
+	ReasonOnlyRequester      Reason = "only_requester"       // RequestID: cancel by someone else
+	ReasonOnlyHolder         Reason = "only_holder"          // extend by someone else
+	ReasonOnlyHolderReply    Reason = "only_holder_reply"    // a reminder answered by someone else
+	ReasonWrongState         Reason = "wrong_state"          // RequestID, State: an internal transition that no longer applies
+	ReasonApproversUnknown   Reason = "approvers_unknown"    // Resource: a group of approvers could not be read just now
+	ReasonOnlyRequesterNudge Reason = "only_requester_nudge" // RequestID: a nudge by someone else
+	ReasonNudgedRecently     Reason = "nudged_recently"      // RequestID, Max (how long until the next nudge)
+
+	// Delegation.
+	ReasonDelegateSelf        Reason = "delegate_self"         // delegating to oneself
+	ReasonNothingToDelegate   Reason = "nothing_to_delegate"   // Names: the resources asked (the delegator approves none of them)
+	ReasonDelegateNotApprover Reason = "delegate_not_approver" // Person: the delegate approves nothing, and policy wants an approver
+	ReasonDelegationPast      Reason = "delegation_past"       // the end is not in the future
+	ReasonDelegationTooLong   Reason = "delegation_too_long"   // Max: how far ahead it may end
+	ReasonNoDelegation        Reason = "no_delegation"         // nothing to turn off
+	ReasonUnknownDelegate     Reason = "unknown_delegate"      // Value: who was named
+	ReasonBadUntil            Reason = "bad_until"             // Value: what was typed
+
+	// On behalf: Resource, Value (the policy).
+	ReasonOnBehalfOff        Reason = "on_behalf_off"         // the resource takes no requests for others
+	ReasonOnBehalfNotAllowed Reason = "on_behalf_not_allowed" // Value: who may (admins, approvers)
+	ReasonOnBehalfSelf       Reason = "on_behalf_self"        // asked for oneself with request-for
 
 	// Grants and their end: RequestID, Resource, State.
 	ReasonAccessEnded         Reason = "access_ended"          // Resource: extend after the end
@@ -81,6 +99,8 @@ const (
 
 	// Notices: why something could not be done, for Notice.Reason.
 	ReasonApproversUnreachable Reason = "approvers_unreachable" // none of the approvers is in Slack
+	ReasonAdminsAsked          Reason = "admins_asked"          // none of the approvers could be reached; the admins were asked
+	ReasonApproverMissing      Reason = "approver_missing"      // Person: an approver in config has no usable Slack account
 	ReasonOnCallFallback       Reason = "oncall_fallback"       // PagerDuty could not be asked; sent to approvers
 	ReasonOktaUnavailable      Reason = "okta_unavailable"      // Okta could not be reached
 	ReasonOktaRefusedToken     Reason = "okta_refused_token"    // Okta refused the API token
@@ -88,6 +108,7 @@ const (
 	ReasonOktaNoUser           Reason = "okta_no_user"          // no (single) Okta account for the person
 	ReasonOktaNoTarget         Reason = "okta_no_target"        // the group or app does not exist
 	ReasonOktaError            Reason = "okta_error"            // anything else Okta answered
+	ReasonBundleIncomplete     Reason = "bundle_incomplete"     // a member of the bundle could not be granted, so none is kept
 	ReasonDryRunNow            Reason = "dry_run_now"           // a real grant not yet made while the bot now runs in dry run
 )
 

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"slices"
 	"time"
 )
 
@@ -37,11 +38,20 @@ const (
 	KindAccess     Kind = "access"      // asked for with /access
 	KindExtension  Kind = "extension"   // asks to extend the grant of ParentID
 	KindBreakGlass Kind = "break_glass" // emergency, granted at once to the on-call
+	// KindBundle asks for a bundle; once approved it files one
+	// KindBundleMember request per member resource (bundle.go).
+	KindBundle       Kind = "bundle"
+	KindBundleMember Kind = "bundle_member" // one member's grant; ParentID is the bundle's request
 )
 
 // Decision is one approver's answer.
 type Decision struct {
-	By      User      `json:"by"`
+	By User `json:"by"`
+	// For is the approver By decided for, under a delegation; zero when By
+	// decided in their own right.
+	For User `json:"for,omitzero"`
+	// Step is the approval step the decision was given in (0 without steps).
+	Step    int       `json:"step,omitempty"`
 	At      time.Time `json:"at"`
 	Approve bool      `json:"approve"`
 	Reason  string    `json:"reason"`
@@ -115,29 +125,57 @@ func (g *Grant) Changes() bool { return g.Prepared() && !g.Standing && !g.DryRun
 
 // Request is a request for access and, once approved, the grant it became.
 type Request struct {
-	ID            string        `json:"id"`
-	Kind          Kind          `json:"kind"`
-	ParentID      string        `json:"parent_id"` // KindExtension: the request whose grant is extended
+	ID       string `json:"id"`
+	Kind     Kind   `json:"kind"`
+	ParentID string `json:"parent_id"` // KindExtension: the request whose grant is extended; KindBundleMember: the bundle's request
+	// Requester is the person who gets the access (the subject). On a
+	// request made on their behalf, RequestedBy is who asked; zero otherwise.
 	Requester     User          `json:"requester"`
+	RequestedBy   User          `json:"requested_by,omitzero"`
 	ResourceID    string        `json:"resource_id"`
 	Duration      time.Duration `json:"duration"`        // asked for; for an extension, the time added
 	UntilShiftEnd bool          `json:"until_shift_end"` // the grant ends with the requester's on-call shift
 	ShiftEnd      time.Time     `json:"shift_end"`       // with UntilShiftEnd: when that shift ends (zero: open-ended)
+	// Renews is the activity grant this request asks to keep past its
+	// max_age; once approved, that grant is handed over (HandOver).
+	Renews string `json:"renews,omitempty"`
 	// Activity, when set, makes the grant last while it is used (the
 	// resource's terms when it was asked for); Duration is then zero.
-	Activity  *Activity  `json:"activity,omitempty"`
-	Reason    string     `json:"reason"`
-	Approvers []string   `json:"approvers,omitempty"` // emails the request was sent to, lower case
-	State     State      `json:"state"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
-	Decisions []Decision `json:"decisions,omitempty"`
-	DecidedAt time.Time  `json:"decided_at"`
-	OnCall    *Shift     `json:"on_call,omitempty"` // the shift that auto-approved or allowed break-glass
-	Grant     Grant      `json:"grant"`
+	Activity  *Activity `json:"activity,omitempty"`
+	Reason    string    `json:"reason"`
+	Approvers []string  `json:"approvers,omitempty"` // emails the request was sent to, lower case
+	// AdminsAsked is set when none of the approvers could be reached and the
+	// admins were asked instead; they may then decide it (Deciders).
+	AdminsAsked bool `json:"admins_asked,omitempty"`
+	// Step is the approval step a pending request is in (0-based; 0 for a
+	// resource without steps).
+	Step int `json:"step,omitempty"`
+	// AutoNudged is set once the approvers who had not answered were
+	// reminded; NudgedAt is when the requester last nudged them.
+	AutoNudged bool      `json:"auto_nudged,omitempty"`
+	NudgedAt   time.Time `json:"nudged_at,omitzero"`
+	// EscalateAt is when the escalation approvers are asked too, if still
+	// pending (zero: never); Escalated is set once they were.
+	EscalateAt time.Time  `json:"escalate_at,omitzero"`
+	Escalated  bool       `json:"escalated,omitempty"`
+	State      State      `json:"state"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	Decisions  []Decision `json:"decisions,omitempty"`
+	DecidedAt  time.Time  `json:"decided_at"`
+	OnCall     *Shift     `json:"on_call,omitempty"` // the shift that auto-approved or allowed break-glass
+	Grant      Grant      `json:"grant"`
+	// Members (KindBundle) are the ids of the member requests, once filed.
+	Members []string `json:"members,omitempty"`
+	// EndsAt (KindBundle, KindBundleMember) is when the bundle's grants all
+	// end, fixed when it is approved: a member granted late still ends then.
+	EndsAt time.Time `json:"ends_at,omitempty"`
 	// Messages to update when the request changes.
 	ApproverMessages []MessageRef `json:"approver_messages,omitempty"`
 	RequesterMessage MessageRef   `json:"requester_message"`
+	// SubjectMessage is where the person a request was made for was told
+	// of it (NoticeOnBehalf, with Decline).
+	SubjectMessage MessageRef `json:"subject_message,omitzero"`
 	// Messages are the posts about the request outside anyone's DM that
 	// carry buttons (the break-glass announcement in the audit channel).
 	// A click may redraw only a message recorded on its request, or one in
@@ -159,7 +197,7 @@ func (r *Request) HasMessage(channel, ts string) bool {
 	if channel == "" || ts == "" {
 		return false
 	}
-	refs := append([]MessageRef{r.RequesterMessage}, r.ApproverMessages...)
+	refs := append([]MessageRef{r.RequesterMessage, r.SubjectMessage}, r.ApproverMessages...)
 	for _, ref := range append(refs, r.Messages...) {
 		if ref.Channel == channel && ref.TS == ts {
 			return true
@@ -189,7 +227,7 @@ func (r *Request) Decider() (Decision, bool) {
 
 func (r *Request) decidedBy(u User) (Decision, bool) {
 	for _, d := range r.Decisions {
-		if d.By.Is(u) {
+		if d.By.Is(u) || d.For.Is(u) {
 			return d, true
 		}
 	}
@@ -197,12 +235,36 @@ func (r *Request) decidedBy(u User) (Decision, bool) {
 }
 
 // CheckDecider returns nil when by may approve or deny r now: r is pending, by
-// is an approver of res, is not the requester, and has not decided already.
-func (r *Request) CheckDecider(by User, res *Resource) error {
-	if by.Is(r.Requester) {
+// is in deciders (who may decide it now, see Deciders), is not the
+// requester, and has not decided already. When by is not in a set that
+// could not be read whole, the refusal is EUNAVAILABLE: asking again later
+// may succeed.
+func (r *Request) CheckDecider(by User, res *Resource, deciders ApproverSet) error {
+	return r.checkDecider(by, User{}, res, deciders)
+}
+
+// CheckDeciderFor is CheckDecider for by deciding for delegator (a zero
+// delegator: for themselves).
+func (r *Request) CheckDeciderFor(by, delegator User, res *Resource, deciders ApproverSet) error {
+	return r.checkDecider(by, delegator, res, deciders)
+}
+
+// checkDecider is CheckDecider for by deciding for delegator (zero: for
+// themselves); delegator must be in deciders, and neither may have decided.
+func (r *Request) checkDecider(by, delegator User, res *Resource, deciders ApproverSet) error {
+	if r.IsParty(by) || r.IsParty(delegator) {
 		return Refuse(EFORBIDDEN, ReasonOwnRequest, Params{RequestID: r.ID, Resource: res.Name})
 	}
-	if !res.IsApprover(by.Email) {
+	if delegator != (User{}) {
+		if _, done := r.decidedBy(delegator); done && r.State == StatePending {
+			return Refuse(ECONFLICT, ReasonAlreadyDecided, Params{RequestID: r.ID, Approve: true, Person: delegator.Display()})
+		}
+		by = delegator // eligibility is the delegator's
+	}
+	if !deciders.Includes(by) {
+		if !deciders.Complete() {
+			return Refuse(EUNAVAILABLE, ReasonApproversUnknown, Params{RequestID: r.ID, Resource: res.Name})
+		}
 		return Refuse(EFORBIDDEN, ReasonNotApprover, Params{RequestID: r.ID, Resource: res.Name})
 	}
 	if r.State != StatePending {
@@ -215,38 +277,76 @@ func (r *Request) CheckDecider(by User, res *Resource) error {
 }
 
 // Approve records by's approval. It reports whether the request became
-// approved: RequiredApprovals distinct people approved who may still
-// approve requests for res (an approver removed since no longer counts).
-func (r *Request) Approve(by User, res *Resource, now time.Time) (bool, error) {
-	if err := r.CheckDecider(by, res); err != nil {
+// approved: RequiredApprovals distinct people approved who are in deciders
+// now (an approver removed since no longer counts).
+func (r *Request) Approve(by User, res *Resource, deciders ApproverSet, now time.Time) (bool, error) {
+	return r.ApproveFor(by, User{}, res, deciders, now)
+}
+
+// ApproveFor is Approve by a delegate for delegator (see DelegatorFor);
+// the approval counts as delegator's. A zero delegator is Approve.
+func (r *Request) ApproveFor(by, delegator User, res *Resource, deciders ApproverSet, now time.Time) (bool, error) {
+	if err := r.checkDecider(by, delegator, res, deciders); err != nil {
 		return false, err
 	}
-	r.Decisions = append(r.Decisions, Decision{By: by, At: now, Approve: true})
-	if r.EligibleApprovals(res) < res.RequiredApprovals() {
+	if delegator != (User{}) {
+		if _, done := r.decidedBy(by); done {
+			return false, Refuse(ECONFLICT, ReasonAlreadyDecided, Params{RequestID: r.ID, Approve: true})
+		}
+	}
+	r.Decisions = append(r.Decisions, Decision{By: by, For: delegator, At: now, Approve: true, Step: r.Step})
+	if r.EligibleApprovals(deciders) < r.RequiredNow(res) {
+		return false, nil
+	}
+	if r.Step+1 < res.StepCount() {
+		r.Step++ // the next step is asked; the request stays pending
 		return false, nil
 	}
 	r.State, r.DecidedAt = StateApproved, now
 	return true, nil
 }
 
-// EligibleApprovals counts the approvals given by people who are approvers
-// of res now and are not the requester.
-func (r *Request) EligibleApprovals(res *Resource) int {
-	n := 0
-	for _, d := range r.Decisions {
-		if d.Approve && res.IsApprover(d.By.Email) && !d.By.Is(r.Requester) {
-			n++
-		}
+// Deciders returns who may decide r now: approvers (the resource's
+// approvers, resolved now) and, when r had to go to the admins, the admins.
+func (r *Request) Deciders(approvers ApproverSet, admins []string) ApproverSet {
+	if !r.AdminsAsked {
+		return approvers
 	}
-	return n
+	out := ApproverSet{People: append([]User(nil), approvers.People...), Unreadable: approvers.Unreadable, Empty: approvers.Empty}
+	for _, a := range admins {
+		out.Add(User{Email: a})
+	}
+	return out
+}
+
+// EligibleApprovals counts the approvals given in r's current step by
+// people who are in deciders now and are not party to r.
+func (r *Request) EligibleApprovals(deciders ApproverSet) int {
+	var counted []User
+	for _, d := range r.StepApprovals() {
+		who := d.By
+		if d.For != (User{}) {
+			who = d.For // a delegate's approval is the delegator's
+		}
+		if !d.Approve || !deciders.Includes(who) || r.IsParty(who) || r.IsParty(d.By) || slices.ContainsFunc(counted, who.Is) {
+			continue
+		}
+		counted = append(counted, who)
+	}
+	return len(counted)
 }
 
 // Deny records by's denial; one denial denies the request.
-func (r *Request) Deny(by User, res *Resource, reason string, now time.Time) error {
-	if err := r.CheckDecider(by, res); err != nil {
+func (r *Request) Deny(by User, res *Resource, deciders ApproverSet, reason string, now time.Time) error {
+	return r.DenyFor(by, User{}, res, deciders, reason, now)
+}
+
+// DenyFor is Deny by a delegate for delegator; a zero delegator is Deny.
+func (r *Request) DenyFor(by, delegator User, res *Resource, deciders ApproverSet, reason string, now time.Time) error {
+	if err := r.checkDecider(by, delegator, res, deciders); err != nil {
 		return err
 	}
-	r.Decisions = append(r.Decisions, Decision{By: by, At: now, Reason: reason})
+	r.Decisions = append(r.Decisions, Decision{By: by, For: delegator, At: now, Reason: reason, Step: r.Step})
 	r.State, r.DecidedAt = StateDenied, now
 	return nil
 }
@@ -271,7 +371,7 @@ func (r *Request) Cancellable() bool {
 // approved one still waiting for the identity provider through a removal of
 // whatever may have landed.
 func (r *Request) Cancel(by User, now time.Time) error {
-	if !by.Is(r.Requester) {
+	if !r.IsParty(by) {
 		return Refuse(EFORBIDDEN, ReasonOnlyRequester, Params{RequestID: r.ID})
 	}
 	switch {

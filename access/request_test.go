@@ -56,7 +56,7 @@ func TestApproveRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			decided, err := tt.req.Approve(tt.by, resource(tt.min), t0)
+			decided, err := tt.req.Approve(tt.by, resource(tt.min), resource(tt.min).ListedApprovers(), t0)
 			if got := access.ErrorCode(err); got != tt.wantCode {
 				t.Fatalf("error code = %q (%v), want %q", got, err, tt.wantCode)
 			}
@@ -69,13 +69,13 @@ func TestApproveRules(t *testing.T) {
 
 func TestMinApprovalsNeedsDistinctApprovers(t *testing.T) {
 	r, res := pending(alice), resource(2)
-	if decided, err := r.Approve(bob, res, t0); err != nil || decided {
+	if decided, err := r.Approve(bob, res, res.ListedApprovers(), t0); err != nil || decided {
 		t.Fatalf("first approval: decided=%v err=%v", decided, err)
 	}
-	if _, err := r.Approve(bob, res, t0); access.ErrorCode(err) != access.ECONFLICT {
+	if _, err := r.Approve(bob, res, res.ListedApprovers(), t0); access.ErrorCode(err) != access.ECONFLICT {
 		t.Fatalf("same approver twice: err = %v, want conflict", err)
 	}
-	if decided, err := r.Approve(carol, res, t0.Add(time.Minute)); err != nil || !decided {
+	if decided, err := r.Approve(carol, res, res.ListedApprovers(), t0.Add(time.Minute)); err != nil || !decided {
 		t.Fatalf("second approver: decided=%v err=%v", decided, err)
 	}
 	if r.State != access.StateApproved || len(r.Approvals()) != 2 || !r.DecidedAt.Equal(t0.Add(time.Minute)) {
@@ -85,10 +85,10 @@ func TestMinApprovalsNeedsDistinctApprovers(t *testing.T) {
 
 func TestOneDenyDenies(t *testing.T) {
 	r, res := pending(alice), resource(2)
-	if _, err := r.Approve(bob, res, t0); err != nil {
+	if _, err := r.Approve(bob, res, res.ListedApprovers(), t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Deny(carol, res, "not during the freeze", t0); err != nil {
+	if err := r.Deny(carol, res, res.ListedApprovers(), "not during the freeze", t0); err != nil {
 		t.Fatal(err)
 	}
 	if r.State != access.StateDenied {
@@ -97,7 +97,7 @@ func TestOneDenyDenies(t *testing.T) {
 	if d, ok := r.Decider(); !ok || !d.By.Is(carol) || d.Reason != "not during the freeze" {
 		t.Fatalf("decider = %+v %v", d, ok)
 	}
-	_, err := r.Approve(carol, res, t0)
+	_, err := r.Approve(carol, res, res.ListedApprovers(), t0)
 	if r, p, _ := access.ErrorReason(err); r != access.ReasonDecidedBy || p.State != access.StateDenied || p.Person != "carol" {
 		t.Fatalf("reason = %s %+v, want decided_by: denied by carol", r, p)
 	}
@@ -105,13 +105,13 @@ func TestOneDenyDenies(t *testing.T) {
 
 func TestDenyRules(t *testing.T) {
 	res := resource(1)
-	if err := pending(alice).Deny(alice, res, "", t0); access.ErrorCode(err) != access.EFORBIDDEN {
+	if err := pending(alice).Deny(alice, res, res.ListedApprovers(), "", t0); access.ErrorCode(err) != access.EFORBIDDEN {
 		t.Fatalf("self-deny: %v", err)
 	}
-	if err := pending(alice).Deny(eve, res, "", t0); access.ErrorCode(err) != access.EFORBIDDEN {
+	if err := pending(alice).Deny(eve, res, res.ListedApprovers(), "", t0); access.ErrorCode(err) != access.EFORBIDDEN {
 		t.Fatalf("outsider deny: %v", err)
 	}
-	if err := withState(pending(alice), access.StateActive).Deny(bob, res, "", t0); access.ErrorCode(err) != access.ECONFLICT {
+	if err := withState(pending(alice), access.StateActive).Deny(bob, res, res.ListedApprovers(), "", t0); access.ErrorCode(err) != access.ECONFLICT {
 		t.Fatalf("deny active: %v", err)
 	}
 }
@@ -142,7 +142,7 @@ func TestGrantLifeCycle(t *testing.T) {
 	if err := r.Activate(res.MaxDuration, t0); access.ErrorCode(err) != access.ECONFLICT {
 		t.Fatalf("activate pending: %v", err)
 	}
-	if _, err := r.Approve(bob, res, t0); err != nil {
+	if _, err := r.Approve(bob, res, res.ListedApprovers(), t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.ProvisionFailed("okta 500", false, t0.Add(2*time.Second)); err != nil || r.State != access.StateApproved {
@@ -302,14 +302,14 @@ func TestOnCallTrust(t *testing.T) {
 
 func TestApprovalOfARemovedApproverNoLongerCounts(t *testing.T) {
 	r, res := pending(alice), resource(2)
-	if decided, err := r.Approve(bob, res, t0); err != nil || decided {
+	if decided, err := r.Approve(bob, res, res.ListedApprovers(), t0); err != nil || decided {
 		t.Fatalf("bob's approval: decided=%v err=%v", decided, err)
 	}
 	res.Approvers = []string{"alice@acme.com", "carol@acme.com", "eve@acme.com"} // bob left the approvers
-	if decided, err := r.Approve(carol, res, t0); err != nil || decided {
+	if decided, err := r.Approve(carol, res, res.ListedApprovers(), t0); err != nil || decided {
 		t.Fatalf("carol's approval after bob left: decided=%v err=%v, want still pending", decided, err)
 	}
-	if decided, err := r.Approve(eve, res, t0); err != nil || !decided {
+	if decided, err := r.Approve(eve, res, res.ListedApprovers(), t0); err != nil || !decided {
 		t.Fatalf("eve's approval: decided=%v err=%v, want approved", decided, err)
 	}
 }

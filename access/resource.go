@@ -77,13 +77,28 @@ type Resource struct {
 	Name        string
 	Description string
 	Target      Target
-	Approvers   []string        // emails, lower case
+	// Approvers may decide its requests: emails (lower case) and groups,
+	// as config writes them (see ParseApproverEntry).
+	Approvers []string
+	// Notify, when set, names who is sent a request (same syntax); when
+	// empty, the approvers are. Either way at most NotifyMax of them.
+	Notify []string
+	// NotifyMax caps how many people a request is sent to; see AskedMax.
+	NotifyMax   int
 	Durations   []time.Duration // the choices offered, ascending
 	MaxDuration time.Duration
 	// MinApprovals distinct approvers must approve; at least 1.
 	MinApprovals int
 	Extension    ExtensionPolicy
 	OnCall       *OnCallPolicy // nil: the resource does not trust on-call
+	// Escalation asks more people when a request stays undecided; nil: never.
+	Escalation *Escalation
+	// OnBehalf says who may ask for it for someone else (default: nobody).
+	OnBehalf OnBehalf
+	// Steps, when set, approve its requests in order, each step asked once
+	// the previous one approved; Approvers then lists every step's
+	// approvers, and MinApprovals is not used.
+	Steps []ApprovalStep
 	// Activity, when set, offers "while I use it" beside the durations.
 	Activity *Activity
 	// UsageApps are Okta app ids whose sign-ons count as uses of the
@@ -92,13 +107,41 @@ type Resource struct {
 	// StandingForbidden: nobody may hold the resource except through
 	// accessbot; a reconcile reports anyone else it finds (never removes).
 	StandingForbidden bool
+	// Members makes the resource a bundle (bundle.go): the ids of the
+	// resources it grants together; Target is then zero.
+	Members []string
 }
 
 // RequiredApprovals is how many distinct approvers must approve a request
 // for r: MinApprovals, and at least one.
 func (r *Resource) RequiredApprovals() int { return max(r.MinApprovals, 1) }
 
-// IsApprover reports whether email may approve requests for r.
+// DefaultNotifyMax is how many people a request is sent to when a resource
+// and its policy say nothing: a large group is reached by nudges and the
+// Home tab rather than by a DM to everyone.
+const DefaultNotifyMax = 10
+
+// AskedMax is how many people a request for r is sent to at most.
+func (r *Resource) AskedMax() int {
+	if r.NotifyMax > 0 {
+		return r.NotifyMax
+	}
+	return DefaultNotifyMax
+}
+
+// ApproverEntries returns the approvers list, parsed.
+func (r *Resource) ApproverEntries() []ApproverEntry { return ParseApproverEntries(r.Approvers) }
+
+// NotifyEntries returns who a request is sent to, parsed: Notify, else the approvers.
+func (r *Resource) NotifyEntries() []ApproverEntry {
+	if len(r.Notify) > 0 {
+		return ParseApproverEntries(r.Notify)
+	}
+	return r.ApproverEntries()
+}
+
+// IsApprover reports whether email is listed by itself among r's approvers
+// (group members are found by resolving the groups: see ApproverSet).
 func (r *Resource) IsApprover(email string) bool {
 	return email != "" && slices.Contains(r.Approvers, strings.ToLower(email))
 }
@@ -121,7 +164,8 @@ func (r *Resource) BreakGlassDuration() time.Duration {
 	return d
 }
 
-// Catalog is the set of resources from config, in config order.
+// Catalog is the set of resources people may request: the configured ones
+// in config order, then those discovered from Okta (MergeCatalog).
 type Catalog struct {
 	list []Resource
 	byID map[string]int
@@ -149,5 +193,28 @@ func (c *Catalog) Get(id string) (*Resource, error) {
 	return &c.list[i], nil
 }
 
+// Lookup returns the resource with id, if there is one.
+func (c *Catalog) Lookup(id string) (*Resource, bool) {
+	i, ok := c.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return &c.list[i], true
+}
+
 // All returns every resource in config order. Callers must not modify it.
 func (c *Catalog) All() []Resource { return c.list }
+
+// ListedApprovers returns the approvers listed by email, without asking any
+// directory; its groups, unresolved, count as unreadable.
+func (r *Resource) ListedApprovers() ApproverSet {
+	var s ApproverSet
+	for _, e := range r.ApproverEntries() {
+		if e.IsGroup() {
+			s.Unreadable = append(s.Unreadable, e)
+			continue
+		}
+		s.Add(User{Email: e.Value})
+	}
+	return s
+}

@@ -104,6 +104,20 @@ const (
 	NoticeBreakGlass      NoticeKind = "break_glass"      // loud, to approvers and the audit channel (Revoke)
 	NoticeRemovalFailing  NoticeKind = "removal_failing"  // loud, to the audit channel: removal keeps failing
 	NoticeOnCallFallback  NoticeKind = "oncall_fallback"  // to the requester: on-call could not be checked
+	// NoticeApproverMissing tells the audit channel that an approver in the
+	// config has no usable Slack account; Reason and Params say who.
+	NoticeApproverMissing NoticeKind = "approver_missing"
+	// NoticeNudge reminds an approver of a request still waiting for them,
+	// in the thread of the request they were sent; Actor is who nudged
+	// (System: the bot, after timing.nudge_after).
+	NoticeNudge NoticeKind = "nudge"
+	// NoticeDelegated and NoticeDelegationEnded tell the audit channel and
+	// the delegate of Notice.Delegation, set or ended by Actor.
+	// NoticeOnBehalf tells the person a request is for, at once, who asked
+	// (Actor) and why, with Decline.
+	NoticeOnBehalf        NoticeKind = "on_behalf"
+	NoticeDelegated       NoticeKind = "delegated"
+	NoticeDelegationEnded NoticeKind = "delegation_ended"
 
 	// NoticeRevokeAll tells the approvers and the audit channel of an
 	// admin's revoke-all: Actor gave it, Detail is its reason, Request holds
@@ -133,7 +147,9 @@ type Notice struct {
 	Reason Reason
 	Params Params
 	Extend []time.Duration // NoticeReminder: the extensions on offer
-	DryRun bool            // no change was made in the identity provider
+	// Delegation is what NoticeDelegated and NoticeDelegationEnded are about.
+	Delegation *Delegation
+	DryRun     bool // no change was made in the identity provider
 	// Repeats counts, for NoticeBreakGlassRefused, the refused attempts of
 	// the same person for the resource that were not announced since the
 	// last notice.

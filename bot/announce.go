@@ -21,7 +21,7 @@ func (rd renderer) announcement(n access.Notice) message {
 	n.Detail = noticeDetail(n)
 	r, res := n.Request, n.Resource
 	label := resourceLabel(r, res)
-	who := mention(r.Requester)
+	who := whoFor(r)
 	req := "request " + requestID(r)
 	reason := quoted("reason", r.Reason)
 	actor := n.Actor
@@ -99,6 +99,10 @@ func (rd renderer) announcement(n access.Notice) message {
 		line = joinParts("⌛ *Timed out*: nobody decided "+who+"'s request for "+label+" in time", req)
 	case access.NoticeReminder:
 		line = joinParts("⏰ *Reminded*: "+who+"'s access to "+label+" ends "+when(r.Grant.ExpiresAt), req)
+	case access.NoticeDelegated, access.NoticeDelegationEnded:
+		line = delegationLine(n)
+	case access.NoticeApproverMissing:
+		line = "👤 *Approver missing*: " + esc(n.Detail, 500)
 	case access.NoticeOnCallFallback:
 		line = joinParts("ℹ️ *On-call unknown*: PagerDuty could not be asked about "+who+", so the request for "+label+" went to the approvers", req)
 	default:
@@ -125,7 +129,7 @@ func (rd renderer) decision(r access.Request) string {
 			names = append(names, "and "+itoa(len(approvals)-i)+" more")
 			break
 		}
-		names = append(names, mention(d.By))
+		names = append(names, decidedBy(d))
 	}
 	switch {
 	case len(names) > 0:

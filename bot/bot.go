@@ -106,9 +106,16 @@ type Workflow interface {
 	Pause(ctx context.Context, actorID, resourceID, reason string) (access.Pause, error)
 	Resume(ctx context.Context, actorID, resourceID string) (access.Pause, error)
 	Pauses(ctx context.Context) ([]access.Pause, error)
+	// Renew asks for an activity grant at its max_age again (a new request).
+	Renew(ctx context.Context, actorID, grantID string) (*access.Request, error)
 	// LetExpire checks that actorID holds the grant of requestID, which they
 	// chose to let expire, and returns it.
 	LetExpire(ctx context.Context, actorID, requestID string) (*access.Request, error)
+	// Nudge reminds the approvers of actorID's pending request requestID.
+	Nudge(ctx context.Context, actorID, requestID string) (*access.Request, error)
+	// Delegate and EndDelegation set and end actorID's delegation.
+	Delegate(ctx context.Context, actorID string, in workflow.DelegateInput) (access.Delegation, error)
+	EndDelegation(ctx context.Context, actorID string) (access.Delegation, error)
 	// Keep counts the holder's Keep it on an activity grant as a use.
 	Keep(ctx context.Context, actorID, requestID string) (*access.Request, error)
 	// Report returns, for an admin, the utilization of granted access.
@@ -119,6 +126,7 @@ var (
 	_ Workflow         = (*workflow.Service)(nil)
 	_ access.Directory = (*Slack)(nil)
 	_ access.Messenger = (*Slack)(nil)
+	_ access.Replier   = (*Slack)(nil)
 )
 
 // Slack is the bot's Web API side: the domain's Directory (Slack users and

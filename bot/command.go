@@ -21,7 +21,11 @@ const (
 	cmdExtend     commandKind = "extend"
 	cmdBreakGlass commandKind = "breakglass"
 	cmdHelp       commandKind = "help"
-	cmdReport     commandKind = "report" // admins: utilization of granted access
+	cmdApprove    commandKind = "approve"     // people.go
+	cmdNudge      commandKind = "nudge"       // people.go
+	cmdDelegate   commandKind = "delegate"    // people.go
+	cmdRequestFor commandKind = "request-for" // people.go; runs as cmdRequest with Person set
+	cmdReport     commandKind = "report"      // admins: utilization of granted access
 	cmdRevokeAll  commandKind = "revoke-all"
 	cmdPause      commandKind = "pause"
 	cmdResume     commandKind = "resume"
@@ -39,6 +43,12 @@ type command struct {
 	// U…); PersonName the name typed as @name, looked up later.
 	Person     string
 	PersonName string
+	// Who is who a command names (delegate, request-for): a Slack id from
+	// an escaped mention, an email, or a @handle as typed.
+	Who       string
+	Until     string   // delegate: a date or a duration, as typed
+	Resources []string // delegate: resource ids, lower case
+	Off       bool     // delegate off
 }
 
 // Usage lines, one per subcommand; errors show the one that applies.
@@ -78,6 +88,10 @@ var subcommands = map[string]commandKind{
 	"revoke": cmdRevoke, "remove": cmdRevoke,
 	"extend":     cmdExtend,
 	"breakglass": cmdBreakGlass, "break-glass": cmdBreakGlass, "break_glass": cmdBreakGlass, "bg": cmdBreakGlass,
+	"approve": cmdApprove,
+	"nudge":   cmdNudge, "remind": cmdNudge,
+	"delegate":    cmdDelegate,
+	"request-for": cmdRequestFor, "request_for": cmdRequestFor, "requestfor": cmdRequestFor,
 	"revoke-all": cmdRevokeAll, "revokeall": cmdRevokeAll, "revoke_all": cmdRevokeAll,
 	"pause": cmdPause, "resume": cmdResume, "unpause": cmdResume,
 	"help": cmdHelp, "-h": cmdHelp, "--help": cmdHelp, "?": cmdHelp, "usage": cmdHelp,
@@ -100,6 +114,19 @@ func parseCommand(text string) (command, error) {
 	switch kind {
 	case cmdList, cmdHelp:
 		return c, nil
+	case cmdDelegate:
+		return parseDelegate(c, rest)
+	case cmdRequestFor:
+		who, more := nextField(rest)
+		if who == "" {
+			return c, &usageError{"Missing who the access is for.", usageRequestFor}
+		}
+		c, err := parseCommand("request " + more)
+		c.Who = personRef(who)
+		if ue, ok := err.(*usageError); ok {
+			ue.usage = usageRequestFor
+		}
+		return c, err
 	case cmdReport:
 		c.Resource, rest = nextField(rest)
 		c.Resource = cleanID(c.Resource)
@@ -149,8 +176,8 @@ func parseCommand(text string) (command, error) {
 		if kind == cmdResume && c.Reason != "" {
 			return c, &usageError{fmt.Sprintf("Unexpected %q after the resource id.", truncate(clean(c.Reason), 40)), usage}
 		}
-	case cmdCancel, cmdRevoke, cmdExtend:
-		usage := map[commandKind]string{cmdCancel: usageCancel, cmdRevoke: usageRevoke, cmdExtend: usageExtend}[kind]
+	case cmdCancel, cmdRevoke, cmdExtend, cmdApprove, cmdNudge:
+		usage := map[commandKind]string{cmdCancel: usageCancel, cmdRevoke: usageRevoke, cmdExtend: usageExtend, cmdApprove: usageApprove, cmdNudge: usageNudge}[kind]
 		var id string
 		id, rest = nextField(rest)
 		c.RequestID = cleanID(id)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestParseCommand(t *testing.T) {
 		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 			t.Errorf("parseCommand(%q): error %v, want one with %q", tt.text, err, tt.wantErr)
 		}
-		if got != tt.want {
+		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("parseCommand(%q) = %+v, want %+v", tt.text, got, tt.want)
 		}
 		var ue *usageError

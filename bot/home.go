@@ -319,6 +319,7 @@ func (rd renderer) home(ov workflow.Overview, listErr error, cat *access.Catalog
 				button(ActionDeny, "Deny", r.ID, slack.StyleDanger)))
 	}
 	blocks = append(blocks, homeRest(len(ov.ToApprove), "Nothing is waiting for your approval.")...)
+	blocks = append(blocks, homeDelegations(ov)...) // people.go
 	return homeView(blocks)
 }
 

@@ -43,6 +43,8 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 		default:
 			b.ack(ctx, envelopeID, nil)
 		}
+	case slack.InteractionTypeBlockSuggestion:
+		b.onSuggestion(ctx, envelopeID, cb)
 	case slack.InteractionTypeShortcut:
 		b.ack(ctx, envelopeID, nil)
 		if cb.CallbackID == CallbackRequest {
@@ -90,6 +92,9 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 			b.tellError(ctx, ev, b.slackError("views.open", err), "open deny form")
 		}
 
+	case ActionNudge:
+		b.nudge(ctx, ev, id)
+
 	case ActionCancel:
 		if _, err := w.Cancel(ctx, ev.user, id); err != nil {
 			b.tellError(ctx, ev, err, "cancel refused")
@@ -121,7 +126,9 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 			return
 		}
 		line := b.renderer().extendedText(*r, b.resourceOf(r))
-		if grant, err := w.Get(ctx, reqID); err == nil {
+		if a.BlockID == blockExtendOffer {
+			b.tellDone(ctx, ev, line) // the offer was an answer to a request; answer it in turn
+		} else if grant, err := w.Get(ctx, reqID); err == nil {
 			b.redraw(ctx, ev, cb, a, grant, line)
 		}
 
@@ -133,6 +140,15 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 		}
 		ev.log.Info().Time("expires_at", r.Grant.ExpiresAt).Msg("activity grant kept")
 		b.redraw(ctx, ev, cb, a, r, "👍 Kept: "+resourceLabel(*r, b.resourceOf(r))+" ("+requestID(*r)+") now stays until "+when(r.Grant.ExpiresAt)+" unless you use it.")
+
+	case ActionRenew:
+		r, err := w.Renew(ctx, ev.user, id)
+		if err != nil {
+			b.tellError(ctx, ev, err, "renew refused")
+			return
+		}
+		ev.log.Info().Str("renewal", r.ID).Msg("activity grant asked for again")
+		b.tell(ctx, ev, "🔁 Asked again: request "+requestID(*r)+" went to the approvers. If they approve before your access reaches its maximum age, it carries on without a gap.")
 
 	case ActionLetExpire:
 		r, err := w.LetExpire(ctx, ev.user, id)

@@ -166,6 +166,13 @@ func element(p string, raw any, text func(string, any, int), bad func(string, st
 		if e["placeholder"] != nil {
 			text(p+"/placeholder", e["placeholder"], 150)
 		}
+	case "external_select":
+		if e["placeholder"] != nil {
+			text(p+"/placeholder", e["placeholder"], 150)
+		}
+		if o, _ := e["initial_option"].(map[string]any); o != nil {
+			text(p+"/initial_option/text", o["text"], 75)
+		}
 	case "plain_text_input":
 		if n, _ := e["max_length"].(float64); n > 3000 {
 			bad(p, "max_length %v", n)

@@ -30,8 +30,9 @@ func (rd renderer) overview(ov workflow.Overview, cat *access.Catalog) message {
 		if reason := oneLine(r.Reason); reason != "" {
 			line += " — “" + esc(reason, 150) + "”"
 		}
-		waiting = append(waiting, line+" (approve or deny from the DM)")
+		waiting = append(waiting, line+" (approve or deny from the DM, or `/access approve "+esc(r.ID, 40)+"`)")
 	}
+	waiting = append(waiting, delegationLines(ov)...) // people.go
 	var paused []string
 	for _, p := range ov.Paused {
 		paused = append(paused, "• "+pausedLine(p, cat))

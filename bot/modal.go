@@ -26,6 +26,9 @@ const (
 	BlockApproversPrefix    = "approvers_" // + resource key
 	blockResourceInfoPrefix = "resource_info_"
 	BlockDenyReason         = "deny_reason"
+	// BlockForPrefix (+ resource key) holds the "For someone else" user
+	// picker, on resources whose on_behalf lets someone ask for others.
+	BlockForPrefix = "for_"
 )
 
 // requestMeta is the request modal's private_metadata.
@@ -94,9 +97,10 @@ func catalogForm(key string, res access.Resource, requester string) modalForm {
 	for _, d := range res.Durations {
 		f.durations = append(f.durations, access.FormatDuration(d))
 	}
-	for _, a := range res.Approvers {
-		if !strings.EqualFold(a, requester) {
-			f.approvers = append(f.approvers, a)
+	for _, e := range res.ApproverEntries() {
+		// Groups are resolved by the workflow, whose form replaces this one.
+		if !e.IsGroup() && !strings.EqualFold(e.Value, requester) {
+			f.approvers = append(f.approvers, e.Value)
 		}
 	}
 	return f
@@ -150,20 +154,7 @@ func humanDuration(d time.Duration) string {
 // requestModal is the /access modal for form f.
 func requestModal(cat *access.Catalog, f modalForm, meta requestMeta) slack.ModalViewRequest {
 	meta.Resource = f.key
-	var resOpts []*slack.OptionBlockObject
-	var initial *slack.OptionBlockObject
-	for i, r := range cat.All() {
-		if i == maxOptions {
-			break
-		}
-		o := option(resourceKey(i, r), nonEmptyOr(r.Name, r.ID))
-		if resourceKey(i, r) == f.key {
-			initial = o
-		}
-		resOpts = append(resOpts, o)
-	}
-	resSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plainText("Choose a resource"), ActionResourceSelect, resOpts...)
-	resSelect.InitialOption = initial
+	resSelect := resourceMenu(cat, f.key)
 	resInput := slack.NewInputBlock(BlockResource, plainText("Resource"), nil, resSelect)
 	resInput.DispatchAction = true
 	blocks := []slack.Block{resInput}
@@ -199,8 +190,14 @@ func requestModal(cat *access.Catalog, f modalForm, meta requestMeta) slack.Moda
 
 	var apOpts []*slack.OptionBlockObject
 	for _, email := range f.approvers {
-		if i := indexOf(f.res.Approvers, email); i >= 0 && len(apOpts) < maxOptions {
+		switch i := indexOf(f.res.Approvers, email); {
+		case len(apOpts) >= maxOptions:
+		case i >= 0:
 			apOpts = append(apOpts, option(strconv.Itoa(i), email))
+		case len(email) <= maxOptionValue:
+			// A member of an approver group: named by email, which the
+			// workflow checks against the group as it is.
+			apOpts = append(apOpts, option(email, email))
 		}
 	}
 	if len(apOpts) > 0 {
@@ -209,6 +206,9 @@ func requestModal(cat *access.Catalog, f modalForm, meta requestMeta) slack.Moda
 			plainText("Leave empty to ask every approver of "+plain(nonEmptyOr(f.res.Name, f.res.ID), 200)+"."), sel)
 		in.Optional = true
 		blocks = append(blocks, in)
+	}
+	if f.res.OnBehalf != access.OnBehalfOff {
+		blocks = append(blocks, forSomeoneElse(f)) // people.go
 	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,

@@ -36,6 +36,8 @@ func (rd renderer) notice(n access.Notice) message {
 		to := rd.names(r.Approvers)
 		if r.Kind == access.KindExtension {
 			lead("📨 Your request to extend " + label + " by *" + access.FormatDuration(r.Duration) + "* (" + requestID(r) + ") was sent to " + to + ".")
+		} else if r.OnBehalf() {
+			lead("📨 Your request " + requestID(r) + " for " + label + " (" + duration(r) + ") for " + mention(r.Requester) + " was sent to " + to + "; they were told and may decline.")
 		} else {
 			lead("📨 Your request " + requestID(r) + " for " + label + " (" + duration(r) + ") was sent to " + to + ".")
 		}
@@ -49,8 +51,27 @@ func (rd renderer) notice(n access.Notice) message {
 			add(sectionBlock(rd.outcome(r)))
 		}
 		if r.Cancellable() {
-			add(actionsBlock(actions, button(ActionCancel, "Cancel request", r.ID, "")))
+			btns := []*slack.ButtonBlockElement{button(ActionCancel, "Cancel request", r.ID, "")}
+			if r.State == access.StatePending {
+				btns = append([]*slack.ButtonBlockElement{button(ActionNudge, "Nudge approvers", r.ID, "")}, btns...)
+			}
+			add(actionsBlock(actions, btns...))
 		}
+
+	case access.NoticeNudge:
+		lead(rd.nudgeText(n))
+
+	case access.NoticeOnBehalf:
+		lead(rd.onBehalfText(r, res))
+		add(reasonSection("Reason", r.Reason))
+		if r.State == access.StatePending {
+			add(actionsBlock(actions, button(ActionCancel, "Decline", r.ID, slack.StyleDanger)))
+		} else {
+			add(sectionBlock(rd.outcome(r)))
+		}
+
+	case access.NoticeDelegated, access.NoticeDelegationEnded:
+		lead(delegationLine(n))
 
 	case access.NoticeGranted:
 		if r.State == access.StateActive && r.Grant.Removal == nil && r.Activity != nil {
@@ -80,11 +101,18 @@ func (rd renderer) notice(n access.Notice) message {
 		lead(line)
 
 	case access.NoticeCancelled:
-		by := ""
-		if n.Actor.Display() != "" && !n.Actor.Is(r.Requester) {
-			by = " by " + mention(n.Actor)
+		switch {
+		case r.OnBehalf() && n.Actor.Is(r.Requester):
+			lead("🚫 " + mention(r.Requester) + " declined your request " + requestID(r) + " for " + label + "; it is cancelled.")
+		case r.OnBehalf() && n.Actor.Is(r.RequestedBy):
+			lead("🚫 " + mention(r.RequestedBy) + " withdrew the request " + requestID(r) + " for " + label + " they made for you.")
+		default:
+			by := ""
+			if n.Actor.Display() != "" && !n.Actor.Is(r.Requester) {
+				by = " by " + mention(n.Actor)
+			}
+			lead("🚫 Your request " + requestID(r) + " for " + label + " was cancelled" + by + ".")
 		}
-		lead("🚫 Your request " + requestID(r) + " for " + label + " was cancelled" + by + ".")
 		if n.Detail != "" {
 			add(contextBlock(esc(n.Detail, 1500)))
 		}

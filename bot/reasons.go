@@ -8,6 +8,9 @@ import (
 	"github.com/accessbot/accessbot/access"
 )
 
+// maxListedResources is how many resource ids a refusal lists.
+const maxListedResources = 30
+
 // reasonWords is what people read for a reason the domain or the workflow
 // gave (access.Reason); ok is false for a reason it has no words for.
 func reasonWords(r access.Reason, p access.Params) (string, bool) {
@@ -43,6 +46,38 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return "Only the holder can answer this reminder.", true
 	case access.ReasonWrongState:
 		return fmt.Sprintf("Request %s is %s; that can no longer be done.", p.RequestID, stateWords(p.State)), true
+	case access.ReasonOnlyRequesterNudge:
+		return fmt.Sprintf("Only the requester can nudge the approvers of request %s.", p.RequestID), true
+	case access.ReasonNudgedRecently:
+		return fmt.Sprintf("The approvers of %s were nudged less than 30 minutes ago; you can nudge them again in %s.", p.RequestID, access.FormatDuration(p.Max)), true
+	case access.ReasonDelegateSelf:
+		return "You can't delegate to yourself; name someone else.", true
+	case access.ReasonNothingToDelegate:
+		if len(p.Names) > 0 {
+			return fmt.Sprintf("You are not an approver of %s yourself, so you have nothing to delegate there (what was delegated to you can't be passed on).", strings.Join(p.Names, ", ")), true
+		}
+		return "You are not an approver of any resource yourself, so you have nothing to delegate (what was delegated to you can't be passed on).", true
+	case access.ReasonDelegateNotApprover:
+		return fmt.Sprintf("%s is not an approver of any resource, and delegation here is only to approvers; choose an approver.", p.Person), true
+	case access.ReasonDelegationPast:
+		return "The end of a delegation must be in the future: a date such as 2026-12-24 or a duration such as 3d.", true
+	case access.ReasonDelegationTooLong:
+		return fmt.Sprintf("A delegation may last at most %s; choose an earlier end.", access.FormatDuration(p.Max)), true
+	case access.ReasonNoDelegation:
+		return "You have no delegation in force.", true
+	case access.ReasonUnknownDelegate:
+		return fmt.Sprintf("accessbot can't find %s in Slack, or that account may not approve; pick the person from Slack's @ menu.", p.Value), true
+	case access.ReasonBadUntil:
+		return fmt.Sprintf("%q is not a date or a duration: use a date such as 2026-12-24 or a duration such as 90m, 1d or 2w.", p.Value), true
+	case access.ReasonOnBehalfOff:
+		return fmt.Sprintf("%s does not take requests for someone else; the person who needs it must ask.", p.Resource), true
+	case access.ReasonOnBehalfNotAllowed:
+		who := map[string]string{"admins": "the accessbot admins", "approvers": "its approvers"}[p.Value]
+		return fmt.Sprintf("Only %s may ask for %s for someone else.", who, p.Resource), true
+	case access.ReasonOnBehalfSelf:
+		return "That's you: use `/access request` to ask for yourself.", true
+	case access.ReasonApproversUnknown:
+		return fmt.Sprintf("The approver groups of %s could not be read just now, so accessbot can't tell whether you may decide; try again in a minute.", p.Resource), true
 
 	case access.ReasonAccessEnded:
 		return fmt.Sprintf("Your access to %s has ended; request it again instead.", p.Resource), true
@@ -77,6 +112,9 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 
 	case access.ReasonUnknownResource:
 		ids := strings.Join(p.Names, ", ")
+		if len(p.Names) > maxListedResources { // discovered resources can number in the hundreds
+			ids = strings.Join(p.Names[:maxListedResources], ", ") + " and " + strconv.Itoa(len(p.Names)-maxListedResources) + " more (`/access` opens a searchable form)"
+		}
 		if p.Value == "" {
 			return "Choose a resource. Available: " + ids + ".", true
 		}
@@ -149,6 +187,10 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 
 	case access.ReasonApproversUnreachable:
 		return "None of the approvers could be reached in Slack; ask an admin to check the approvers of this resource.", true
+	case access.ReasonAdminsAsked:
+		return "None of the approvers could be reached in Slack, so your request went to the accessbot admins.", true
+	case access.ReasonApproverMissing:
+		return fmt.Sprintf("Approver %s has no usable Slack account (left, deactivated or renamed?) and is skipped; update the approvers in the config.", p.Person), true
 	case access.ReasonOnCallFallback:
 		return "PagerDuty could not be asked whether you are on call, so your request went to the approvers.", true
 	case access.ReasonOktaUnavailable:
@@ -169,8 +211,18 @@ func reasonWords(r access.Reason, p access.Params) (string, bool) {
 		return fmt.Sprintf("The Okta %s %s does not exist; an admin must check the resource's target.", p.Value, p.ResourceID), true
 	case access.ReasonDryRunNow:
 		return "accessbot now runs in dry run and changes nothing in Okta, so this grant was not made; ask again once it runs for real.", true
+	case access.ReasonOnlyHolderRenew:
+		return "Only the holder can ask to keep this access.", true
+	case access.ReasonNotRenewable:
+		return fmt.Sprintf("Request %s is not an activity grant at its maximum age; use it to keep it, or `/access request` for more.", p.RequestID), true
+	case access.ReasonRenewalWaiting:
+		return fmt.Sprintf("You already asked again (%s); it is waiting for approval.", p.RequestID), true
+	case access.ReasonRenewalWaitsForRemoval:
+		return fmt.Sprintf("The access of %s was still being removed; accessbot grants it again once that is done.", p.RequestID), true
 	case access.ReasonOktaError:
 		return "Okta returned an unexpected error.", true
+	case access.ReasonBundleIncomplete:
+		return "A part of the bundle could not be granted, so the parts that were are removed too.", true
 	}
 	return "", false
 }

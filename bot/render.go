@@ -25,6 +25,8 @@ const (
 	ActionReasonInput    = "reason_input"
 	ActionApprovers      = "approvers_select"
 	ActionHomeRequest    = "home_request" // Home tab: open the request modal
+	ActionNudge          = "nudge"        // value: request id; the requester reminds the approvers
+	ActionFor            = "for_select"   // the modal's "For someone else" user picker
 )
 
 // ExtendActionID is the action_id of the button that extends by d ("1h"):
@@ -90,7 +92,7 @@ func reasonSection(label, reason string) slack.Block {
 func (rd renderer) approvedBy(r access.Request) string {
 	var names []string
 	for _, d := range r.Approvals() {
-		names = append(names, mention(d.By))
+		names = append(names, decidedBy(d))
 	}
 	switch {
 	case len(names) > 0:
@@ -126,6 +128,8 @@ func (rd renderer) outcome(r access.Request) string {
 		return "✅ " + approved + ". Access active until " + when(r.Grant.ExpiresAt) + "."
 	case access.StateExpired:
 		return "✅ " + approved + ". ⌛ Expired " + when(r.Grant.EndedAt) + "."
+	case access.StateRenewed:
+		return "✅ " + approved + ". 🔁 Renewed " + when(r.Grant.EndedAt) + "; the new request carries the access on."
 	case access.StateRevoked:
 		by := "someone"
 		if r.Grant.Removal != nil {
@@ -134,7 +138,7 @@ func (rd renderer) outcome(r access.Request) string {
 		return "✅ " + approved + ". 🛑 Revoked by " + by + " " + when(r.Grant.EndedAt) + "."
 	case access.StateDenied:
 		d, _ := r.Decider()
-		line := "❌ Denied by " + mention(d.By)
+		line := "❌ Denied by " + decidedBy(d)
 		if reason := strings.TrimSpace(d.Reason); reason != "" {
 			return line + ": " + esc(oneLine(reason), 1500)
 		}
@@ -145,6 +149,9 @@ func (rd renderer) outcome(r access.Request) string {
 		}
 		if r.Kind == access.KindExtension {
 			return "🚫 Cancelled: the extension no longer applies."
+		}
+		if r.OnBehalf() {
+			return "🚫 Cancelled: withdrawn by " + mention(r.RequestedBy) + " or declined by " + mention(r.Requester) + "."
 		}
 		return "🚫 Cancelled by requester."
 	case access.StateTimedOut:
@@ -179,6 +186,12 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 	} else {
 		blocks = append(blocks, headerBlock("Access request"))
 		lead = mention(r.Requester) + " asks for access to " + resourceLabel(r, res) + " for *" + duration(r) + "*."
+		if r.OnBehalf() {
+			lead = mention(r.RequestedBy) + " asks, for " + mention(r.Requester) + ", access to " + resourceLabel(r, res) + " for *" + duration(r) + "*. Neither may approve it."
+		}
+		if res.IsBundle() {
+			lead += " It is a bundle of " + esc(strings.Join(res.Members, ", "), 500) + ": one decision grants them all."
+		}
 	}
 	if rd.dryRun {
 		blocks = append(blocks, contextBlock("🧪 "+DryRunBanner))
@@ -195,10 +208,19 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 		"*Request*\n"+requestID(r),
 	))
 	blocks = append(blocks, reasonSection("Reason", r.Reason))
-	need := res.RequiredApprovals()
-	status := "Approvals: " + strconv.Itoa(len(r.Approvals())) + " of " + strconv.Itoa(need)
+	if r.AdminsAsked {
+		blocks = append(blocks, contextBlock("👤 Sent to you as an accessbot admin: none of the approvers of "+resourceLabel(r, res)+" could be reached in Slack."))
+	}
+	if r.Escalated {
+		blocks = append(blocks, contextBlock("⏫ Escalated: nobody decided this request in time, so more people were asked."))
+	}
+	need := r.RequiredNow(&res)
+	status := "Approvals: " + strconv.Itoa(len(r.StepApprovals())) + " of " + strconv.Itoa(need)
 	if names := rd.approverNames(r); names != "" {
 		status += " · approved by " + names
+	}
+	if res.Stepped() {
+		status = stepStatus(r, res) + " · " + status // people.go
 	}
 	if r.State == access.StatePending {
 		blocks = append(blocks, contextBlock(status))
@@ -223,7 +245,7 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 func (rd renderer) approverNames(r access.Request) string {
 	var names []string
 	for _, d := range r.Approvals() {
-		names = append(names, mention(d.By))
+		names = append(names, decidedBy(d))
 	}
 	return strings.Join(names, ", ")
 }

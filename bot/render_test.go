@@ -203,7 +203,7 @@ func TestNoticeButtons(t *testing.T) {
 		n    access.Notice
 		want []string
 	}{
-		{"submitted pending", access.Notice{Kind: access.NoticeSubmitted, Request: testRequest(access.StatePending)}, []string{"cancel_request=abcd2345"}},
+		{"submitted pending", access.Notice{Kind: access.NoticeSubmitted, Request: testRequest(access.StatePending)}, []string{"nudge=abcd2345", "cancel_request=abcd2345"}},
 		{"submitted cancelled", access.Notice{Kind: access.NoticeSubmitted, Request: testRequest(access.StateCancelled)}, nil},
 		{"submitted, approved and waiting for Okta", access.Notice{Kind: access.NoticeSubmitted, Request: testRequest(access.StateApproved)}, []string{"cancel_request=abcd2345"}},
 		{"granted", access.Notice{Kind: access.NoticeGranted, Request: active}, []string{"revoke=abcd2345"}},

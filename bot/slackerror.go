@@ -44,6 +44,7 @@ var notFoundSlackErrors = map[string]bool{
 	"user_disabled":     true,
 	"cannot_dm_bot":     true,
 	"not_found":         true,
+	"no_such_subteam":   true,
 }
 
 // slackError maps an error of a Web API call (op, e.g. "users.info") to a

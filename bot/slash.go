@@ -118,9 +118,18 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 		b.reply(ctx, ev, b.renderer().overview(ov, w.Catalog()))
 	case cmdRequest:
 		in := workflow.RequestInput{ResourceID: c.Resource, Duration: c.Duration, Reason: c.Reason}
+		if c.Who != "" { // /access request-for (people.go)
+			var err error
+			if in.For, err = b.personID(ctx, c.Who, "for"); err != nil {
+				b.tellError(ctx, ev, err, "request refused")
+				return
+			}
+		}
 		r, err := w.Submit(ctx, ev.user, in)
 		if err != nil {
-			b.tellError(ctx, ev, err, "request refused")
+			if !b.offerExtension(ctx, ev, err, c.Duration) {
+				b.tellError(ctx, ev, err, "request refused")
+			}
 			return
 		}
 		if r.State == access.StatePending && r.RequesterMessage.TS != "" {
@@ -162,6 +171,12 @@ func (b *Bot) runCommand(ctx context.Context, ev *event, c command) {
 			return
 		}
 		b.tellDone(ctx, ev, breakGlassText(*r, b.resourceOf(r)))
+	case cmdApprove:
+		b.runApprove(ctx, ev, c)
+	case cmdNudge:
+		b.nudge(ctx, ev, c.RequestID)
+	case cmdDelegate:
+		b.runDelegate(ctx, ev, c)
 	}
 }
 
@@ -178,6 +193,10 @@ func (b *Bot) resourceOf(r *access.Request) access.Resource {
 // submitted says what became of a request just filed.
 func (rd renderer) submitted(r access.Request, res access.Resource) string {
 	label := resourceLabel(r, res)
+	if r.OnCall == nil && r.State != access.StatePending {
+		// An approver decided before this answer went out.
+		return "Request " + requestID(r) + " for " + label + ": " + rd.outcome(r)
+	}
 	switch r.State {
 	case access.StatePending:
 		return "📨 Request " + requestID(r) + " for " + label + " sent to " + rd.names(r.Approvers) + "."

@@ -44,6 +44,7 @@ func (b *Bot) readRequestForm(v slack.View) (workflow.RequestInput, requestMeta)
 		}
 		in.Approvers = append(in.Approvers, drawn.Approvers[i])
 	}
+	in.For = vals[blockID(BlockForPrefix, meta.Resource)][ActionFor].SelectedUser
 	return in, meta
 }
 
@@ -71,6 +72,7 @@ func modalErrors(err error, present map[string]bool, meta requestMeta) map[strin
 		"duration":  blockID(BlockDurationPrefix, meta.Resource),
 		"reason":    BlockReason,
 		"approvers": blockID(BlockApproversPrefix, meta.Resource),
+		"for":       blockID(BlockForPrefix, meta.Resource),
 	}
 	out := map[string]string{}
 	add := func(block, msg string) {
@@ -117,6 +119,11 @@ func (b *Bot) onRequestSubmit(ctx context.Context, ev *event, v slack.View) {
 		cancel()
 	}
 	if err != nil && !slow {
+		if reason, _, _ := access.ErrorReason(err); reason == access.ReasonAlreadyHeld {
+			b.ackEvent(ctx, ev, nil) // the form closes; the offer comes as a message
+			b.offerExtension(ctx, ev, err, in.Duration)
+			return
+		}
 		logFailure(&ev.log, err, "request form refused")
 		b.ackEvent(ctx, ev, slack.NewErrorsViewSubmissionResponse(modalErrors(err, inputBlocks(v, meta), meta)))
 		return
@@ -124,7 +131,9 @@ func (b *Bot) onRequestSubmit(ctx context.Context, ev *event, v slack.View) {
 	b.ackEvent(ctx, ev, nil)
 	r, err := w.Submit(ctx, ev.user, in)
 	if err != nil {
-		b.tellError(ctx, ev, err, "request refused")
+		if !b.offerExtension(ctx, ev, err, in.Duration) {
+			b.tellError(ctx, ev, err, "request refused")
+		}
 		return
 	}
 	ev.log.Info().Str(FieldRequestID, r.ID).Msg("request filed from the form")

@@ -13,6 +13,10 @@ import (
 // a use (value: request id).
 const ActionKeep = "keep_access"
 
+// ActionRenew is the button on an activity grant's reminder at its
+// max_age that asks for the same access again (value: the grant's id).
+const ActionRenew = "renew_access"
+
 // usedText says, to the holder, how a grant was used: "not used since you
 // got it" or "last used 2h ago".
 func (rd renderer) usedText(r access.Request) string {
@@ -61,8 +65,10 @@ func (rd renderer) activityReminder(r access.Request, label string) (string, []s
 	actions := blockNoticeActions + string(access.NoticeReminder)
 	if r.AtMaxAge() {
 		line := "⏰ Your access to " + label + " (" + requestID(r) + ") reaches its maximum age and is removed " + when(r.Grant.ExpiresAt) + left +
-			"; it was " + rd.usedText(r) + ". To keep it after that, ask again with `/access request " + r.ResourceID + " activity <reason>`."
-		return line, []slack.Block{sectionBlock(line), actionsBlock(actions, button(ActionRevoke, "Remove now", r.ID, slack.StyleDanger))}
+			"; it was " + rd.usedText(r) + ". To keep it after that, ask again: the approvers decide, and if they approve before then it carries on without a gap."
+		return line, []slack.Block{sectionBlock(line), actionsBlock(actions,
+			button(ActionRenew, "Ask again", r.ID, slack.StylePrimary),
+			button(ActionRevoke, "Remove now", r.ID, slack.StyleDanger))}
 	}
 	line := "⏰ Your access to " + label + " (" + requestID(r) + ") is removed " + when(r.Grant.ExpiresAt) + left +
 		" unless you use it: it was " + rd.usedText(r) + ". Signing in to it keeps it; so does Keep it."

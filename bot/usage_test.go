@@ -48,7 +48,7 @@ func TestReminderSaysHowItWasUsed(t *testing.T) {
 	}
 	r.Grant.ExpiresAt = r.Grant.GrantedAt.Add(24 * time.Hour)
 	m = rd.notice(access.Notice{Kind: access.NoticeReminder, Request: r, Resource: res})
-	if got := strings.Join(buttons(m), ","); got != ActionRevoke+"="+r.ID || !strings.Contains(m.text, "maximum age") {
+	if got := strings.Join(buttons(m), ","); got != ActionRenew+"="+r.ID+","+ActionRevoke+"="+r.ID || !strings.Contains(m.text, "maximum age") {
 		t.Errorf("reminder at max_age: %s, buttons %s", m.text, got)
 	}
 }

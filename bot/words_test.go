@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,5 +82,16 @@ func TestRefusedTokenStopsTheBot(t *testing.T) {
 		}
 	default:
 		t.Fatal("a revoked token did not ask Run to stop")
+	}
+}
+
+func TestUnknownResourceListsAtMostThirty(t *testing.T) {
+	var ids []string
+	for i := range 200 {
+		ids = append(ids, "res-"+strconv.Itoa(i))
+	}
+	got, _ := reasonWords(access.ReasonUnknownResource, access.Params{Value: "nope", Names: ids})
+	if !strings.Contains(got, "res-29 and 170 more") || strings.Contains(got, "res-30,") {
+		t.Errorf("words = %q", got)
 	}
 }

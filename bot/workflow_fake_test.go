@@ -155,6 +155,20 @@ func (f *fakeWorkflow) Cancel(_ context.Context, actorID, requestID string) (*ac
 	return result(f.record(wfCall{Method: "Cancel", Actor: actorID, ID: requestID}))
 }
 
+func (f *fakeWorkflow) Nudge(_ context.Context, actorID, requestID string) (*access.Request, error) {
+	return result(f.record(wfCall{Method: "Nudge", Actor: actorID, ID: requestID}))
+}
+
+func (f *fakeWorkflow) Delegate(_ context.Context, actorID string, in workflow.DelegateInput) (access.Delegation, error) {
+	_, err := f.record(wfCall{Method: "Delegate", Actor: actorID, ID: in.To})
+	return access.Delegation{}, err
+}
+
+func (f *fakeWorkflow) EndDelegation(_ context.Context, actorID string) (access.Delegation, error) {
+	_, err := f.record(wfCall{Method: "EndDelegation", Actor: actorID})
+	return access.Delegation{}, err
+}
+
 func (f *fakeWorkflow) Revoke(_ context.Context, actorID, requestID string) (*access.Request, error) {
 	return result(f.record(wfCall{Method: "Revoke", Actor: actorID, ID: requestID}))
 }
@@ -230,3 +244,7 @@ func (f *fakeWorkflow) Resume(_ context.Context, actorID, resourceID string) (ac
 }
 
 func (f *fakeWorkflow) Pauses(context.Context) ([]access.Pause, error) { return nil, nil }
+
+func (f *fakeWorkflow) Renew(_ context.Context, actorID, id string) (*access.Request, error) {
+	return result(f.record(wfCall{Method: "Renew", Actor: actorID, ID: id}))
+}

@@ -30,8 +30,12 @@ type Config struct {
 	Timings Timing
 	// Identity says who may request and approve beyond having a Slack account.
 	Identity Identity
+	// Delegation says how far ahead a delegation may end and to whom.
+	Delegation access.DelegationPolicy
 
 	resources []access.Resource
+	sources   []access.SourceRule
+	bundles   []access.Resource
 	policies  int
 }
 
@@ -104,6 +108,8 @@ type Timing struct {
 	PendingTTL    time.Duration   // unanswered requests time out after this
 	// RemovalAlertAfter failed removal attempts, the audit channel is told loudly.
 	RemovalAlertAfter int
+	// NudgeAfter a request was filed, approvers who have not answered are reminded.
+	NudgeAfter time.Duration
 }
 
 // Resources returns the resources in config order, each with its policy
@@ -114,6 +120,16 @@ func (c *Config) Resources() []access.Resource {
 	out := make([]access.Resource, len(c.resources))
 	for i, r := range c.resources {
 		r.Approvers = slices.Clone(r.Approvers)
+		r.Notify = slices.Clone(r.Notify)
+		r.Steps = slices.Clone(r.Steps)
+		for j := range r.Steps {
+			r.Steps[j].Approvers = slices.Clone(r.Steps[j].Approvers)
+		}
+		if r.Escalation != nil {
+			esc := *r.Escalation
+			esc.Approvers = slices.Clone(esc.Approvers)
+			r.Escalation = &esc
+		}
 		r.Durations = slices.Clone(r.Durations)
 		if r.OnCall != nil {
 			oc := *r.OnCall
@@ -137,6 +153,7 @@ func (c *Config) Timing() access.Timing {
 	return access.Timing{
 		PendingTTL: c.Timings.PendingTTL,
 		Reminders:  slices.Clone(c.Timings.Reminders),
+		NudgeAfter: c.Timings.NudgeAfter,
 	}
 }
 
@@ -157,6 +174,12 @@ func (c *Config) Summary() string {
 	s := fmt.Sprintf("config OK: %s (%s, %s), %s, ",
 		count(len(c.resources), "resource"), count(groups, "group"), count(apps, "app"),
 		count(c.policies, "policy"))
+	if len(c.bundles) > 0 {
+		s += count(len(c.bundles), "bundle") + ", "
+	}
+	if len(c.sources) > 0 {
+		s += count(len(c.sources), "resource source") + " (resources discovered from Okta), "
+	}
 	if c.PagerDuty == nil {
 		s += "on-call off (no pagerduty section)"
 	} else {

@@ -26,7 +26,9 @@ func TestDefaults(t *testing.T) {
 			Reminders:         []time.Duration{time.Hour, 10 * time.Minute},
 			PendingTTL:        24 * time.Hour,
 			RemovalAlertAfter: 5,
+			NudgeAfter:        time.Hour,
 		},
+		Delegation: access.DelegationPolicy{Max: 30 * 24 * time.Hour, To: access.DelegateToApprovers},
 	}
 	got := *cfg
 	got.resources, got.policies = nil, 0
@@ -68,7 +70,7 @@ func TestValuesAreKept(t *testing.T) {
 		{"check interval", cfg.Timings.CheckInterval, 5 * time.Second},
 		{"removal alert", cfg.Timings.RemovalAlertAfter, 3},
 		{"reminders longest first, once", cfg.Timings.Reminders, []time.Duration{24 * time.Hour, time.Hour, 10 * time.Minute}},
-		{"Timing()", cfg.Timing(), access.Timing{PendingTTL: 48 * time.Hour, Reminders: []time.Duration{24 * time.Hour, time.Hour, 10 * time.Minute}}},
+		{"Timing()", cfg.Timing(), access.Timing{PendingTTL: 48 * time.Hour, Reminders: []time.Duration{24 * time.Hour, time.Hour, 10 * time.Minute}, NudgeAfter: time.Hour}},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {

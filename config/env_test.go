@@ -124,7 +124,7 @@ func TestParseNeverShowsExpandedValues(t *testing.T) {
 		{"slack.audit_channel", `"${S}" (after expanding variables) is not a Slack channel id: use C or G followed by capital letters and digits, such as C0123456789`},
 		{"okta.allow_http", `"${S}" (after expanding variables) is not true or false`},
 		{"okta.request_timeout", `"${S}" (after expanding variables) is not a duration: use a number and a unit (s, m, h, d, w), e.g. 4h`},
-		{"resources[0].approvers[1]", `"${S}" (after expanding variables) is not an email`},
+		{"resources[0].approvers[1]", `"${S}" (after expanding variables) is not an email, okta_group:<Okta group id> or slack_usergroup:<Slack user group id>`},
 		{"resources[0].min_approvals", `"${S}" (after expanding variables) is not a whole number`},
 	})
 }

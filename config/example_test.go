@@ -26,7 +26,7 @@ func TestExampleIsValid(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Parse(Example()) = %v", err)
 	}
-	want := "config OK: 5 resources (4 groups, 1 app), 3 policies, on-call on for 2 resources"
+	want := "config OK: 5 resources (4 groups, 1 app), 4 policies, 1 bundle, 2 resource sources (resources discovered from Okta), on-call on for 2 resources"
 	if got := cfg.Summary(); got != want {
 		t.Errorf("Summary() = %q, want %q", got, want)
 	}

@@ -62,7 +62,7 @@ func configWith(with map[string]string) []byte {
 		}
 		write(s.key, body)
 	}
-	for _, key := range []string{"store", "audit", "http", "admins", "timing", "policies"} {
+	for _, key := range []string{"store", "audit", "http", "admins", "timing", "policies", "delegation", "resource_sources", "bundles"} {
 		if body, ok := with[key]; ok {
 			write(key, body)
 		}

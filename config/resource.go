@@ -43,6 +43,30 @@ type settings struct {
 	approvers   []string
 	approversAt string
 
+	notify      []string
+	notifyAt    string
+	notifyMax   int
+	notifyMaxAt string
+
+	escalation   *fileEscalation
+	escalationAt string
+
+	onBehalf   string
+	onBehalfAt string
+
+	steps   []fileStep
+	stepsAt string
+
+	// conflicts are the paths of approval_steps set beside approvers.
+	conflicts []string
+
+	// checked holds what checkSettings built of the settings above.
+	checked struct {
+		escalation *access.Escalation
+		onBehalf   access.OnBehalf
+		steps      []access.ApprovalStep
+	}
+
 	activity   *fileActivity
 	activityAt string
 }
@@ -79,7 +103,7 @@ func mergeSettings(owner string, r *fileResource, p *filePolicy, policyName stri
 	if r != nil {
 		layers = append(layers, &filePolicy{
 			Durations: r.Durations, MaxDuration: r.MaxDuration, MinApprovals: r.MinApprovals,
-			Extension: r.Extension, Approvers: r.Approvers, Activity: r.Activity,
+			Extension: r.Extension, Approvers: r.Approvers, Activity: r.Activity, Notify: r.Notify, NotifyMax: r.NotifyMax, Escalation: r.Escalation, OnBehalf: r.OnBehalf, ApprovalSteps: r.ApprovalSteps,
 		})
 		paths = append(paths, owner)
 	}
@@ -100,8 +124,25 @@ func mergeSettings(owner string, r *fileResource, p *filePolicy, policyName stri
 		if l.Extension != nil && l.Extension.RequiresApproval != nil {
 			s.requiresApproval = *l.Extension.RequiresApproval
 		}
-		if l.Approvers != nil {
-			s.approvers, s.approversAt = l.Approvers, at+".approvers"
+		switch {
+		case l.Approvers != nil && l.ApprovalSteps != nil:
+			s.conflicts = append(s.conflicts, at+".approval_steps")
+		case l.Approvers != nil: // a layer's approvers replace the steps below it, and the other way round
+			s.approvers, s.approversAt, s.steps, s.stepsAt = l.Approvers, at+".approvers", nil, ""
+		case l.ApprovalSteps != nil:
+			s.steps, s.stepsAt, s.approvers, s.approversAt = l.ApprovalSteps, at+".approval_steps", nil, ""
+		}
+		if l.Notify != nil {
+			s.notify, s.notifyAt = l.Notify, at+".notify"
+		}
+		if l.NotifyMax != nil {
+			s.notifyMax, s.notifyMaxAt = *l.NotifyMax, at+".notify_max"
+		}
+		if l.Escalation != nil {
+			s.escalation, s.escalationAt = l.Escalation, at+".escalation"
+		}
+		if l.OnBehalf != nil {
+			s.onBehalf, s.onBehalfAt = *l.OnBehalf, at+".on_behalf"
 		}
 		if l.Activity != nil {
 			s.activity, s.activityAt = l.Activity, at+".activity"
@@ -146,18 +187,39 @@ func (c *checker) checkSettings(s *settings, complete bool) ([]string, []time.Du
 			access.FormatDuration(s.maxDuration), access.FormatDuration(durations[len(durations)-1]), s.policy)
 	}
 
-	switch {
-	case s.approversAt == "" && complete:
-		c.add(s.owner+".approvers", "missing: list the emails of the people who may approve")
-	case s.approversAt != "" && len(s.approvers) == 0:
-		c.add(s.approversAt, "empty: list at least one approver's email")
+	for _, p := range s.conflicts {
+		c.add(p, "set either approvers or approval_steps, not both")
 	}
-	approvers := c.emails(s.approversAt, s.approvers, "approver")
+	if s.stepsAt != "" {
+		var approvers []string
+		s.checked.steps, approvers = c.approvalSteps(s.stepsAt, s.steps)
+		s.approvers = approvers // every step's, for who approves at all
+	}
+	switch {
+	case s.stepsAt != "" || len(s.conflicts) > 0:
+	case s.approversAt == "" && complete:
+		c.add(s.owner+".approvers", "missing: list the people who may approve (emails, okta_group:<id> or slack_usergroup:<id>), or approval_steps")
+	case s.approversAt != "" && len(s.approvers) == 0:
+		c.add(s.approversAt, "empty: list at least one approver (an email, okta_group:<id> or slack_usergroup:<id>)")
+	}
+	approvers, groups := s.approvers, true
+	if s.stepsAt == "" {
+		approvers, groups = c.approverList(s.approversAt, s.approvers, "approver")
+	}
+	if s.notifyAt != "" && len(s.notify) == 0 {
+		c.add(s.notifyAt, "empty: list who is sent requests, or leave notify out to send them to the approvers")
+	}
+	s.notify, _ = c.approverList(s.notifyAt, s.notify, "entry")
+	if s.notifyMaxAt != "" && s.notifyMax < 1 {
+		c.add(s.notifyMaxAt, "must be at least 1 (default %d)", access.DefaultNotifyMax)
+	}
+	s.checked.escalation = c.escalation(s.escalationAt, s.escalation)
+	s.checked.onBehalf = c.onBehalf(s.onBehalfAt, s.onBehalf)
 
 	switch {
 	case s.minApprovals < 1:
 		c.add(s.minAt, "must be at least 1")
-	case len(s.approvers) > 0 && s.minApprovals > len(s.approvers):
+	case !groups && len(s.approvers) > 0 && s.minApprovals > len(s.approvers):
 		if s.owns(s.minAt) || !s.owns(s.approversAt) {
 			c.add(s.minAt, "%d, but there are only %s%s", s.minApprovals, count(len(s.approvers), "approver"), s.from(s.minAt, s.approversAt))
 		} else {
@@ -209,9 +271,9 @@ func (c *checker) policies(policies map[string]filePolicy) map[string]filePolicy
 	return policies
 }
 
-func (c *checker) resources(list []fileResource, policies map[string]filePolicy, pagerDuty bool) []access.Resource {
-	if len(list) == 0 {
-		c.add("resources", "none: add at least one resource people may ask for")
+func (c *checker) resources(list []fileResource, policies map[string]filePolicy, pagerDuty, sources bool) []access.Resource {
+	if len(list) == 0 && !sources {
+		c.add("resources", "none: add at least one resource people may ask for, or a resource_sources rule")
 	}
 	out := make([]access.Resource, 0, len(list))
 	firstID := map[string]int{}
@@ -240,6 +302,10 @@ func (c *checker) resources(list []fileResource, policies map[string]filePolicy,
 		s := mergeSettings(path, f, p, f.Policy)
 		r.Approvers, r.Durations = c.checkSettings(s, complete)
 		r.MaxDuration, r.MinApprovals = s.maxDuration, s.minApprovals
+		r.Notify, r.NotifyMax = s.notify, s.notifyMax
+		r.Escalation = s.checked.escalation
+		r.OnBehalf = s.checked.onBehalf
+		r.Steps = s.checked.steps
 		r.Extension = access.ExtensionPolicy{MaxExtensions: s.maxExtensions, RequiresApproval: s.requiresApproval}
 		if f.OnCall != nil {
 			r.OnCall = c.onCall(f.OnCall, path+".oncall", s, pagerDuty)

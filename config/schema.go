@@ -19,6 +19,16 @@ type fileConfig struct {
 	Policies  map[string]filePolicy `yaml:"policies"`
 	Resources []fileResource        `yaml:"resources"`
 	Identity  *fileIdentity         `yaml:"identity"`
+	// ResourceSources discover resources from Okta (source.go).
+	ResourceSources []fileSource `yaml:"resource_sources"`
+	// Bundles grant several resources with one request (bundle.go).
+	Bundles    []fileBundle    `yaml:"bundles"`
+	Delegation *fileDelegation `yaml:"delegation"`
+}
+
+type fileDelegation struct {
+	Max *time.Duration `yaml:"max"`
+	To  string         `yaml:"to"`
 }
 
 type fileSlack struct {
@@ -67,6 +77,12 @@ type fileTiming struct {
 	Reminders         []time.Duration `yaml:"reminders"`
 	PendingTTL        *time.Duration  `yaml:"pending_ttl"`
 	RemovalAlertAfter *int            `yaml:"removal_alert_after"`
+	NudgeAfter        *time.Duration  `yaml:"nudge_after"`
+}
+
+type fileEscalation struct {
+	After     *time.Duration `yaml:"after"`
+	Approvers []string       `yaml:"approvers"`
 }
 
 type fileExtension struct {
@@ -81,7 +97,18 @@ type filePolicy struct {
 	MinApprovals *int            `yaml:"min_approvals"`
 	Extension    *fileExtension  `yaml:"extension"`
 	Approvers    []string        `yaml:"approvers"`
-	Activity     *fileActivity   `yaml:"activity"`
+	Notify       []string        `yaml:"notify"`
+	NotifyMax    *int            `yaml:"notify_max"`
+	Escalation   *fileEscalation `yaml:"escalation"`
+	OnBehalf     *string         `yaml:"on_behalf"`
+	// ApprovalSteps replaces approvers: approval in order, step by step.
+	ApprovalSteps []fileStep    `yaml:"approval_steps"`
+	Activity      *fileActivity `yaml:"activity"`
+}
+
+type fileStep struct {
+	Approvers    []string `yaml:"approvers"`
+	MinApprovals *int     `yaml:"min_approvals"`
 }
 
 // fileActivity offers an activity-based duration: the grant stays while
@@ -105,7 +132,14 @@ type fileResource struct {
 	MinApprovals *int           `yaml:"min_approvals"`
 	Extension    *fileExtension `yaml:"extension"`
 	OnCall       *fileOnCall    `yaml:"oncall"`
-	Activity     *fileActivity  `yaml:"activity"`
+	// Notify and NotifyMax override the policy's.
+	Notify     []string        `yaml:"notify"`
+	NotifyMax  *int            `yaml:"notify_max"`
+	Escalation *fileEscalation `yaml:"escalation"`
+	OnBehalf   *string         `yaml:"on_behalf"`
+	// ApprovalSteps replaces approvers (a resource sets one or the other).
+	ApprovalSteps []fileStep    `yaml:"approval_steps"`
+	Activity      *fileActivity `yaml:"activity"`
 	// UsageApps are Okta app ids whose sign-ons count as uses.
 	UsageApps []string `yaml:"usage_apps"`
 	// Standing is "allowed" (the default) or "forbidden".

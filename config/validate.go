@@ -24,6 +24,7 @@ const (
 	defaultRemovalAlertAfter = 5
 	defaultCacheTTL          = 30 * time.Second
 	defaultRequestTimeout    = 30 * time.Second
+	defaultNudgeAfter        = time.Hour
 	defaultRateLimitShare    = 0.5 // what Okta lets one API token use by default
 	defaultUsagePoll         = 5 * time.Minute
 	defaultReconcile         = 15 * time.Minute
@@ -75,6 +76,7 @@ func build(f *fileConfig, c *checker) *Config {
 		HTTP:    c.http(deref(f.HTTP)),
 	}
 	cfg.Identity = c.identity(deref(f.Identity))
+	cfg.Delegation = c.delegation(deref(f.Delegation))
 	if f.PagerDuty != nil {
 		cfg.PagerDuty = c.pagerDuty(*f.PagerDuty)
 	}
@@ -83,7 +85,9 @@ func build(f *fileConfig, c *checker) *Config {
 	cfg.policies = len(policies)
 	// A pagerduty section that is there but malformed was reported already;
 	// resources should not also be told it is missing.
-	cfg.resources = c.resources(f.Resources, policies, cfg.PagerDuty != nil || c.flagged["pagerduty"])
+	cfg.resources = c.resources(f.Resources, policies, cfg.PagerDuty != nil || c.flagged["pagerduty"], len(f.ResourceSources) > 0)
+	cfg.sources = c.sources(f.ResourceSources, policies)
+	cfg.bundles = c.bundles(f.Bundles, cfg.resources)
 	return cfg
 }
 
@@ -297,6 +301,10 @@ func (c *checker) timing(f fileTiming) Timing {
 			}
 		}
 		slices.SortFunc(t.Reminders, func(a, b time.Duration) int { return cmp.Compare(b, a) })
+	}
+	t.NudgeAfter = durationOr(f.NudgeAfter, defaultNudgeAfter)
+	if t.NudgeAfter <= 0 {
+		c.add("timing.nudge_after", "must be more than zero, such as 1h or 90s")
 	}
 	if f.RemovalAlertAfter != nil {
 		t.RemovalAlertAfter = *f.RemovalAlertAfter

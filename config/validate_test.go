@@ -112,7 +112,7 @@ func TestRules(t *testing.T) {
 
 		// resources
 		{"no resources", map[string]string{"resources": "[]"},
-			[]Problem{{"resources", "none: add at least one resource people may ask for"}}},
+			[]Problem{{"resources", "none: add at least one resource people may ask for, or a resource_sources rule"}}},
 		{"id missing", map[string]string{"resources": items("{okta_group: g, approvers: [a@acme.com], durations: [1h]}")},
 			[]Problem{{"resources[0].id", "missing: give the resource a short id people type in commands, such as aws-prod-read"}}},
 		{"id upper case", map[string]string{"resources": items("{id: AWS-prod, okta_group: g, approvers: [a@acme.com], durations: [1h]}")},
@@ -133,14 +133,14 @@ func TestRules(t *testing.T) {
 		{"target not an id", map[string]string{"resources": items("{id: a, okta_app: ../users, approvers: [a@acme.com], durations: [1h]}")},
 			[]Problem{{"resources[0].okta_app", `"../users" is not an Okta id: use the id from the Okta admin console, such as 00g1abcdEFGH`}}},
 		{"approvers missing", map[string]string{"resources": items("{id: a, okta_group: g, durations: [1h]}")},
-			[]Problem{{"resources[0].approvers", "missing: list the emails of the people who may approve"}}},
+			[]Problem{{"resources[0].approvers", "missing: list the people who may approve (emails, okta_group:<id> or slack_usergroup:<id>), or approval_steps"}}},
 		{"approvers empty", map[string]string{"resources": items("{id: a, okta_group: g, approvers: [], durations: [1h]}")},
-			[]Problem{{"resources[0].approvers", "empty: list at least one approver's email"}}},
+			[]Problem{{"resources[0].approvers", "empty: list at least one approver (an email, okta_group:<id> or slack_usergroup:<id>)"}}},
 		{"approver not an email", map[string]string{"resources": items(okRes, strings.Replace(okRes, "id: ok", "id: ok2", 1),
 			"{id: c, okta_group: g, approvers: [bob, carol@acme], durations: [1h]}")},
 			[]Problem{
-				{"resources[2].approvers[0]", `"bob" is not an email`},
-				{"resources[2].approvers[1]", `"carol@acme" is not an email`},
+				{"resources[2].approvers[0]", `"bob" is not an email, okta_group:<Okta group id> or slack_usergroup:<Slack user group id>`},
+				{"resources[2].approvers[1]", `"carol@acme" is not an email, okta_group:<Okta group id> or slack_usergroup:<Slack user group id>`},
 			}},
 		{"approver twice", map[string]string{"resources": items("{id: a, okta_group: g, approvers: [a@acme.com, b@acme.com, A@Acme.com], durations: [1h]}")},
 			[]Problem{{"resources[0].approvers[2]", `duplicate approver "a@acme.com" (also resources[0].approvers[0])`}}},
@@ -200,7 +200,7 @@ func TestRules(t *testing.T) {
 			"policies": "\n  unused:\n    min_approvals: 0\n    approvers: [nobody]\n    extension: {max_extensions: -2}\n"},
 			[]Problem{
 				{"policies.unused.min_approvals", "must be at least 1"},
-				{"policies.unused.approvers[0]", `"nobody" is not an email`},
+				{"policies.unused.approvers[0]", `"nobody" is not an email, okta_group:<Okta group id> or slack_usergroup:<Slack user group id>`},
 				{"policies.unused.extension.max_extensions", "must be 0 or more"},
 			}},
 		{"resource max below policy durations", map[string]string{

@@ -18,6 +18,9 @@ var (
 	bucketByRequester = []byte("by_requester")
 	bucketOpen        = []byte("open")
 	bucketEvents      = []byte("events")
+	// bucketDelegations holds one delegation per delegator (Slack id → JSON).
+	// A file from before it gets it when opened; older versions ignore it.
+	bucketDelegations = []byte("delegations")
 	// bucketValues holds Store.Value's keys; a store from before it gains
 	// it empty when opened, which is all an older file needs.
 	bucketValues = []byte("values")
@@ -28,7 +31,7 @@ var (
 	keySchemaVersion = []byte("schema_version")
 )
 
-var allBuckets = [][]byte{bucketMeta, bucketRequests, bucketDue, bucketByRequester, bucketOpen, bucketEvents, bucketPaused, bucketValues}
+var allBuckets = [][]byte{bucketMeta, bucketRequests, bucketDue, bucketByRequester, bucketOpen, bucketEvents, bucketPaused, bucketValues, bucketDelegations}
 
 // initSchema records the schema version in a new file, refuses a file from a
 // newer accessbot, and makes sure every bucket exists.

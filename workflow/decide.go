@@ -39,7 +39,12 @@ func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) e
 	if err != nil {
 		return err
 	}
-	if err := r.CheckDecider(actor, res); err != nil {
+	approvers := s.resolve(ctx, r.DeciderEntries(res), true)
+	var delegator access.User
+	if !r.Deciders(approvers, s.settings().Admins).Includes(actor) {
+		delegator, _, _ = s.delegator(ctx, actor, r, approvers)
+	}
+	if err := r.CheckDeciderFor(actor, delegator, res, r.Deciders(approvers, s.settings().Admins)); err != nil {
 		return s.refuse(ctx, actor, r, "deny", err)
 	}
 	return nil
@@ -58,7 +63,15 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	if err != nil {
 		return nil, err
 	}
-	if approve && r.CheckDecider(actor, res) == nil {
+	// Read before the transaction (no network call inside it): the groups'
+	// members as they are now, not as they were when the request was routed.
+	approvers := s.resolve(ctx, r.DeciderEntries(res), true)
+	// An actor who may not decide in their own right may as a delegate.
+	var delegator access.User
+	if !r.Deciders(approvers, s.settings().Admins).Includes(actor) {
+		delegator, _, _ = s.delegator(ctx, actor, r, approvers)
+	}
+	if approve && r.CheckDeciderFor(actor, delegator, res, r.Deciders(approvers, s.settings().Admins)) == nil {
 		// Checked before the update, which cannot read it; a pause that
 		// lands between the two is one the approval came before.
 		if err := s.checkPaused(ctx, res, true); err != nil {
@@ -66,28 +79,36 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 		}
 	}
 	decided := false
+	step := r.Step
 	r, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		deciders := r.Deciders(approvers, s.settings().Admins)
 		if !approve {
-			if err := r.Deny(actor, res, reason, now); err != nil {
+			if err := r.DenyFor(actor, delegator, res, deciders, reason, now); err != nil {
 				return nil, err
 			}
 			decided = true
-			details := map[string]string{"reason": reason, access.DetailRequestedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)}
+			details := forDetail(delegator, map[string]string{"reason": reason, access.DetailRequestedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)})
 			return []access.Event{access.NewEvent(access.EventDenied, actor, r, now, details)}, nil
 		}
-		ok, err := r.Approve(actor, res, now)
+		ok, err := r.ApproveFor(actor, delegator, res, deciders, now)
 		if err != nil {
 			return nil, err
 		}
 		decided = ok
-		details := map[string]string{"approvals": strconv.Itoa(r.EligibleApprovals(res)), "required": strconv.Itoa(res.RequiredApprovals())}
+		details := forDetail(delegator, map[string]string{"approvals": strconv.Itoa(r.EligibleApprovals(deciders)), "required": strconv.Itoa(res.StepRequired(step))})
+		if res.Stepped() {
+			details["step"] = strconv.Itoa(step + 1)
+			if r.Step > step {
+				details["step_approved"] = "true" // the next step is asked
+			}
+		}
 		if decided {
 			details[access.DetailRequestedAt] = r.CreatedAt.UTC().Format(time.RFC3339Nano)
 		}
 		return []access.Event{access.NewEvent(access.EventApproved, actor, r, now, details)}, nil
 	})
 	if err != nil {
-		if code := access.ErrorCode(err); code == access.EFORBIDDEN || code == access.ECONFLICT {
+		if code := access.ErrorCode(err); code == access.EFORBIDDEN || code == access.ECONFLICT || code == access.EUNAVAILABLE {
 			stored, _ := s.store.Get(ctx, requestID)
 			if code == access.ECONFLICT && stored != nil && stored.State != access.StatePending {
 				// A click on a decided request means the approver's DM still
@@ -101,6 +122,8 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	s.logger(ctx).Info().Bool("approve", approve).Bool("decided", decided).Str("approver", actor.SlackID).Msg("decision recorded")
 	s.refreshApprovals(ctx, r.ID)
 	switch {
+	case !decided && r.State == access.StatePending && r.Step > step:
+		return s.askStep(ctx, r, res) // steps.go
 	case !decided:
 		return r, nil
 	case approve && r.Kind == access.KindExtension:
@@ -119,6 +142,14 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	return r, nil
 }
 
+// forDetail adds to details, for a decision under a delegation, whose it is.
+func forDetail(delegator access.User, details map[string]string) map[string]string {
+	if delegator != (access.User{}) {
+		details["for"] = delegator.Email
+	}
+	return details
+}
+
 func decisionAction(approve bool) string {
 	if approve {
 		return "approve"
@@ -132,6 +163,9 @@ func decisionAction(approve bool) string {
 // sweep, until it succeeds or is given up.
 func (s *Service) provision(ctx context.Context, id string) (*access.Request, error) {
 	r, res, granted, err := s.grant(ctx, id)
+	if err == nil && r != nil && r.Kind == access.KindBundle && r.State == access.StateApproved && r.Grant.Removal == nil {
+		return s.provisionBundle(ctx, r) // its members are the grants
+	}
 	if err != nil || !granted {
 		return r, err
 	}
@@ -149,6 +183,11 @@ func (s *Service) provision(ctx context.Context, id string) (*access.Request, er
 		s.announce(ctx, n)
 	}
 	s.refreshApprovals(ctx, r.ID)
+	if r.Kind == access.KindBundleMember {
+		if _, err := s.bundleProgress(ctx, r.ParentID); err != nil {
+			s.logger(ctx).Error().Err(err).Msg("bundle progress")
+		}
+	}
 	return r, nil
 }
 
@@ -161,7 +200,7 @@ func (s *Service) grant(ctx context.Context, id string) (r *access.Request, res 
 	if r, err = s.store.Get(ctx, id); err != nil {
 		return nil, nil, false, err
 	}
-	if r.State != access.StateApproved || r.Kind == access.KindExtension || r.Grant.Removal != nil {
+	if r.State != access.StateApproved || r.Kind == access.KindExtension || r.Kind == access.KindBundle || r.Grant.Removal != nil {
 		return r, nil, false, nil
 	}
 	ok, release := s.busy.claim(id)
@@ -179,6 +218,16 @@ func (s *Service) grant(ctx context.Context, id string) (r *access.Request, res 
 	if res, err = s.resource(r); err != nil {
 		r, err = s.provisionFailed(ctx, r, err)
 		return r, nil, false, err
+	}
+	if r.Renews != "" && !r.Grant.Prepared() {
+		handed, ok, err := s.handOver(ctx, r, res)
+		if access.ErrorCode(err) == access.EUNAVAILABLE {
+			r, err = s.provisionFailed(ctx, r, err)
+			return r, nil, false, err
+		}
+		if err != nil || ok {
+			return handed, res, ok, err
+		}
 	}
 	if !r.Grant.Prepared() {
 		if r, err = s.prepare(ctx, r, res); err != nil || !r.Grant.Prepared() {
@@ -331,6 +380,11 @@ func (s *Service) tellFailed(ctx context.Context, r *access.Request, cause error
 	s.notify(ctx, r.Requester, n)
 	s.announce(ctx, n)
 	s.refreshApprovals(ctx, r.ID)
+	if r.Kind == access.KindBundleMember {
+		if _, err := s.bundleProgress(ctx, r.ParentID); err != nil {
+			s.logger(ctx).Error().Err(err).Msg("bundle progress")
+		}
+	}
 }
 
 // failureReason says why a call to Okta failed, for the words people read:

@@ -109,7 +109,10 @@ func (c *Reconciler) Reconcile(ctx context.Context) error {
 	}
 	seen := map[access.Target][]access.Member{}
 	var errs []error
-	for _, res := range c.s.opts.Catalog.All() {
+	for _, res := range c.s.settings().Catalog.All() {
+		if res.IsBundle() {
+			continue // a bundle holds nothing in Okta itself; its members are resources of their own
+		}
 		members, ok := seen[res.Target]
 		if !ok {
 			if members, err = c.list(ctx, res.Target); err != nil {

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 // auto-approves); otherwise an extension request goes to the approvers and
 // the grant stays active meanwhile.
 func (s *Service) Extend(ctx context.Context, actorID, requestID string, d time.Duration) (*access.Request, error) {
+	requestID = s.bundleOf(ctx, requestID)
 	actor, r, err := s.load(ctx, actorID, requestID)
 	if err != nil {
 		return nil, err
@@ -44,7 +46,7 @@ func (s *Service) Extend(ctx context.Context, actorID, requestID string, d time.
 }
 
 func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d time.Duration, res *access.Resource, shift *access.Shift) (*access.Request, error) {
-	r, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+	r, err := s.updateBundle(ctx, id, func(r *access.Request, members []*access.Request, now time.Time) ([]access.Event, error) {
 		if !actor.Is(r.Requester) {
 			return nil, access.Refuse(access.EFORBIDDEN, access.ReasonOnlyHolder, access.Params{RequestID: r.ID})
 		}
@@ -58,7 +60,7 @@ func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d
 		if shift != nil {
 			details = shiftDetails(*shift, details)
 		}
-		return []access.Event{access.NewEvent(access.EventExtended, actor, r, now, details)}, nil
+		return append([]access.Event{access.NewEvent(access.EventExtended, actor, r, now, details)}, followMembers(r, members, actor, now)...), nil
 	})
 	if err != nil {
 		return nil, s.refuse(ctx, actor, r, "extend", err)
@@ -75,14 +77,15 @@ func (s *Service) extendNow(ctx context.Context, actor access.User, id string, d
 // transaction that marks the grant as waiting for it: one may wait at a
 // time, and a crash cannot leave one half-filed.
 func (s *Service) requestExtension(ctx context.Context, actor access.User, grant *access.Request, d time.Duration, res *access.Resource) (*access.Request, error) {
+	eligible, _ := s.eligibleApprovers(ctx, res, actor)
 	now := s.now()
 	ext := &access.Request{
 		ID: newID(), Kind: access.KindExtension, ParentID: grant.ID, Requester: grant.Requester, ResourceID: grant.ResourceID,
-		Duration: d, Reason: grant.Reason, Approvers: eligibleApprovers(res, actor), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
+		Duration: d, Reason: grant.Reason, Approvers: s.askList(ctx, res, actor, eligible), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 		Grant: access.Grant{GrantedAt: grant.Grant.GrantedAt, ExpiresAt: grant.Grant.ExpiresAt, Extensions: grant.Grant.Extensions,
 			Usage: access.Usage{Uses: grant.Grant.Usage.Uses, First: grant.Grant.Usage.First, Last: grant.Grant.Usage.Last}}, // shown to the approvers
 	}
-	ext.Due = ext.NextDue(s.opts.Timing)
+	ext.Due = ext.NextDue(s.settings().Timing)
 	waiting := s.stillWaiting(ctx, grant)
 	_, err := s.store.Transact(ctx, []string{grant.ID}, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
 		g := rs[0]
@@ -134,11 +137,20 @@ func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Req
 		return nil, err
 	}
 	approver, _ := ext.Decider()
-	rs, err := s.store.Transact(ctx, []string{extID, ext.ParentID}, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
+	ids := []string{extID, ext.ParentID}
+	var members []string // a bundle's members are extended with it, in the same transaction
+	if parent, err := s.store.Get(ctx, ext.ParentID); err == nil {
+		members = parent.Members
+		ids = append(ids, slices.Sorted(slices.Values(members))...) // sorted, as the usage poller locks them
+	}
+	rs, err := s.store.Transact(ctx, ids, func(rs []*access.Request) ([]*access.Request, []access.Event, error) {
 		e, g := rs[0], rs[1]
 		now := s.now()
 		if g.Grant.PendingExtension != e.ID {
 			return nil, nil, access.Refuse(access.ECONFLICT, access.ReasonExtensionVoid, access.Params{RequestID: e.ID})
+		}
+		if !slices.Equal(g.Members, members) {
+			return nil, nil, errMembersChanged // an active bundle's members are fixed; never expected
 		}
 		if err := g.Extend(e.Duration, res, now); err != nil {
 			return nil, nil, err
@@ -146,15 +158,16 @@ func (s *Service) applyExtension(ctx context.Context, extID string) (*access.Req
 		if err := e.MarkExtended(now); err != nil {
 			return nil, nil, err
 		}
-		for _, r := range rs {
-			r.UpdatedAt, r.Due = now, r.NextDue(s.opts.Timing)
-		}
 		details := expiresDetail(g)
 		details["by"] = access.FormatDuration(e.Duration)
 		details["extension_request"] = e.ID
 		details["extensions"] = strconv.Itoa(g.Grant.Extensions)
 		details = usageDetails(g, details)
 		events := []access.Event{access.NewEvent(access.EventExtended, approver.By, g, now, details)}
+		events = append(events, followMembers(g, rs[2:], approver.By, now)...)
+		for _, r := range rs {
+			r.UpdatedAt, r.Due = now, r.NextDue(s.settings().Timing)
+		}
 		s.markDryRun(events)
 		return nil, events, nil
 	})
@@ -212,19 +225,25 @@ func (s *Service) clearPendingExtension(ctx context.Context, r *access.Request) 
 // waiting for Okta through a removal of whatever may have landed. Anyone
 // else gets EFORBIDDEN (audited).
 func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*access.Request, error) {
+	requestID = s.bundleOf(ctx, requestID)
 	actor, err := s.actor(ctx, actorID)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
+	r, err := s.updateBundle(ctx, requestID, func(r *access.Request, members []*access.Request, now time.Time) ([]access.Event, error) {
 		if err := r.Cancel(actor, now); err != nil {
 			return nil, err
 		}
 		if r.Grant.Removal != nil {
-			return []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now,
-				grantDetails(r, map[string]string{"outcome": string(access.StateCancelled)}))}, nil
+			events := []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now,
+				grantDetails(r, map[string]string{"outcome": string(access.StateCancelled)}))}
+			return append(events, beginMemberRemovals(r.ID, members, access.StateCancelled, actor, "", now)...), nil
 		}
-		return []access.Event{access.NewEvent(access.EventCancelled, actor, r, now, nil)}, nil
+		var details map[string]string
+		if r.OnBehalf() && actor.Is(r.Requester) {
+			details = map[string]string{"declined": "true"} // by the person it was for
+		}
+		return []access.Event{access.NewEvent(access.EventCancelled, actor, r, now, details)}, nil
 	})
 	if err != nil {
 		if c := access.ErrorCode(err); c == access.EFORBIDDEN || c == access.ECONFLICT {
@@ -236,6 +255,7 @@ func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*acces
 	ctx = s.withRequest(ctx, r)
 	if r.Grant.Removal != nil {
 		s.logger(ctx).Info().Msg("approved request cancelled; removing whatever landed")
+		s.removeMembers(ctx, r)
 		return s.remove(ctx, r.ID)
 	}
 	s.logger(ctx).Info().Msg("request cancelled")
@@ -243,6 +263,15 @@ func (s *Service) Cancel(ctx context.Context, actorID, requestID string) (*acces
 		s.clearPendingExtension(ctx, r)
 	}
 	s.refreshApprovals(ctx, r.ID)
+	if r.OnBehalf() {
+		// The other party hears of it: the asker that it was declined, or
+		// the person it was for that it was withdrawn.
+		other := r.RequestedBy
+		if actor.Is(r.RequestedBy) {
+			other = r.Requester
+		}
+		s.notify(ctx, other, access.Notice{Kind: access.NoticeCancelled, Request: *r, Resource: s.resourceFor(r), Actor: actor})
+	}
 	return r, nil
 }
 

@@ -90,7 +90,7 @@ func (s *Service) RevokeAll(ctx context.Context, actorID string, t RevokeAllTarg
 			if err := r.EndByOrder(order, now); err != nil {
 				return nil, nil, err
 			}
-			r.UpdatedAt, r.Due = now, r.NextDue(s.opts.Timing)
+			r.UpdatedAt, r.Due = now, r.NextDue(s.settings().Timing)
 			resources[r.ResourceID] = true
 			details := map[string]string{"order": order.ID, "reason": order.Reason}
 			if effect == access.OrderEndsGrant {
@@ -162,7 +162,7 @@ func (s *Service) prepareOrder(ctx context.Context, actorID string, t RevokeAllT
 	}
 	grants, requests := order.Count(open)
 	if order.ResourceID != "" {
-		if _, err := s.opts.Catalog.Get(order.ResourceID); err != nil && grants+requests == 0 {
+		if _, err := s.settings().Catalog.Get(order.ResourceID); err != nil && grants+requests == 0 {
 			return access.User{}, access.Order{}, nil, err
 		}
 	} else if order.Person.Email == "" && grants+requests == 0 {
@@ -223,7 +223,7 @@ func (s *Service) carryOut(ctx context.Context, o access.Order, resources map[st
 	}
 	approvers := map[string]bool{}
 	for id := range resources {
-		if res, err := s.opts.Catalog.Get(id); err == nil {
+		if res, err := s.settings().Catalog.Get(id); err == nil {
 			for _, a := range res.Approvers {
 				approvers[strings.ToLower(a)] = true
 			}
@@ -383,7 +383,7 @@ func (s *Service) adminOf(ctx context.Context, actorID, resourceID, action strin
 		err := access.Refuse(access.EFORBIDDEN, access.ReasonAdminsOnly, access.Params{Value: action})
 		return access.User{}, nil, s.refuse(ctx, actor, &access.Request{ResourceID: resourceID}, action, err)
 	}
-	res, err := s.opts.Catalog.Get(resourceID)
+	res, err := s.settings().Catalog.Get(resourceID)
 	if err != nil {
 		return access.User{}, nil, err
 	}

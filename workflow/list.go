@@ -14,6 +14,9 @@ type Overview struct {
 	Mine []*access.Request
 	// ToApprove holds pending requests the person may approve, oldest first.
 	ToApprove []*access.Request
+	// Delegated holds the delegations in force the person gave, and
+	// DelegatedToMe those they received.
+	Delegated, DelegatedToMe []access.Delegation
 	// Paused holds the pauses in force, by resource id: those resources
 	// take no new requests and no approvals.
 	Paused []access.Pause
@@ -35,11 +38,27 @@ func (s *Service) List(ctx context.Context, actorID string) (Overview, error) {
 		return Overview{}, err
 	}
 	var toApprove []*access.Request
+	sets := map[string]access.ApproverSet{} // per resource: groups are read once per listing
 	for _, r := range open {
 		if r.State != access.StatePending || r.Requester.Is(u) {
 			continue
 		}
-		if res, err := s.resource(r); err == nil && res.IsApprover(u.Email) {
+		res, err := s.resource(r)
+		if err != nil {
+			continue
+		}
+		key := res.ID
+		if r.Escalated {
+			key += " escalated"
+		}
+		set, ok := sets[key]
+		if !ok {
+			set = s.resolve(ctx, r.DeciderEntries(res), false)
+			sets[key] = set
+		}
+		if r.Deciders(set, s.settings().Admins).Includes(u) {
+			toApprove = append(toApprove, r)
+		} else if _, _, ok := s.delegator(ctx, u, r, set); ok {
 			toApprove = append(toApprove, r)
 		}
 	}
@@ -48,7 +67,11 @@ func (s *Service) List(ctx context.Context, actorID string) (Overview, error) {
 	if err != nil {
 		return Overview{}, err
 	}
-	return Overview{User: u, Mine: mine, ToApprove: toApprove, Paused: paused}, nil
+	given, received, err := s.Delegations(ctx, u)
+	if err != nil {
+		s.logger(ctx).Error().Err(err).Msg("read delegations for a listing")
+	}
+	return Overview{User: u, Mine: mine, ToApprove: toApprove, Paused: paused, Delegated: given, DelegatedToMe: received}, nil
 }
 
 // Get returns request id (for rendering; authorization is checked by the
@@ -67,14 +90,14 @@ type Form struct {
 
 // FormFor returns the choices for actorID requesting resourceID ("" for the first resource).
 func (s *Service) FormFor(ctx context.Context, actorID, resourceID string) (Form, error) {
-	all := s.opts.Catalog.All()
+	all := s.settings().Catalog.All()
 	if resourceID == "" {
 		if len(all) == 0 {
 			return Form{}, access.Refuse(access.ENOTFOUND, access.ReasonNoResources, access.Params{})
 		}
 		resourceID = all[0].ID
 	}
-	res, err := s.opts.Catalog.Get(resourceID)
+	res, err := s.settings().Catalog.Get(resourceID)
 	if err != nil {
 		return Form{}, err
 	}
@@ -82,7 +105,8 @@ func (s *Service) FormFor(ctx context.Context, actorID, resourceID string) (Form
 	if err != nil {
 		return Form{}, err
 	}
-	f := Form{Resource: *res, Approvers: eligibleApprovers(res, u)}
+	eligible, _ := s.eligibleApprovers(ctx, res, u)
+	f := Form{Resource: *res, Approvers: eligible}
 	for _, d := range res.Durations {
 		f.Durations = append(f.Durations, access.FormatDuration(d))
 	}

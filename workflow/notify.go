@@ -66,6 +66,14 @@ func (s *Service) refreshApprovals(ctx context.Context, id string) {
 			}
 		})
 	}
+	if r.SubjectMessage.TS != "" && r.State != access.StatePending {
+		redraws = append(redraws, func() {
+			n := s.dry(access.Notice{Kind: access.NoticeOnBehalf, Request: *r, Resource: res, Actor: r.RequestedBy})
+			if err := s.msg.UpdateNotice(ctx, r.SubjectMessage, n); err != nil {
+				s.logger(ctx).Error().Err(err).Msg("update the message to the person the request is for")
+			}
+		})
+	}
 	together(redraws)
 }
 

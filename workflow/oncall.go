@@ -86,7 +86,8 @@ func (s *Service) tryAutoApprove(ctx context.Context, r *access.Request, c *chec
 // notice (no buttons) and records where it landed.
 func (s *Service) tellApprovers(ctx context.Context, r *access.Request, res *access.Resource, kind access.NoticeKind) {
 	var refs []access.MessageRef
-	for _, email := range eligibleApprovers(res, r.Requester) {
+	eligible, _ := s.eligibleApprovers(ctx, res, r.Requester)
+	for _, email := range s.askList(ctx, res, r.Requester, eligible) {
 		u, err := s.dir.UserByEmail(ctx, email)
 		if err != nil {
 			s.logger(ctx).Error().Err(err).Str("approver", email).Msg("approver has no Slack account; not told")
@@ -128,7 +129,7 @@ func (s *Service) BreakGlass(ctx context.Context, actorID, resourceID, reason st
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
-	res, err := s.opts.Catalog.Get(strings.TrimSpace(resourceID))
+	res, err := s.settings().Catalog.Get(strings.TrimSpace(resourceID))
 	refused := func(err error) (*access.Request, error) {
 		ev := &access.Request{Requester: u, ResourceID: resourceID, Reason: reason}
 		if access.ErrorCode(err) == access.EFORBIDDEN && res != nil {
@@ -206,15 +207,16 @@ func (s *Service) fileBreakGlass(ctx context.Context, u access.User, res *access
 			s.refreshApprovals(ctx, o.ID)
 		}
 	}
+	eligible, _ := s.eligibleApprovers(ctx, res, u)
 	now := s.now()
 	r := &access.Request{
 		ID: newID(), Kind: access.KindBreakGlass, Requester: u, ResourceID: res.ID, Duration: res.BreakGlassDuration(),
-		Reason: reason, Approvers: eligibleApprovers(res, u), State: access.StatePending, CreatedAt: now, UpdatedAt: now,
+		Reason: reason, Approvers: eligible, State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := r.AutoApprove(sh, now); err != nil {
 		return nil, err
 	}
-	r.Due = r.NextDue(s.opts.Timing)
+	r.Due = r.NextDue(s.settings().Timing)
 	details := shiftDetails(sh, map[string]string{"duration": access.FormatDuration(r.Duration), "reason": reason})
 	if err := s.create(ctx, r, access.NewEvent(access.EventBreakGlass, u, r, now, details)); err != nil {
 		return nil, err

@@ -32,16 +32,32 @@ func (s *Service) Recover(ctx context.Context) (rescheduled, recorded int, err e
 			} else {
 				recorded++
 			}
-			continue
-		}
-		if due := r.NextDue(s.opts.Timing); !due.Equal(r.Due) {
-			if _, err := s.update(ctx, r.ID, func(*access.Request, time.Time) ([]access.Event, error) { return nil, nil }); err != nil {
-				return rescheduled, recorded, err
-			}
-			rescheduled++
 		}
 	}
-	return rescheduled, recorded, nil
+	rescheduled, err = s.reschedule(ctx)
+	return rescheduled, recorded, err
+}
+
+// reschedule works out each open request's due time again from the current
+// timing and returns how many changed.
+func (s *Service) reschedule(ctx context.Context) (int, error) {
+	open, err := s.store.ListOpen(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range open {
+		if r.Unrecorded() {
+			continue // Recover records it first; its due time follows
+		}
+		if due := r.NextDue(s.settings().Timing); !due.Equal(r.Due) {
+			if _, err := s.update(ctx, r.ID, func(*access.Request, time.Time) ([]access.Event, error) { return nil, nil }); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // recordLegacy records the account and target of a grant an older accessbot

@@ -15,21 +15,27 @@ import (
 // removal is recorded before Okta is called and the grant is only marked
 // revoked once Okta confirmed; if Okta fails, the sweep retries until it does.
 func (s *Service) Revoke(ctx context.Context, actorID, requestID string) (*access.Request, error) {
+	requestID = s.bundleOf(ctx, requestID)
 	actor, r, err := s.load(ctx, actorID, requestID)
 	if err != nil {
 		return nil, err
 	}
 	ctx = s.withRequest(ctx, r)
 	res, _ := s.resource(r) // a resource removed from config: holder and admins may still revoke
-	_, err = s.update(ctx, requestID, func(r *access.Request, now time.Time) ([]access.Event, error) {
-		if err := r.Revocable(actor, res, s.isAdmin(actor)); err != nil {
+	var approvers access.ApproverSet
+	if res != nil && !actor.Is(r.Requester) {
+		approvers = s.approverSet(ctx, res, true) // groups as they are now, read outside the transaction
+	}
+	b, err := s.updateBundle(ctx, requestID, func(r *access.Request, members []*access.Request, now time.Time) ([]access.Event, error) {
+		if err := r.Revocable(actor, res, approvers, s.isAdmin(actor)); err != nil {
 			return nil, err
 		}
 		if err := r.BeginRemoval(access.StateRevoked, actor, "", now); err != nil {
 			return nil, err
 		}
-		return []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now,
-			grantDetails(r, map[string]string{"outcome": string(access.StateRevoked)}))}, nil
+		events := []access.Event{access.NewEvent(access.EventRemovalStarted, actor, r, now,
+			grantDetails(r, map[string]string{"outcome": string(access.StateRevoked)}))}
+		return append(events, beginMemberRemovals(r.ID, members, access.StateRevoked, actor, "", now)...), nil
 	})
 	if err != nil {
 		if c := access.ErrorCode(err); c == access.ECONFLICT || c == access.EFORBIDDEN {
@@ -38,6 +44,7 @@ func (s *Service) Revoke(ctx context.Context, actorID, requestID string) (*acces
 		return nil, err
 	}
 	s.logger(ctx).Info().Str("by", actor.SlackID).Msg("revoke requested")
+	s.removeMembers(ctx, b)
 	return s.remove(ctx, requestID)
 }
 
@@ -179,6 +186,12 @@ func (s *Service) tellRemoved(ctx context.Context, r *access.Request) {
 	}
 	s.clearPendingExtension(ctx, r)
 	s.refreshApprovals(ctx, r.ID)
+	if r.Kind == access.KindBundleMember {
+		// A member that ended while its bundle waited for it fails the bundle.
+		if _, err := s.bundleProgress(ctx, r.ParentID); err != nil {
+			s.logger(ctx).Error().Err(err).Msg("bundle progress")
+		}
+	}
 }
 
 // removalFailed records a failed removal for retry, and after

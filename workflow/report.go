@@ -24,7 +24,7 @@ func (s *Service) Report(ctx context.Context, actorID, resourceID string, window
 		return nil, s.refuse(ctx, actor, nil, "report", access.Refuse(access.EFORBIDDEN, access.ReasonReportForbidden, access.Params{}))
 	}
 	if resourceID != "" {
-		if _, err := s.opts.Catalog.Get(resourceID); err != nil {
+		if _, err := s.settings().Catalog.Get(resourceID); err != nil {
 			return nil, err
 		}
 	}
@@ -36,7 +36,7 @@ func (s *Service) Report(ctx context.Context, actorID, resourceID string, window
 		return nil, err
 	}
 	offered := map[string][]time.Duration{}
-	for _, r := range s.opts.Catalog.All() {
+	for _, r := range s.settings().Catalog.All() {
 		offered[r.ID] = r.Durations
 	}
 	return access.ReportUtilization(events, offered), nil

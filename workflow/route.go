@@ -21,7 +21,7 @@ func (s *Service) resumeRoute(ctx context.Context, id string) error {
 		return nil
 	}
 	ctx = s.withRequest(ctx, r)
-	if ttl := s.opts.Timing.PendingTTL; ttl > 0 && !s.now().Before(r.CreatedAt.Add(ttl)) {
+	if ttl := s.settings().Timing.PendingTTL; ttl > 0 && !s.now().Before(r.CreatedAt.Add(ttl)) {
 		return s.timeOut(ctx, id) // too late to ask anyone
 	}
 	res, err := s.resource(r)

@@ -17,6 +17,7 @@ import (
 )
 
 // Options configures a Service. Zero values take the defaults documented per field.
+// Catalog, Timing and Admins are the first Settings; Reconfigure replaces them.
 type Options struct {
 	Catalog *access.Catalog
 	Timing  access.Timing
@@ -37,14 +38,23 @@ type Options struct {
 	// work runs on past a shutdown, so that a started removal finishes and
 	// is recorded rather than cut between Okta and the store.
 	WorkTimeout time.Duration
-	Now     func() time.Time // default time.Now
-	Logger  zerolog.Logger
+	// Members and UserGroups read the approver groups of config
+	// (okta_group:, slack_usergroup:); nil leaves such groups unreadable.
+	Members    access.MemberLister
+	UserGroups access.UserGroupLister
+	// Delegations keeps delegations (nil: /access delegate is refused), and
+	// Delegation is the policy they follow.
+	Delegations access.DelegationStore
+	Delegation  access.DelegationPolicy
+	Now         func() time.Time // default time.Now
+	Logger      zerolog.Logger
 }
 
 // Service is the workflow. Its methods are safe for concurrent use; work on
 // one request is serialised, and every state change is one store transaction.
 type Service struct {
 	opts   Options
+	live   settingsPointer // the current Settings, swapped whole by Reconfigure
 	store  access.Store
 	prov   access.Provisioner
 	dir    access.Directory
@@ -70,6 +80,10 @@ type Service struct {
 	// refusals spaces out the audit channel's notices of refused
 	// break-glass attempts (throttle.go).
 	refusals throttle
+	// groupMembers caches the members of approver groups for routing (approvers.go).
+	groupMembers memberCache
+	// missing spaces out the warnings about approvers without a Slack account.
+	missing throttle
 }
 
 // New returns a Service. oncall may be nil when PagerDuty is not configured.
@@ -100,14 +114,17 @@ func New(opts Options, store access.Store, prov access.Provisioner, dir access.D
 		opts.Catalog = access.NewCatalog(nil)
 	}
 	stopping, stop := context.WithCancel(context.Background())
-	return &Service{
+	s := &Service{
 		opts: opts, store: store, prov: prov, dir: dir, msg: msg, oncall: oncall,
 		log: opts.Logger, kick: make(chan struct{}, 1), stopping: stopping, stop: stop,
 	}
+	s.live.p.Store(&Settings{Catalog: opts.Catalog, Timing: opts.Timing, Admins: opts.Admins})
+	return s
 }
 
-// Catalog returns the configured resources.
-func (s *Service) Catalog() *access.Catalog { return s.opts.Catalog }
+// Catalog returns the resources people may request now; a reload or a
+// discovery refresh replaces it (Reconfigure).
+func (s *Service) Catalog() *access.Catalog { return s.settings().Catalog }
 
 // DryRun reports whether the identity provider is left untouched.
 func (s *Service) DryRun() bool { return s.opts.DryRun }
@@ -147,7 +164,7 @@ func (s *Service) load(ctx context.Context, actorID, requestID string) (access.U
 }
 
 func (s *Service) isAdmin(u access.User) bool {
-	for _, a := range s.opts.Admins {
+	for _, a := range s.settings().Admins {
 		if strings.EqualFold(a, u.Email) {
 			return true
 		}
@@ -165,7 +182,7 @@ func (s *Service) update(ctx context.Context, id string, fn func(r *access.Reque
 			return nil, err
 		}
 		r.UpdatedAt = now
-		r.Due = r.NextDue(s.opts.Timing)
+		r.Due = r.NextDue(s.settings().Timing)
 		s.markDryRun(events)
 		return events, nil
 	})
@@ -202,6 +219,9 @@ func (s *Service) refuse(ctx context.Context, actor access.User, r *access.Reque
 		Details: map[string]string{"action": action, "why": string(refusal(err)), "code": access.ErrorCode(err)}}
 	if r != nil {
 		ev.Subject, ev.ResourceID, ev.RequestID = r.Requester, r.ResourceID, r.ID
+		if r.OnBehalf() {
+			ev.Details[access.DetailRequestedBy] = r.RequestedBy.Email
+		}
 	}
 	if s.opts.DryRun {
 		ev.Details["dry_run"] = "true"
@@ -214,7 +234,7 @@ func (s *Service) refuse(ctx context.Context, actor access.User, r *access.Reque
 
 // resource returns the resource of r; a resource removed from config since is an error.
 func (s *Service) resource(r *access.Request) (*access.Resource, error) {
-	res, err := s.opts.Catalog.Get(r.ResourceID)
+	res, err := s.settings().Catalog.Get(r.ResourceID)
 	if err != nil {
 		return nil, access.Refuse(access.ENOTFOUND, access.ReasonResourceGone, access.Params{ResourceID: r.ResourceID})
 	}
@@ -225,7 +245,7 @@ func (s *Service) resource(r *access.Request) (*access.Resource, error) {
 // it left the config, what the request recorded of it, so the end of a
 // grant can still be told.
 func (s *Service) resourceFor(r *access.Request) access.Resource {
-	if res, err := s.opts.Catalog.Get(r.ResourceID); err == nil {
+	if res, err := s.settings().Catalog.Get(r.ResourceID); err == nil {
 		return *res
 	}
 	return access.Resource{ID: r.ResourceID, Name: r.ResourceID, Target: r.Grant.Target}

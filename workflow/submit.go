@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,18 +22,22 @@ type RequestInput struct {
 	Duration   string // "4h", "1d", or DurationUntilShiftEnd
 	Reason     string
 	Approvers  []string // emails; empty: every eligible approver
+	// For is the Slack id of the person the access is for, when the one
+	// asking asks on their behalf (the resource's on_behalf must allow it).
+	For string
 }
 
 // checked is a validated RequestInput.
 type checked struct {
-	requester access.User
-	resource  *access.Resource
-	duration  time.Duration
-	untilEnd  bool
-	activity  *access.Activity // "while I use it": the resource's terms
-	shift     *access.Shift    // set when the on-call status was asked
-	reason    string
-	approvers []string
+	requester   access.User // who gets the access
+	requestedBy access.User // who asked, on a request for someone else; zero otherwise
+	resource    *access.Resource
+	duration    time.Duration
+	untilEnd    bool
+	activity    *access.Activity // "while I use it": the resource's terms
+	shift       *access.Shift    // set when the on-call status was asked
+	reason      string
+	approvers   []string
 }
 
 // Validate checks in without changing anything and returns every problem at
@@ -50,7 +55,7 @@ func (s *Service) check(ctx context.Context, actorID string, in RequestInput) (*
 		return nil, err
 	}
 	c := &checked{requester: requester, reason: strings.TrimSpace(in.Reason)}
-	res, err := s.opts.Catalog.Get(strings.TrimSpace(in.ResourceID))
+	res, err := s.settings().Catalog.Get(strings.TrimSpace(in.ResourceID))
 	if err != nil {
 		return nil, access.Invalid(asField("resource", err), reasonError(c.reason))
 	}
@@ -61,10 +66,15 @@ func (s *Service) check(ctx context.Context, actorID string, in RequestInput) (*
 		}
 		return nil, err
 	}
+	if in.For != "" {
+		if err := s.checkFor(ctx, c, in.For); err != nil {
+			return nil, err
+		}
+	}
 	var problems []*access.Error
 	problems = append(problems, s.checkDuration(ctx, c, strings.TrimSpace(in.Duration)))
 	problems = append(problems, reasonError(c.reason))
-	problems = append(problems, checkApprovers(c, in.Approvers))
+	problems = append(problems, s.checkApprovers(ctx, c, in.Approvers))
 	if err := access.Invalid(problems...); err != nil {
 		return nil, err
 	}
@@ -121,13 +131,18 @@ func reasonError(reason string) *access.Error {
 	return nil
 }
 
-// checkApprovers enforces who may be asked: approvers of the resource, never
-// the requester, and enough of them to reach min_approvals.
-func checkApprovers(c *checked, chosen []string) *access.Error {
+// checkApprovers enforces who may be asked: approvers of the resource
+// (groups resolved), never the requester, and enough of them to reach
+// min_approvals when that can be told (every group was read). With none
+// chosen, the request goes to the notify list or the approvers, capped.
+func (s *Service) checkApprovers(ctx context.Context, c *checked, chosen []string) *access.Error {
 	res := c.resource
-	eligible := eligibleApprovers(res, c.requester)
-	need := res.RequiredApprovals()
-	if len(eligible) < need {
+	eligible, set := s.eligibleApprovers(ctx, res, c.requester)
+	if c.requestedBy != (access.User{}) {
+		eligible = slices.DeleteFunc(eligible, func(e string) bool { return strings.EqualFold(e, c.requestedBy.Email) })
+	}
+	need := res.StepRequired(0)
+	if set.Complete() && len(eligible) < need {
 		return access.FieldRefuse("resource", access.ReasonTooFewApprovers, access.Params{Resource: res.Name, Limit: need, Count: len(eligible)})
 	}
 	seen := map[string]bool{}
@@ -136,9 +151,9 @@ func checkApprovers(c *checked, chosen []string) *access.Error {
 		switch {
 		case a == "" || seen[a]:
 			continue
-		case strings.EqualFold(a, c.requester.Email):
+		case strings.EqualFold(a, c.requester.Email) || strings.EqualFold(a, c.requestedBy.Email):
 			return access.FieldRefuse("approvers", access.ReasonSelfAsApprover, access.Params{})
-		case !res.IsApprover(a):
+		case !set.Includes(access.User{Email: a}):
 			return access.FieldRefuse("approvers", access.ReasonNotAnApprover, access.Params{Person: a, Resource: res.Name, Names: eligible})
 		}
 		seen[a] = true
@@ -148,20 +163,12 @@ func checkApprovers(c *checked, chosen []string) *access.Error {
 		return access.FieldRefuse("approvers", access.ReasonChooseMoreApprovers, access.Params{Resource: res.Name, Limit: need})
 	}
 	if len(c.approvers) == 0 {
-		c.approvers = eligible
-	}
-	return nil
-}
-
-// eligibleApprovers returns the approvers of res who are not u.
-func eligibleApprovers(res *access.Resource, u access.User) []string {
-	var out []string
-	for _, a := range res.Approvers {
-		if !strings.EqualFold(a, u.Email) {
-			out = append(out, a)
+		c.approvers = s.askList(ctx, res, c.requester, eligible)
+		if c.requestedBy != (access.User{}) {
+			c.approvers = slices.DeleteFunc(c.approvers, func(e string) bool { return strings.EqualFold(e, c.requestedBy.Email) })
 		}
 	}
-	return out
+	return nil
 }
 
 func (s *Service) checkNoOpenRequest(ctx context.Context, u access.User, res *access.Resource) error {
@@ -193,6 +200,11 @@ func (s *Service) Submit(ctx context.Context, actorID string, in RequestInput) (
 	ctx = s.withRequest(ctx, r)
 	s.logger(ctx).Info().Str("duration", durationDetail(r)).Msg("request filed")
 
+	if r.OnBehalf() {
+		// On-call pre-approval is the holder's own claim; someone asking
+		// for them goes to the approvers.
+		return s.route(ctx, r, c.resource)
+	}
 	if auto, err := s.tryAutoApprove(ctx, r, c); err != nil || auto != nil {
 		if auto != nil {
 			return auto, nil
@@ -213,18 +225,25 @@ func (s *Service) file(ctx context.Context, actorID string, in RequestInput) (*a
 	}
 	now := s.now()
 	r := &access.Request{
-		ID: newID(), Kind: access.KindAccess, Requester: c.requester, ResourceID: c.resource.ID,
+		ID: newID(), Kind: kindFor(c.resource), Requester: c.requester, RequestedBy: c.requestedBy, ResourceID: c.resource.ID,
 		Duration: c.duration, UntilShiftEnd: c.untilEnd, Activity: c.activity, Reason: c.reason, Approvers: c.approvers,
 		State: access.StatePending, CreatedAt: now, UpdatedAt: now,
 	}
 	if c.shift != nil {
 		r.ShiftEnd = c.shift.End
 	}
-	r.Due = r.NextDue(s.opts.Timing)
+	if e := c.resource.Escalation; e != nil && e.After > 0 {
+		r.EscalateAt = now.Add(e.After)
+	}
+	r.Due = r.NextDue(s.settings().Timing)
 	details := map[string]string{"duration": durationDetail(r), "reason": r.Reason, "approvers": strings.Join(r.Approvers, ",")}
 	// If this process dies before route has run, a sweep routes it
 	// access.RouteGrace later (resumeRoute).
-	if err := s.create(ctx, r, access.NewEvent(access.EventRequested, c.requester, r, now, details)); err != nil {
+	asker := c.requester
+	if r.OnBehalf() {
+		asker = c.requestedBy
+	}
+	if err := s.create(ctx, r, access.NewEvent(access.EventRequested, asker, r, now, details)); err != nil {
 		return nil, nil, fmt.Errorf("file request: %w", err)
 	}
 	return r, c, nil
@@ -242,40 +261,39 @@ func durationDetail(r *access.Request) string {
 
 // route sends the pending request to its approvers and confirms to the requester.
 func (s *Service) route(ctx context.Context, r *access.Request, res *access.Resource) (*access.Request, error) {
-	sent := make([]access.MessageRef, len(r.Approvers)) // in the approvers' order, whichever lands first
-	var asks []func()
-	for i, email := range r.Approvers {
-		asks = append(asks, func() {
-			u, err := s.dir.UserByEmail(ctx, email)
-			if err != nil {
-				s.logger(ctx).Error().Err(err).Str("approver", email).Msg("approver has no Slack account; not asked")
-				return
-			}
-			if sent[i], err = s.msg.SendApproval(ctx, u, *r, *res); err != nil {
-				s.logger(ctx).Error().Err(err).Str("approver", email).Msg("send approval request")
-			}
-		})
-	}
-	together(asks)
-	var refs []access.MessageRef
-	for _, ref := range sent {
-		if ref.TS != "" {
-			refs = append(refs, ref)
-		}
+	refs := s.sendApprovals(ctx, r, res, s.withDelegates(ctx, r, r.Approvers))
+	var admins []access.MessageRef
+	if len(refs) == 0 {
+		// Nobody who may approve could be reached: better the admins than a
+		// request that waits for no one.
+		admins = s.askAdmins(ctx, r, res, map[string]string{"approvers": strings.Join(r.Approvers, ",")})
 	}
 	notice := access.Notice{Kind: access.NoticeSubmitted, Request: *r, Resource: *res, DryRun: s.opts.DryRun}
-	if len(refs) == 0 {
+	switch {
+	case len(admins) > 0:
+		notice.Reason = access.ReasonAdminsAsked
+		notice.Request.AdminsAsked = true
+	case len(refs) == 0:
 		notice.Reason = access.ReasonApproversUnreachable
 	}
-	mine, err := s.msg.Notify(ctx, r.Requester, notice)
+	mine, err := s.msg.Notify(ctx, asker(r), notice)
 	if err != nil {
 		s.logger(ctx).Error().Err(err).Msg("confirm request to requester")
+	}
+	var subject access.MessageRef
+	if r.OnBehalf() {
+		// The person it is for hears at once who asked and why, and may decline.
+		subject = s.notify(ctx, r.Requester, access.Notice{Kind: access.NoticeOnBehalf, Request: *r, Resource: *res, Actor: r.RequestedBy})
 	}
 	routed, err := s.update(ctx, r.ID, func(r *access.Request, _ time.Time) ([]access.Event, error) {
 		r.Routed = true
 		r.ApproverMessages = append(r.ApproverMessages, refs...)
+		r.ApproverMessages = append(r.ApproverMessages, admins...)
 		if mine.TS != "" {
 			r.RequesterMessage = mine
+		}
+		if subject.TS != "" {
+			r.SubjectMessage = subject
 		}
 		return nil, nil
 	})
@@ -291,4 +309,12 @@ func (s *Service) route(ctx context.Context, r *access.Request, res *access.Reso
 func asField(field string, err error) *access.Error {
 	r, p, _ := access.ErrorReason(err)
 	return access.FieldRefuse(field, r, p)
+}
+
+// kindFor is the kind of request that asks for res.
+func kindFor(res *access.Resource) access.Kind {
+	if res.IsBundle() {
+		return access.KindBundle
+	}
+	return access.KindAccess
 }

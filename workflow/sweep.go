@@ -142,7 +142,7 @@ func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time)
 		if r.NeedsRouting() {
 			return s.resumeRoute(ctx, r.ID)
 		}
-		return s.timeOut(ctx, r.ID)
+		return s.advancePending(ctx, r, now) // nudge.go
 	case access.StateApproved, access.StateActive:
 		if r.Grant.Removal != nil {
 			p := access.PriorityRemoval
@@ -177,11 +177,11 @@ func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time)
 // timeOut ends a pending request nobody answered within the pending TTL.
 func (s *Service) timeOut(ctx context.Context, id string) error {
 	r, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
-		if err := r.TimeOut(s.opts.Timing.PendingTTL, now); err != nil {
+		if err := r.TimeOut(s.settings().Timing.PendingTTL, now); err != nil {
 			return nil, errNothingToDo
 		}
 		return []access.Event{access.NewEvent(access.EventTimedOut, access.System, r, now,
-			map[string]string{"pending_ttl": access.FormatDuration(s.opts.Timing.PendingTTL)})}, nil
+			map[string]string{"pending_ttl": access.FormatDuration(s.settings().Timing.PendingTTL)})}, nil
 	})
 	if errors.Is(err, errNothingToDo) {
 		return nil
@@ -206,7 +206,7 @@ func (s *Service) timeOut(ctx context.Context, id string) error {
 func (s *Service) remind(ctx context.Context, id string) error {
 	var leads []time.Duration
 	r, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
-		if leads = r.DueReminders(s.opts.Timing.Reminders, now); len(leads) == 0 {
+		if leads = r.DueReminders(s.settings().Timing.Reminders, now); len(leads) == 0 {
 			return nil, errNothingToDo
 		}
 		r.Grant.RemindersSent = append(r.Grant.RemindersSent, leads...)

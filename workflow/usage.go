@@ -184,7 +184,7 @@ func (p *UsagePoller) count(ctx context.Context, watch map[string][]*access.Requ
 			}
 			if changed {
 				r.UpdatedAt = now
-				r.Due = r.NextDue(p.s.opts.Timing)
+				r.Due = r.NextDue(p.s.settings().Timing)
 			}
 		}
 		return nil, nil, nil
@@ -200,7 +200,7 @@ func (p *UsagePoller) isUseOf(ctx context.Context, r *access.Request, appID stri
 	if t.Kind == access.TargetApp && t.ID == appID {
 		return true
 	}
-	if res, err := p.s.opts.Catalog.Get(r.ResourceID); err == nil && slices.Contains(res.UsageApps, appID) {
+	if res, err := p.s.settings().Catalog.Get(r.ResourceID); err == nil && slices.Contains(res.UsageApps, appID) {
 		return true
 	}
 	return t.Kind == access.TargetGroup && slices.Contains(p.groupApps(ctx, t.ID), appID)

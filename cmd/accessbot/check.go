@@ -20,7 +20,8 @@ import (
 
 // The start-up checks ask Slack, Okta and PagerDuty whether the config can
 // work: each token is accepted, every approver and admin email is a Slack
-// user and an Okta user, and every Okta group and app exists. They also read
+// user and an Okta user, every Okta group and app exists, and every
+// approver group (okta_group:, slack_usergroup:) can be read and has members. They also read
 // the store, when it exists and no running bot holds it, for active grants of
 // resources the config removed or re-pointed (stranded.go).
 //
@@ -28,10 +29,11 @@ import (
 //   - a token a service refuses, or a Slack bot token without the scopes
 //     accessbot needs;
 //   - an Okta group or app that does not exist or that the token may not read;
+//   - an approver group that does not exist or whose members may not be read;
 //   - a resource with fewer approvers in Slack than its min_approvals: no
 //     request for it could ever be approved.
 //
-// What is a warning: an approver or admin missing from Slack or from Okta
+// What is a warning: an empty approver group, an approver or admin missing from Slack or from Okta
 // (as long as each resource keeps enough approvers), active grants of a
 // removed or re-pointed resource, a store that could not be read, and a service that
 // cannot be reached or answers with an error — `accessbot run` starts anyway
@@ -86,6 +88,9 @@ type checker struct {
 	strict bool
 	// storePath is the store to read for stranded grants; "" skips it.
 	storePath string
+	// oktaGroups and slackGroups read approver groups; nil skips them.
+	oktaGroups  oktaGroupReader
+	slackGroups slackGroupReader
 }
 
 // checkProblem is one finding, printed as one line.
@@ -186,7 +191,8 @@ func (c checker) run(ctx context.Context) *checkReport {
 	slackErrs := make([]error, len(people))
 	oktaErrs := make([]error, len(people))
 	targetErrs := make([]error, len(resources))
-	var calls []func()
+	groups := checkGroupsOf(resources)
+	calls := c.groupCalls(ctx, groups, slackOK, oktaOK)
 	for i, p := range people {
 		if slackOK {
 			calls = append(calls, func() {
@@ -225,8 +231,9 @@ func (c checker) run(ctx context.Context) *checkReport {
 	if slackOK || oktaOK {
 		c.peopleResults(rep, people, slackOK, oktaOK, slackErrs, oktaErrs)
 	}
+	c.groupResults(rep, groups)
 	if slackOK {
-		checkApprovers(rep, resources, people)
+		checkApprovers(rep, resources, people, groupMembers(groups))
 	}
 	c.strandedGrants(ctx, rep, resources)
 	return rep
@@ -403,18 +410,29 @@ func (c checker) peopleResults(rep *checkReport, people []*checkPerson, slackOK,
 }
 
 // checkApprovers makes it fatal for a resource to have fewer approvers in
-// Slack than it needs approvals.
-func checkApprovers(rep *checkReport, resources []access.Resource, people []*checkPerson) {
+// Slack than it needs approvals. A group counts with its members (read in
+// members); a resource with a group that could not be read is not judged,
+// that group's problem is reported already.
+func checkApprovers(rep *checkReport, resources []access.Resource, people []*checkPerson, members map[access.ApproverEntry]int) {
 	inSlack := map[string]bool{}
 	for _, p := range people {
 		inSlack[p.email] = p.inSlack
 	}
+next:
 	for _, r := range resources {
 		n := 0
-		for _, a := range r.Approvers {
-			if inSlack[a] {
-				n++
+		for _, e := range r.ApproverEntries() {
+			if !e.IsGroup() {
+				if inSlack[e.Value] {
+					n++
+				}
+				continue
 			}
+			m, read := members[e]
+			if !read {
+				continue next
+			}
+			n += m
 		}
 		need := r.RequiredApprovals()
 		switch {
@@ -441,9 +459,11 @@ func checkPeopleOf(cfg *config.Config, resources []access.Resource) []*checkPers
 		return p
 	}
 	for _, r := range resources {
-		for _, a := range r.Approvers {
-			p := get(a)
-			p.approverOf = append(p.approverOf, r.ID)
+		for _, e := range r.ApproverEntries() {
+			if !e.IsGroup() {
+				p := get(e.Value)
+				p.approverOf = append(p.approverOf, r.ID)
+			}
 		}
 	}
 	for _, a := range cfg.Admins {
@@ -552,7 +572,8 @@ func checkCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	rep := c.run(ctx)
 	rep.Write(stdout)
-	if ctx.Err() != nil || len(rep.Fatal()) > 0 {
+	sourcesOK := writeSourceYields(ctx, stdout, cfg)
+	if ctx.Err() != nil || len(rep.Fatal()) > 0 || !sourcesOK {
 		return exitFailed
 	}
 	return exitOK
@@ -570,13 +591,17 @@ func newChecker(ctx context.Context, cfg *config.Config, strict bool) (checker, 
 	if err != nil {
 		return checker{}, err
 	}
+	slack := bot.NewSlack(bot.Options{BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL}, nop)
 	c := checker{
 		cfg:       cfg,
 		okta:      prov,
-		slack:     bot.NewSlack(bot.Options{BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL}, nop),
+		slack:     slack,
 		appToken:  strict,
 		strict:    strict,
 		storePath: cfg.Store.Path,
+		// approver groups are read with the same adapters
+		oktaGroups:  prov,
+		slackGroups: slack,
 	}
 	if pd := cfg.PagerDuty; pd != nil {
 		c.pagerDuty = oncall.New(oncall.Options{Token: pd.APIToken, APIURL: pd.APIURL, Logger: nop})

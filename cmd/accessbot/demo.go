@@ -116,8 +116,10 @@ type demo struct {
 func startDemo(ctx context.Context, dir string, out io.Writer, logger zerolog.Logger) (*demo, error) {
 	d := &demo{out: out, stepTimeout: demoStepTimeout, began: time.Now(), names: map[string]string{}, shown: map[string]string{}, targets: map[string]string{}}
 	d.sb = NewSandbox(dir, time.Time{})
+	d.sb.Okta.AddGroup(demoGroupStaging, "Staging admin")
 	d.start = d.sb.Clock.Now()
-	cfg, err := config.Parse([]byte(d.sb.ConfigYAML(demoUsageResource)), func(string) string { return "" })
+	demoDiscoveredOkta(d.sb)
+	cfg, err := config.Parse([]byte(d.sb.ConfigYAML(demoUsageResource+demoStagingYAML+demoSources)), func(string) string { return "" })
 	if err != nil {
 		d.sb.Close()
 		return nil, fmt.Errorf("sandbox config: %w", err)
@@ -129,6 +131,7 @@ func startDemo(ctx context.Context, dir string, out io.Writer, logger zerolog.Lo
 	for _, r := range cfg.Resources() {
 		d.targets[r.Target.ID] = r.Name
 	}
+	d.targets[demoGroupBilling] = "JIT AWS Billing, discovered"
 
 	d.m = NewMain(cfg, logger)
 	d.m.Now = d.sb.Clock.Now
@@ -196,6 +199,10 @@ func (d *demo) play(ctx context.Context) error {
 		{"Reminder and extension", d.storyExtend},
 		{"Expiry", d.storyExpiry},
 		{"Use: access that follows it, and the report", d.storyUse},
+		{"Delegation while away", d.storyDelegation}, // demo_people.go
+		{"A request for someone else", d.storyOnBehalf},
+		{"Discovered from Okta", d.storyDiscovered},
+		{"A bundle", d.storyBundle},
 	}
 	for i, s := range stories {
 		d.emit("\n━━ %d. %s ━━ (sandbox clock %s)", i+1, s.title, demoClock(d.sb.Clock.Now()))
@@ -216,6 +223,12 @@ engineer), erin (admin), mallory. What they can ask for:
   aws-prod-read  AWS Production (read), Okta group 00gprodread; on-call people are
                  auto-approved and may use break-glass
   grafana-admin  Grafana admin, Okta app 0oagrafana; needs both bob and carol
+  staging-admin  Staging admin, Okta group 00gstaging; bob or carol approve, and
+                 an approver may ask for it for someone else
+  jit-aws-…      every Okta group named "JIT AWS …", discovered by a
+                 resource_sources rule; bob or carol approve
+  incident-kit   a bundle of db-prod and grafana-admin: one request, one
+                 approval (bob or carol), both granted and ended together
 
 Read "name › …" as what a person does and "name ‹ …" as what they see in Slack.
 `)

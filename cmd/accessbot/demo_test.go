@@ -37,9 +37,9 @@ func runDemo(t *testing.T, args ...string) (code int, stdout, stderr, tmp string
 // [n] story n (and, for the last, the closing lines).
 func demoStories(t *testing.T, transcript string) []string {
 	t.Helper()
-	parts := regexp.MustCompile(`(?m)^━━ \d\. `).Split(transcript, -1)
-	if len(parts) != 7 {
-		t.Fatalf("transcript has %d stories, want 6:\n%s", len(parts)-1, transcript)
+	parts := regexp.MustCompile(`(?m)^━━ \d+\. `).Split(transcript, -1)
+	if len(parts) != 11 {
+		t.Fatalf("transcript has %d stories, want 10:\n%s", len(parts)-1, transcript)
 	}
 	return parts
 }
@@ -121,10 +121,48 @@ func TestDemoPlaysEveryStory(t *testing.T) {
 			`^ +grafana-daily +1 +0 \(0%\) +1h +43%$`,
 			`^ +\* +4 +3 \(75%\)`,
 			`^ +75% of the access granted was never used \(3 of 4 grants\)\.$`,
+		},
+		7: {
+			`^Delegation while away`,
+			`^bob +› /access delegate @alice until 3d db-prod$`,
+			`^#access-audit ‹ post: .*Delegation.*@alice approves for @bob \(db-prod\)`,
+			`^alice +‹ DM: Access request \w+: @dave asks .*\[Approve\] \[Deny\]$`,
+			`^alice +› clicks \[Approve\]$`,
+			`^okta +· dave added to group 00gdbprod`,
+			`^#access-audit ‹ post: .*Granted.*approved by @alice for @bob`,
+			`^#access-audit ‹ post: .*Delegation ended`,
+		},
+		8: {
+			`^A request for someone else`,
+			`^erin +‹ DM: .*@bob asked for access to Staging admin .*for you.*\[Decline\]$`,
+			`^carol +‹ DM: Access request \w+: @bob asks, for @erin, access to Staging admin`,
+			`^okta +· erin added to group 00gstaging`,
+			`^#access-audit ‹ post: .*Granted: @erin \(asked by @bob\)`,
+			`^dave +› clicks \[Decline\]$`,
+			`^carol +‹ DM: .*@dave declined your request`,
+		},
+		9: {
+			`^Discovered from Okta`,
+			`^okta +· group "JIT AWS Billing" \(00gjitbilling\) matches resource_sources\[0\]`,
+			`^dave +› /access request jit-aws-billing 1h`,
+			`^bob +‹ DM: Access request \w+: @dave asks for access to JIT AWS Billing \(jit-aws-billing\) for 1h\.`,
+			`^okta +· dave added to group 00gjitbilling \(JIT AWS Billing, discovered\)$`,
+			`^okta +· dave removed from group 00gjitbilling`,
+		},
+		10: {
+			`^A bundle`,
+			`^erin +› /access request incident-kit 1h`,
+			`^carol +‹ DM: Access request \w+: @erin asks for access to Incident kit \(incident-kit\) for 1h\. It is a bundle of db-prod, grafana-admin`,
+			`^okta +· erin added to group 00gdbprod`,
+			`^okta +· erin assigned to app 0oagrafana`,
+			`^erin +‹ DM: .*granted: Incident kit`,
+			`^erin +› clicks \[Revoke now\]$`,
+			`^okta +· erin removed from group 00gdbprod`,
+			`^okta +· erin unassigned from app 0oagrafana`,
 			`^✓ every story played as it should`,
 		},
 	}
-	for n := 1; n <= 6; n++ {
+	for n := 1; n <= 10; n++ {
 		for _, pattern := range want[n] {
 			if !regexp.MustCompile(`(?m)` + pattern).MatchString(stories[n]) {
 				t.Errorf("story %d lacks a line matching %s:\n%s", n, pattern, stories[n])

@@ -283,7 +283,7 @@ func TestPendingExtensionDiesWithItsGrant(t *testing.T) {
 	e.waitDM("the extension DM to say so", bobDM, func(cur fakeslack.Message) bool {
 		return !hasButton(cur, bot.ActionApprove) && containsAll(cur.Text(), "no longer applies")
 	})
-	e.wantTrail(extID, access.EventExtensionRequested, access.EventCancelled)
+	e.wantTrail(extID, access.EventExtensionRequested, access.EventNudged, access.EventCancelled) // nudged after timing.nudge_after
 	e.noRejections()
 }
 
@@ -495,8 +495,8 @@ func TestPendingRequestTimesOut(t *testing.T) {
 			return !hasButton(cur, bot.ActionApprove) && containsAll(cur.Text(), "Timed out")
 		})
 	}
-	evs := e.wantTrail(id, access.EventRequested, access.EventTimedOut)
-	if to := evs[1]; to.Actor.Is(access.User{SlackID: Alice.SlackID}) || to.Details["pending_ttl"] != "1d" {
+	evs := e.wantTrail(id, access.EventRequested, access.EventNudged, access.EventTimedOut) // nudged after timing.nudge_after
+	if to := evs[2]; to.Actor.Is(access.User{SlackID: Alice.SlackID}) || to.Details["pending_ttl"] != "1d" {
 		t.Fatalf("timed_out event = %+v", to)
 	}
 	// A late click is refused.

@@ -282,7 +282,11 @@ func TestGrantOfAnOlderVersionRecordedAtStartAndRemoved(t *testing.T) {
 }
 
 func TestTimingChangesReachStoredRequests(t *testing.T) {
-	e := startE2E(t)
+	// The automatic nudge is put past the new time-out, so that the
+	// pending request's next due time is the time-out's, before and after.
+	e := startE2E(t, func(text string) string {
+		return strings.Replace(text, "pending_ttl: 24h", "pending_ttl: 24h\n  nudge_after: 12h", 1)
+	})
 	pending, _ := e.askInline(Dave, "db-prod 1h INC-113 nobody answers", Bob)
 	grant, _ := e.grantTo(Alice, "db-prod 4h INC-114 long job", Bob)
 

@@ -25,6 +25,8 @@ type e2e struct {
 	sb   *Sandbox
 	cfg  *config.Config
 	logs *syncBuffer
+	// configPath is the file Main.Reload re-reads; "" when the config is only in memory.
+	configPath string
 
 	m      *Main
 	cancel context.CancelFunc
@@ -79,6 +81,7 @@ func (e *e2e) start() {
 	logger := zerolog.New(e.logs).With().Timestamp().Logger()
 	e.m = NewMain(e.cfg, logger)
 	e.m.Now = e.sb.Clock.Now
+	e.m.ConfigPath = e.configPath
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel, e.done = cancel, make(chan error, 1)
 	m := e.m

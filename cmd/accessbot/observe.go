@@ -98,3 +98,12 @@ func (s observedStore) done(events []access.Event) {
 		s.observe(e)
 	}
 }
+
+// PutDelegation tells the audit followers of the events it committed.
+func (s observedStore) PutDelegation(ctx context.Context, d access.Delegation, events ...access.Event) error {
+	err := s.Store.PutDelegation(ctx, d, events...)
+	if err == nil {
+		s.committed()
+	}
+	return err
+}

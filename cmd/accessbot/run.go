@@ -47,7 +47,11 @@ func runCommand(ctx context.Context, args []string, stderr io.Writer, getenv fun
 	}
 	m := NewMain(cfg, logger)
 	m.SkipChecks = *skipChecks
+	m.ConfigPath, _ = configPath(*path, getenv)
+	m.Getenv = getenv
+	stopHangups := m.reloadOnHangup(ctx)
 	err = m.Run(ctx)
+	stopHangups()
 	if cerr := m.Close(); err == nil {
 		err = cerr
 	}
@@ -85,6 +89,10 @@ type Main struct {
 	// SkipChecks starts without the start-up checks (check.go) of tokens,
 	// approvers, groups and apps; with them, a fatal problem stops Run.
 	SkipChecks bool
+	// ConfigPath is the file Reload re-reads; "" when Config came from elsewhere.
+	ConfigPath string
+	// Getenv expands ${VAR} when reloading; nil is os.Getenv.
+	Getenv func(string) string
 
 	store    Store
 	metrics  *metrics.Metrics
@@ -95,11 +103,15 @@ type Main struct {
 	started  chan struct{} // closed once everything is wired
 	httpAddr string        // where the health and metrics endpoints listen
 	leading  atomic.Bool   // runs the background work now
+
+	live       liveConfig        // the config a reload replaces (reload.go)
+	discoverer access.Discoverer // Okta, for resource_sources (discover.go)
+	refreshNow chan struct{}     // asks the refresh loop to run at once
 }
 
 // NewMain returns a Main for cfg; Run starts it.
 func NewMain(cfg *config.Config, logger zerolog.Logger) *Main {
-	return &Main{Config: cfg, Logger: logger, started: make(chan struct{})}
+	return &Main{Config: cfg, Logger: logger, started: make(chan struct{}), refreshNow: make(chan struct{}, 1)}
 }
 
 // Started is closed once Run has wired everything and started the loops.
@@ -153,11 +165,23 @@ func (m *Main) Run(ctx context.Context) error {
 		AllowGuests: cfg.Identity.AllowGuests, DryRun: cfg.Okta.DryRun, ClaimEnvelope: envelopeClaim(st),
 	}, log.With().Str("component", "slack").Logger())
 	m.workflow = workflow.New(workflow.Options{
-		Catalog: access.NewCatalog(cfg.Resources()), Timing: cfg.Timing(), Admins: cfg.Admins,
+		Catalog: configuredCatalog(cfg), Timing: cfg.Timing(), Admins: cfg.Admins,
 		DryRun: cfg.Okta.DryRun, RemovalAlertAfter: cfg.Timings.RemovalAlertAfter, Now: m.Now, Logger: log,
+		Members: prov, UserGroups: sl, Delegations: observed, Delegation: cfg.Delegation,
 	}, observed, prov, sl, sl, onCall)
 	b = bot.New(sl, m.workflow)
 	m.bot = b
+	m.discoverer = prov
+	m.live.mu.Lock()
+	m.live.cfg, m.live.found = cfg, map[string][]access.SourceItem{}
+	m.live.mu.Unlock()
+	if len(cfg.Sources()) > 0 {
+		// Discovered resources are requestable from the first minute; an
+		// Okta that does not answer now is asked again at the next refresh.
+		if err := m.RefreshSources(ctx); err != nil {
+			log.Warn().Err(err).Msg("resource sources at start-up")
+		}
+	}
 	m.usage = workflow.NewUsagePoller(m.workflow, workflow.UsageOptions{
 		// A store without a cursor (the first start, or a cursor lost)
 		// reads from about now, Okta's clock: sign-ons from before could be
@@ -191,6 +215,7 @@ func (m *Main) Run(ctx context.Context) error {
 	g.Go(func() error { return b.Run(gctx) })
 	g.Go(func() error { return m.lead(gctx, st, cfg.Timings.CheckInterval) })
 	g.Go(func() error { return mirror.Run(gctx) })
+	g.Go(func() error { return m.refreshLoop(gctx) })
 	if httpLn != nil {
 		h := m.metrics.Handler(m.ready)
 		g.Go(func() error {

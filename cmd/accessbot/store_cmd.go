@@ -178,6 +178,17 @@ func copyAll(ctx context.Context, src, dst Store) (copied, error) {
 		res.requests += len(page)
 		after = page[len(page)-1].ID
 	}
+	// Delegations before the events: PutDelegation appends none, so event
+	// numbers stay the source's.
+	ds, err := src.Delegations(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, d := range ds {
+		if err := dst.PutDelegation(ctx, d); err != nil {
+			return res, err
+		}
+	}
 	for {
 		evs, err := src.EventsAfter(ctx, res.events, copyBatch)
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 // store (store.path) and the PostgreSQL store (store.url) both are one.
 type Store interface {
 	access.Store
+	access.DelegationStore
 	// NextDue returns the earliest Due later than after, or the zero time.
 	NextDue(ctx context.Context, after time.Time) (time.Time, error)
 	// LastSeq returns the sequence number of the newest event, 0 when none.

@@ -18,6 +18,7 @@ import (
 // and the bulk load that restores and store copies use.
 type Store interface {
 	access.Store
+	access.DelegationStore
 	// NextDue returns the earliest Due later than after, or the zero time.
 	NextDue(ctx context.Context, after time.Time) (time.Time, error)
 	// LastSeq returns the sequence number of the newest event, 0 when none.
@@ -87,6 +88,7 @@ func Run(t *testing.T, open Opener) {
 		{"ImportIndexesLikeCreate", testImportIndexesLikeCreate},
 		{"ImportConflictWritesNothing", testImportConflictWritesNothing},
 		{"CanceledContextWritesNothing", testCanceledContextWritesNothing},
+		{"Delegations", testDelegations},
 		{"Values", testValues},
 		{"Pauses", testPauses},
 	}
