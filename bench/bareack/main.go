@@ -32,7 +32,8 @@ func main() {
 			}
 		}
 	}()
-	if err := client.RunContext(ctx); err != nil && ctx.Err() == nil {
+	// RunContext returns only with an error, the context's own at a stop.
+	if err := client.RunContext(ctx); ctx.Err() == nil {
 		fmt.Fprintln(os.Stderr, "bareack:", err)
 		os.Exit(1)
 	}
