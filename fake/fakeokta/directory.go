@@ -375,21 +375,7 @@ func (s *Server) listUserGroups(w http.ResponseWriter, r *http.Request, idOrLogi
 		writeNotFound(w, "User", idOrLogin, reqID)
 		return
 	}
-	var ids []string
-	for id, g := range s.groups {
-		if g.members[u.ID] {
-			ids = append(ids, id)
-		}
-	}
-	page, ok := s.pageLocked(w, r, ids, 10000, 10000, reqID)
-	if !ok {
-		return
-	}
-	out := []any{}
-	for _, id := range page {
-		out = append(out, groupJSON(r.Host, s.groups[id]))
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeGroupPage(w, r, func(g *group) bool { return g.members[u.ID] }, reqID)
 }
 
 func (s *Server) listGroupUsers(w http.ResponseWriter, r *http.Request, id, reqID string) {

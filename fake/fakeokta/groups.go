@@ -205,6 +205,12 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, reqID string
 		prefix := strings.ToLower(q.Get("q"))
 		match = func(g *group) bool { return strings.HasPrefix(strings.ToLower(g.Name), prefix) }
 	}
+	s.writeGroupPage(w, r, match, reqID)
+}
+
+// writeGroupPage answers with a page of the groups match accepts, paged the
+// way Okta pages groups.
+func (s *Server) writeGroupPage(w http.ResponseWriter, r *http.Request, match func(*group) bool, reqID string) {
 	var ids []string
 	for id, g := range s.groups {
 		if match(g) {
