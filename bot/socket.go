@@ -237,11 +237,6 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		b.ack(ctx, id, prev)
 		return
 	}
-	if !b.claim(ctx, id) {
-		b.log.Debug().Str(FieldEnvelopeID, logValue(id)).Msg("envelope delivered again, taken by another replica; acknowledged, not repeated")
-		b.ack(ctx, id, nil)
-		return
-	}
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
@@ -332,6 +327,16 @@ func (b *Bot) spawn(ctx context.Context, ev *event, fn func(ctx context.Context,
 		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.opts.EventTimeout)
 		defer cancel()
 		hctx = ev.log.WithContext(hctx)
+		if !b.claim(hctx, ev.envelopeID) {
+			// Delivered again to this replica after another one took it: the
+			// claim is asked here, in the event's own goroutine, so its
+			// database round trip never holds up the acks of other envelopes.
+			ev.log.Debug().Msg("envelope delivered again, taken by another replica; acknowledged, not repeated")
+			if ev.pendingAck {
+				b.ackEvent(hctx, ev, nil)
+			}
+			return
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				ev.log.Error().Interface("panic", p).Str("stack", string(debug.Stack())).Msg("panic in slack event handler")
