@@ -13,7 +13,6 @@ import (
 
 	"github.com/accessbot/accessbot/access"
 	"github.com/accessbot/accessbot/bot"
-	"github.com/accessbot/accessbot/config"
 	"github.com/accessbot/accessbot/fake/fakeokta"
 	"github.com/accessbot/accessbot/fake/fakeslack"
 )
@@ -69,19 +68,7 @@ func startIdentityE2E(t *testing.T, extra string) *e2e {
 		sb.Okta.AddUser(fakeokta.User{ID: p.person.OktaID, Login: p.person.Email, Email: p.person.Email, FirstName: p.person.Name, LastName: "Example", Status: "ACTIVE"})
 	}
 	sb.Okta.AddGroup(identityGroup, "Vault admin")
-	cfg, err := config.Parse([]byte(sb.ConfigYAML(vaultResource+extra)), func(string) string { return "" })
-	if err != nil {
-		t.Fatalf("sandbox config: %v", err)
-	}
-	e := &e2e{t: t, sb: sb, cfg: cfg, logs: &syncBuffer{}}
-	t.Cleanup(func() {
-		e.stop()
-		if t.Failed() {
-			t.Logf("accessbot log:\n%s", e.logs.String())
-		}
-	})
-	e.start()
-	return e
+	return launchE2E(t, sb, sb.ConfigYAML(vaultResource+extra))
 }
 
 // oktaUntouched fails unless Okta holds nothing for p and was never asked

@@ -7,7 +7,6 @@ import (
 
 	"github.com/accessbot/accessbot/access"
 	"github.com/accessbot/accessbot/bot"
-	"github.com/accessbot/accessbot/config"
 	"github.com/accessbot/accessbot/fake/fakeokta"
 	"github.com/accessbot/accessbot/fake/fakeslack"
 )
@@ -35,32 +34,6 @@ func withDBApprovers(list string, lines ...string) func(string) string {
 	}
 }
 
-// startPeopleE2E is startE2E with setup run on the sandbox before accessbot
-// starts (its start-up checks read the approver groups).
-func startPeopleE2E(t *testing.T, setup func(*Sandbox), edit ...func(string) string) *e2e {
-	t.Helper()
-	sb := NewSandbox(t.TempDir(), time.Time{})
-	t.Cleanup(sb.Close)
-	setup(sb)
-	text := sb.ConfigYAML("")
-	for _, f := range edit {
-		text = f(text)
-	}
-	cfg, err := config.Parse([]byte(text), func(string) string { return "" })
-	if err != nil {
-		t.Fatalf("sandbox config: %v", err)
-	}
-	e := &e2e{t: t, sb: sb, cfg: cfg, logs: &syncBuffer{}}
-	t.Cleanup(func() {
-		e.stop()
-		if t.Failed() {
-			t.Logf("accessbot log:\n%s", e.logs.String())
-		}
-	})
-	e.start()
-	return e
-}
-
 // sreGroups puts Alice, Bob and Carol in the SRE Okta group and Slack user group.
 func sreGroups(sb *Sandbox) {
 	sb.Okta.AddGroup(sandboxSREGroup, "SRE")
@@ -85,7 +58,7 @@ func (e *e2e) noApprovalDM(mark int, p SandboxPerson) {
 // group read page by page, never to the requester who is a member too, and
 // refuses the click of a member removed from the group after routing.
 func TestApproversFromOktaGroup(t *testing.T) {
-	e := startPeopleE2E(t, sreGroups, withDBApprovers("[okta_group:"+sandboxSREGroup+"]"))
+	e := startE2EWith(t, sreGroups, withDBApprovers("[okta_group:"+sandboxSREGroup+"]"))
 	okta := e.sb.Okta
 	okta.SetMaxPage(1) // one member a page: every page must be read
 
@@ -125,7 +98,7 @@ func TestApproversFromOktaGroup(t *testing.T) {
 
 // TestApproversFromSlackUserGroup does the same with a Slack user group.
 func TestApproversFromSlackUserGroup(t *testing.T) {
-	e := startPeopleE2E(t, sreGroups, withDBApprovers("[slack_usergroup:"+sandboxSREUserGroup+"]"))
+	e := startE2EWith(t, sreGroups, withDBApprovers("[slack_usergroup:"+sandboxSREUserGroup+"]"))
 
 	mark := e.sb.Slack.Mark()
 	e.slash(Alice, "/access", "request db-prod 1h rotate the keys")
@@ -184,7 +157,7 @@ func TestNotifyIsNotWhoMayApprove(t *testing.T) {
 
 // TestNotifyMax sends a request for a group of four approvers to two of them.
 func TestNotifyMax(t *testing.T) {
-	e := startPeopleE2E(t, func(sb *Sandbox) {
+	e := startE2EWith(t, func(sb *Sandbox) {
 		sb.Okta.AddGroup(sandboxSREGroup, "SRE")
 		for _, p := range []SandboxPerson{Bob, Carol, Dave, Erin} {
 			sb.Okta.AddMember(sandboxSREGroup, p.OktaID)
@@ -221,7 +194,7 @@ func TestNotifyMax(t *testing.T) {
 // requester; with nobody left to ask, the admins are asked and may approve.
 func TestDepartedApprover(t *testing.T) {
 	frank := SandboxPerson{"frank", "U0FRANK", "00ufrank", "PFRANK", "frank@example.com"}
-	e := startPeopleE2E(t, func(sb *Sandbox) {
+	e := startE2EWith(t, func(sb *Sandbox) {
 		// Frank left: Okta still lists him in the group, Slack no longer knows him.
 		sb.Okta.AddUser(fakeokta.User{ID: frank.OktaID, Login: frank.Email, Email: frank.Email, FirstName: "Frank", LastName: "Example"})
 		sb.Okta.AddGroup(sandboxSREGroup, "SRE")
@@ -339,7 +312,7 @@ func TestNudgeAndEscalation(t *testing.T) {
 // TestChooseApproverFromAGroup: the form offers a group's members as
 // approvers to choose, and a request to the one chosen goes to them only.
 func TestChooseApproverFromAGroup(t *testing.T) {
-	e := startPeopleE2E(t, sreGroups, withDBApprovers("[slack_usergroup:"+sandboxSREUserGroup+"]"))
+	e := startE2EWith(t, sreGroups, withDBApprovers("[slack_usergroup:"+sandboxSREUserGroup+"]"))
 	mark := e.sb.Slack.Mark()
 	v := e.openModal(Dave, "db-prod")
 	v, err := e.sb.Slack.WaitView(e.ctx(), func(u fakeslack.View) bool {

@@ -29,14 +29,7 @@ func startReloadable(t *testing.T, extra string, setup ...func(*Sandbox)) *e2e {
 		t.Fatalf("sandbox config: %v", err)
 	}
 	e.cfg = cfg
-	t.Cleanup(func() {
-		e.stop()
-		if t.Failed() {
-			t.Logf("accessbot log:\n%s", e.logs.String())
-		}
-	})
-	e.start()
-	return e
+	return launched(e)
 }
 
 // writeConfig writes the sandbox config with extra after its resources.

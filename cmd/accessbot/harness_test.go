@@ -54,21 +54,43 @@ func (b *syncBuffer) String() string {
 // startE2E starts a sandbox and accessbot in it. edit may change the config text.
 func startE2E(t *testing.T, edit ...func(string) string) *e2e {
 	t.Helper()
+	return startE2EWith(t, nil, edit...)
+}
+
+// startE2EWith is startE2E with setup (when not nil) preparing the
+// stand-ins before the bot starts.
+func startE2EWith(t *testing.T, setup func(*Sandbox), edit ...func(string) string) *e2e {
+	t.Helper()
 	sb := NewSandbox(t.TempDir(), time.Time{})
 	t.Cleanup(sb.Close)
+	if setup != nil {
+		setup(sb)
+	}
 	text := sb.ConfigYAML("")
 	for _, f := range edit {
 		text = f(text)
 	}
+	return launchE2E(t, sb, text)
+}
+
+// launchE2E starts accessbot on sb with the config text, and stops it (with
+// its log shown if the test failed) when the test ends.
+func launchE2E(t *testing.T, sb *Sandbox, text string) *e2e {
+	t.Helper()
 	cfg, err := config.Parse([]byte(text), func(string) string { return "" })
 	if err != nil {
 		t.Fatalf("sandbox config: %v", err)
 	}
-	e := &e2e{t: t, sb: sb, cfg: cfg, logs: &syncBuffer{}}
-	t.Cleanup(func() {
+	return launched(&e2e{t: t, sb: sb, cfg: cfg, logs: &syncBuffer{}})
+}
+
+// launched starts e and stops it when the test ends.
+func launched(e *e2e) *e2e {
+	e.t.Helper()
+	e.t.Cleanup(func() {
 		e.stop()
-		if t.Failed() {
-			t.Logf("accessbot log:\n%s", e.logs.String())
+		if e.t.Failed() {
+			e.t.Logf("accessbot log:\n%s", e.logs.String())
 		}
 	})
 	e.start()
