@@ -56,20 +56,8 @@ func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test runs the real binary for about a minute; skipped with -short")
 	}
-	seed := time.Now().UnixNano()
-	if s := os.Getenv("CRASH_SEED"); s != "" {
-		var err error
-		if seed, err = strconv.ParseInt(s, 10, 64); err != nil {
-			t.Fatalf("CRASH_SEED: %v", err)
-		}
-	}
-	t.Logf("crash test seed %d (replay with CRASH_SEED=%d)", seed, seed)
-	master := rand.New(rand.NewSource(seed))
-
-	var requesters []person
-	for i := 1; i <= 6; i++ {
-		requesters = append(requesters, newPerson("req"+strconv.Itoa(i)))
-	}
+	seed, master := crashSeed(t, "crash test")
+	requesters := sixRequesters()
 	// crash-b and crash-c are extended with approval (from the reminder's
 	// Extend button); crash-c moves between two groups between restarts.
 	// Stan holds every group by hand: the bot must never remove him.
@@ -698,4 +686,28 @@ func checkMirror(t *testing.T, path string, n int) {
 	if len(lines) > n {
 		t.Errorf("audit mirror has %d events, the store %d", len(lines), n)
 	}
+}
+
+// crashSeed returns the run's seed (CRASH_SEED replays one) and a source
+// of randomness from it, logging how to replay the run.
+func crashSeed(t *testing.T, what string) (int64, *rand.Rand) {
+	t.Helper()
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("CRASH_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseInt(s, 10, 64); err != nil {
+			t.Fatalf("CRASH_SEED: %v", err)
+		}
+	}
+	t.Logf("%s seed %d (replay with CRASH_SEED=%d)", what, seed, seed)
+	return seed, rand.New(rand.NewSource(seed))
+}
+
+// sixRequesters are the people who ask for access in a crash run.
+func sixRequesters() []person {
+	var out []person
+	for i := 1; i <= 6; i++ {
+		out = append(out, newPerson("req"+strconv.Itoa(i)))
+	}
+	return out
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -67,20 +66,8 @@ func TestCrashSafetyReplicas(t *testing.T) {
 		t.Skip("crash test runs three replicas of the real binary for about a minute; skipped with -short")
 	}
 	dbURL := pgtest.URL(t)
-	seed := time.Now().UnixNano()
-	if s := os.Getenv("CRASH_SEED"); s != "" {
-		var err error
-		if seed, err = strconv.ParseInt(s, 10, 64); err != nil {
-			t.Fatalf("CRASH_SEED: %v", err)
-		}
-	}
-	t.Logf("replica crash test seed %d (replay with CRASH_SEED=%d)", seed, seed)
-	master := rand.New(rand.NewSource(seed))
-
-	var requesters []person
-	for i := 1; i <= 6; i++ {
-		requesters = append(requesters, newPerson("req"+strconv.Itoa(i)))
-	}
+	seed, master := crashSeed(t, "replica crash test")
+	requesters := sixRequesters()
 	w := newWorld(t, worldOptions{
 		requesters: requesters,
 		approvers:  []person{newPerson("ann"), newPerson("ben")},
