@@ -20,6 +20,7 @@ type sizes struct {
 	BenchTime       time.Duration // for each Go benchmark TestLoad runs
 	Settle          time.Duration // the big-store bot runs this long before its memory is read
 	AckEnvelopes    int           // Socket Mode envelopes in the burst
+	AckRounds       int           // bursts sent to each of accessbot and the bare client
 	ClickSamples    int           // approve clicks timed one at a time, alone
 	ClicksDuring    int           // at most this many approve clicks timed one at a time during the mass removal
 	MassRemoval     int           // grants due together for the mass removal
@@ -38,11 +39,11 @@ var (
 	// The quick mass removal keeps the full one's proportions (a limit of
 	// 1.2 calls per grant per window) in a window of 5 s, so that CI waits
 	// seconds, not minutes.
-	quickSizes = sizes{BenchTime: 100 * time.Millisecond, AckEnvelopes: 100, ClickSamples: 10,
+	quickSizes = sizes{BenchTime: 100 * time.Millisecond, AckEnvelopes: 100, AckRounds: 2, ClickSamples: 10,
 		ClicksDuring: 20, MassRemoval: 100, MassLimit: 120, MassWindow: 5 * time.Second,
 		Flows: 40, FlowConcurrency: 8, Expiring: 30, FailoverGrants: 20, Historical: 2_000, SweepSmall: 1_000, SweepLarge: 5_000}
 	fullSizes = sizes{full: true, BenchTime: 2 * time.Second, Settle: 2500 * time.Millisecond,
-		AckEnvelopes: 1_000, ClickSamples: 200, ClicksDuring: 100, MassRemoval: 1_000, MassLimit: 1_200, MassWindow: time.Minute,
+		AckEnvelopes: 1_000, AckRounds: 5, ClickSamples: 200, ClicksDuring: 100, MassRemoval: 1_000, MassLimit: 1_200, MassWindow: time.Minute,
 		Flows: 1_000, FlowConcurrency: 64, Expiring: 1_000, FailoverGrants: 200,
 		Historical: 1_000_000, SweepSmall: 1_000, SweepLarge: 1_000_000}
 )
