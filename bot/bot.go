@@ -155,7 +155,7 @@ type Bot struct {
 	home     *homeState // Home tab viewers and redraws (home.go)
 	choices  viewChoices
 	handlers sync.WaitGroup
-	slots    *handlerSlots // bounds handlers (handlers.go)
+	queue    *handlerQueue // bounds handlers (handlers.go)
 
 	connected atomic.Bool
 }
@@ -229,7 +229,7 @@ func New(s *Slack, w Workflow) *Bot {
 		sm:     sm,
 		wf:     w,
 		recent: newRecentEnvelopes(1024),
-		slots:  newHandlerSlots(s.opts.MaxHandlers, s.opts.MaxQueuedEvents),
+		queue:  newHandlerQueue(s.opts.MaxHandlers, s.opts.MaxQueuedEvents),
 		home:   newHomeState(maxHomeViewers),
 	}
 }

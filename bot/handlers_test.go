@@ -179,3 +179,43 @@ func TestSubmissionAckedWhileEveryHandlerIsBusy(t *testing.T) {
 		t.Fatalf("Submit got %+v", sub)
 	}
 }
+
+// An event that waits for a handler longer than EventTimeout is given up:
+// its person is told to try again, and its work is never done, not even
+// once the handler it waited for is free.
+func TestEventWaitingPastItsTimeoutIsGivenUp(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	wf := &slowList{fakeWorkflow: newFakeWorkflow(), entered: make(chan string, 2), release: make(chan struct{})}
+	srv := startWith(t, Options{MaxHandlers: 1, EventTimeout: 300 * time.Millisecond, ShutdownTimeout: 5 * time.Second}, wf)
+	if _, err := srv.SlashCommand(ctx, "U0ALICE", "/access", "list", "C0GENERAL"); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-wf.entered; got != "U0ALICE" {
+		t.Fatalf("first handler listed for %s", got)
+	}
+	if _, err := srv.SlashCommand(ctx, "U0BOB", "/access", "list", "C0GENERAL"); err != nil {
+		t.Fatal(err)
+	}
+	// Alice's handler holds the only slot past Bob's wait bound.
+	if _, err := srv.WaitEphemeral(ctx, func(m fakeslack.Message) bool {
+		return m.User == "U0BOB" && strings.Contains(m.Text(), "burst of requests")
+	}); err != nil {
+		t.Fatalf("Bob was not told the bot is busy: %v", err)
+	}
+	close(wf.release)
+	// Eve's event, sent after the slot is free, runs: the queue moved on
+	// past Bob's without doing it.
+	if _, err := srv.SlashCommand(ctx, "U0EVE", "/access", "list", "C0GENERAL"); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-wf.entered; got != "U0EVE" {
+		t.Fatalf("after Alice's handler, %s's ran; want Eve's (Bob's was given up)", got)
+	}
+	wf.waitCall(ctx, t, "List", 2)
+	for _, c := range wf.callsOf("List") {
+		if c.Actor == "U0BOB" {
+			t.Error("the given-up event was worked on")
+		}
+	}
+}

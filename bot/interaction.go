@@ -24,22 +24,23 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 		if len(cb.ActionCallback.BlockActions) == 0 {
 			return
 		}
-		a := *cb.ActionCallback.BlockActions[0] // Slack sends one action per click
-		ev.log = ev.log.With().Str(FieldAction, logValue(a.ActionID)).Logger()
+		c := clickOf(cb)
+		ev.log = ev.log.With().Str(FieldAction, logValue(c.action.ActionID)).Logger()
 		ev.log.Info().Msg("block action")
-		b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onBlockAction(ctx, ev, cb, a) })
+		b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onBlockAction(ctx, ev, c) })
 	case slack.InteractionTypeViewSubmission:
 		ev.responseURL = "" // view submissions have none of their own
 		ev.pendingAck = true
 		ev.log = ev.log.With().Str(FieldAction, "submit:"+logValue(cb.View.CallbackID)).Logger()
 		ev.log.Info().Msg("view submission")
-		switch cb.View.CallbackID {
+		v := cb.View // all its handler needs of the payload
+		switch v.CallbackID {
 		case CallbackRequest:
-			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onRequestSubmit(ctx, ev, cb.View) })
+			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onRequestSubmit(ctx, ev, v) })
 		case CallbackDeny:
-			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onDenySubmit(ctx, ev, cb.View) })
+			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onDenySubmit(ctx, ev, v) })
 		case CallbackRevokeAll:
-			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onRevokeAllSubmit(ctx, ev, cb.View) })
+			b.spawn(ctx, ev, func(ctx context.Context, ev *event) { b.onRevokeAllSubmit(ctx, ev, v) })
 		default:
 			b.ack(ctx, envelopeID, nil)
 		}
@@ -57,8 +58,9 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 
 // onBlockAction does what a button (or the modal's resource select) asks.
 // Errors become an ephemeral answer to the clicker only.
-func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.InteractionCallback, a slack.BlockAction) {
+func (b *Bot) onBlockAction(ctx context.Context, ev *event, c click) {
 	w := b.workflow()
+	a := c.action
 	id := a.Value
 	if id != "" {
 		ev.log = ev.log.With().Str(FieldRequestID, truncate(id, 64)).Logger()
@@ -71,7 +73,7 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 	case ActionApprove:
 		if _, err := w.Approve(ctx, ev.user, id); err != nil {
 			b.tellError(ctx, ev, err, "approve refused")
-			b.redrawStaleApproval(ctx, ev, cb, a, id, err)
+			b.redrawStaleApproval(ctx, ev, c, id, err)
 			return
 		}
 		ev.log.Info().Msg("approval recorded")
@@ -80,7 +82,7 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 		// An outsider hears no at once, without a modal.
 		if err := w.CheckDecider(ctx, ev.user, id); err != nil {
 			b.tellError(ctx, ev, err, "deny refused")
-			b.redrawStaleApproval(ctx, ev, cb, a, id, err)
+			b.redrawStaleApproval(ctx, ev, c, id, err)
 			return
 		}
 		r, err := w.Get(ctx, id)
@@ -109,7 +111,7 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 			return
 		}
 		ev.log.Info().Str("state", string(r.State)).Msg("revoke requested")
-		b.redraw(ctx, ev, cb, a, r, "")
+		b.redraw(ctx, ev, c, r, "")
 
 	case ActionExtend:
 		reqID, dur, _ := strings.Cut(id, "|")
@@ -129,7 +131,7 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 		if a.BlockID == blockExtendOffer {
 			b.tellDone(ctx, ev, line) // the offer was an answer to a request; answer it in turn
 		} else if grant, err := w.Get(ctx, reqID); err == nil {
-			b.redraw(ctx, ev, cb, a, grant, line)
+			b.redraw(ctx, ev, c, grant, line)
 		}
 
 	case ActionKeep:
@@ -139,7 +141,7 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 			return
 		}
 		ev.log.Info().Time("expires_at", r.Grant.ExpiresAt).Msg("activity grant kept")
-		b.redraw(ctx, ev, cb, a, r, "👍 Kept: "+resourceLabel(*r, b.resourceOf(r))+" ("+requestID(*r)+") now stays until "+when(r.Grant.ExpiresAt)+" unless you use it.")
+		b.redraw(ctx, ev, c, r, "👍 Kept: "+resourceLabel(*r, b.resourceOf(r))+" ("+requestID(*r)+") now stays until "+when(r.Grant.ExpiresAt)+" unless you use it.")
 
 	case ActionRenew:
 		r, err := w.Renew(ctx, ev.user, id)
@@ -156,14 +158,16 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 			b.tellError(ctx, ev, err, "let expire refused")
 			return
 		}
-		if msgChannel, ts := messageOf(cb); b.mayRedraw(ctx, ev, r, access.NoticeReminder, msgChannel, ts) {
-			if err := b.update(ctx, msgChannel, ts, b.renderer().letExpire(*r, b.resourceOf(r))); err != nil {
+		if b.mayRedraw(ctx, ev, r, access.NoticeReminder, c.msgChannel, c.msgTS) {
+			if err := b.update(ctx, c.msgChannel, c.msgTS, b.renderer().letExpire(*r, b.resourceOf(r))); err != nil {
 				logFailure(&ev.log, err, "redraw reminder")
 			}
 		}
 
 	case ActionResourceSelect:
-		b.onResourceSelect(ctx, ev, cb.View, a.SelectedOption.Value, a.ActionTs)
+		if c.view != nil {
+			b.onResourceSelect(ctx, ev, *c.view, a.SelectedOption.Value, a.ActionTs)
+		}
 
 	case ActionHomeRequest:
 		b.openRequestModal(ctx, ev, id)
@@ -174,6 +178,29 @@ func (b *Bot) onBlockAction(ctx context.Context, ev *event, cb slack.Interaction
 	default:
 		ev.log.Debug().Msg("unknown action")
 	}
+}
+
+// click is what a button's handler needs of its interaction: the action,
+// the message it was on, and the modal it was in. A click waiting for a
+// handler keeps only this, not the decoded payload (the whole message
+// with its blocks), which the collector would otherwise trace again and
+// again through a burst.
+type click struct {
+	action            slack.BlockAction
+	msgChannel, msgTS string      // "" for an ephemeral message (see messageOf)
+	view              *slack.View // the modal the action was in, nil for a message
+}
+
+// clickOf keeps what a handler needs of a block action's interaction,
+// whose first action is the one clicked (Slack sends one per click).
+func clickOf(cb slack.InteractionCallback) click {
+	c := click{action: *cb.ActionCallback.BlockActions[0]}
+	c.msgChannel, c.msgTS = messageOf(cb)
+	if cb.View.ID != "" {
+		v := cb.View
+		c.view = &v
+	}
+	return c
 }
 
 // messageOf returns the channel and ts of the message a button was on.
@@ -196,12 +223,12 @@ func messageOf(cb slack.InteractionCallback) (channel, ts string) {
 // its buttons match what can still be done. Approval messages and the
 // requester's confirmation are redrawn by the workflow itself. line, when
 // set, replaces a reminder's text (after an extension).
-func (b *Bot) redraw(ctx context.Context, ev *event, cb slack.InteractionCallback, a slack.BlockAction, r *access.Request, line string) {
-	kind, ok := strings.CutPrefix(a.BlockID, blockNoticeActions)
+func (b *Bot) redraw(ctx context.Context, ev *event, c click, r *access.Request, line string) {
+	kind, ok := strings.CutPrefix(c.action.BlockID, blockNoticeActions)
 	if !ok {
 		return
 	}
-	channel, ts := messageOf(cb)
+	channel, ts := c.msgChannel, c.msgTS
 	if !b.mayRedraw(ctx, ev, r, access.NoticeKind(kind), channel, ts) {
 		return
 	}
@@ -232,11 +259,11 @@ func (b *Bot) redraw(ctx context.Context, ev *event, cb slack.InteractionCallbac
 // ECONFLICT qualifies: the clicker is then an approver of the resource,
 // entitled to its outcome; and only a message in the clicker's own DM with
 // the bot, so a forged click cannot redraw anyone else's message.
-func (b *Bot) redrawStaleApproval(ctx context.Context, ev *event, cb slack.InteractionCallback, a slack.BlockAction, id string, err error) {
-	if access.ErrorCode(err) != access.ECONFLICT || a.BlockID != BlockApprovalActions {
+func (b *Bot) redrawStaleApproval(ctx context.Context, ev *event, c click, id string, err error) {
+	if access.ErrorCode(err) != access.ECONFLICT || c.action.BlockID != BlockApprovalActions {
 		return
 	}
-	channel, ts := messageOf(cb)
+	channel, ts := c.msgChannel, c.msgTS
 	if channel == "" || ts == "" {
 		return
 	}

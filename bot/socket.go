@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -58,6 +59,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	stopped, err := b.loop(runCtx, smDone)
 	cancel()
 	<-homeDone // stops with runCtx; a publish in flight is cancelled
+	// Events still waiting for a handler are told nothing was done;
+	// waitHandlers counts them, within ShutdownTimeout.
+	go b.dropWaiting(runCtx)
 	b.connected.Store(false)
 	if !stopped {
 		select {
@@ -288,66 +292,111 @@ func (b *Bot) ackEvent(ctx context.Context, ev *event, payload any) {
 	b.ack(ctx, ev.envelopeID, payload)
 }
 
-// spawn runs fn for ev in its own goroutine, under the per-event timeout,
-// with the event's logger in the context. A panic is logged and the person
-// told that something went wrong; it never takes the process down. The work
+// spawn runs fn for ev on a handler, under the per-event timeout, with the
+// event's logger in the context. A panic is logged and the person told
+// that something went wrong; it never takes the process down. The work
 // survives the end of ctx (Run waits for it, bounded), so a shutdown does
 // not cut a flow in half. At most Options.MaxHandlers run at once; the
-// others wait their turn (at most EventTimeout, and not past the end of
-// ctx), or are refused when Options.MaxQueuedEvents already wait.
+// others wait their turn in order (at most EventTimeout, and not past the
+// end of ctx), or are refused when Options.MaxQueuedEvents already wait.
 func (b *Bot) spawn(ctx context.Context, ev *event, fn func(ctx context.Context, ev *event)) {
-	if !b.slots.admit() {
+	j := &job{ev: ev, run: fn}
+	b.handlers.Add(1) // for the job: done once it ran or was given up
+	switch b.queue.add(j, func(j *job) { b.armWait(ctx, j) }) {
+	case admitRefused:
+		b.handlers.Done()
 		b.refuse(ctx, ev)
+	case admitStart:
+		go b.work(ctx, j)
+	}
+}
+
+// armWait sets the timers of a job that waits for a handler: a submission
+// whose handler would ack it is acked at ackSlotWait (the modal closes;
+// the answer comes by message once a handler is free), and the person is
+// told to try again once the job waited EventTimeout.
+func (b *Bot) armWait(ctx context.Context, j *job) {
+	if j.ev.pendingAck {
+		j.timers = append(j.timers, time.AfterFunc(ackSlotWait, func() {
+			if b.queue.whileWaiting(j, func() { j.ev.pendingAck = false }) {
+				b.ack(ctx, j.ev.envelopeID, nil)
+			}
+		}))
+	}
+	j.timers = append(j.timers, time.AfterFunc(b.opts.EventTimeout, func() {
+		if b.queue.giveUp(j) {
+			b.busy(ctx, j.ev)
+			b.handlers.Done()
+		}
+	}))
+}
+
+// work runs j, then every job that waits, until none is left.
+func (b *Bot) work(ctx context.Context, j *job) {
+	for ; j != nil; j = b.queue.next() {
+		if ctx.Err() != nil {
+			b.busy(ctx, j.ev) // stopping: nothing was done yet
+		} else {
+			b.handle(ctx, j.ev, j.run)
+		}
+		b.handlers.Done()
+	}
+}
+
+// busy tells the person behind an event no handler took that nothing was
+// done and they should try again.
+func (b *Bot) busy(ctx context.Context, ev *event) {
+	ev.log.Warn().Msg("no free handler for this Slack event; the person is told to try again")
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
+	defer cancel()
+	if ev.pendingAck {
+		b.ackEvent(tctx, ev, nil)
+	}
+	b.tell(tctx, ev, msgBusy)
+}
+
+// handle runs fn for ev under the per-event timeout.
+func (b *Bot) handle(ctx context.Context, ev *event, fn func(ctx context.Context, ev *event)) {
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.opts.EventTimeout)
+	defer cancel()
+	hctx = ev.log.WithContext(hctx)
+	if !b.claim(hctx, ev.envelopeID) {
+		// Delivered again to this replica after another one took it: the
+		// claim is asked here, on the event's handler, so its database
+		// round trip never holds up the acks of other envelopes.
+		ev.log.Debug().Msg("envelope delivered again, taken by another replica; acknowledged, not repeated")
+		if ev.pendingAck {
+			b.ackEvent(hctx, ev, nil)
+		}
 		return
 	}
-	b.handlers.Add(1)
-	go func() {
-		defer b.handlers.Done()
-		defer b.slots.leave()
-		started := false
-		if ev.pendingAck {
-			if started = b.slots.start(ctx, ackSlotWait); !started {
-				// An ack never waits for a handler: acknowledge now (a modal
-				// closes) and answer by message once a handler is free.
-				b.ackEvent(ctx, ev, nil)
-			}
-		}
-		if !started && !b.slots.start(ctx, b.opts.EventTimeout) {
-			// Nothing was done yet: stopping, or stuck behind a burst.
-			ev.log.Warn().Msg("no free handler for this Slack event; the person is told to try again")
-			tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
-			defer cancel()
-			if ev.pendingAck {
-				b.ackEvent(tctx, ev, nil)
-			}
-			b.tell(tctx, ev, msgBusy)
-			return
-		}
-		defer b.slots.done()
-		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.opts.EventTimeout)
-		defer cancel()
-		hctx = ev.log.WithContext(hctx)
-		if !b.claim(hctx, ev.envelopeID) {
-			// Delivered again to this replica after another one took it: the
-			// claim is asked here, in the event's own goroutine, so its
-			// database round trip never holds up the acks of other envelopes.
-			ev.log.Debug().Msg("envelope delivered again, taken by another replica; acknowledged, not repeated")
+	defer func() {
+		if p := recover(); p != nil {
+			ev.log.Error().Interface("panic", p).Str("stack", string(debug.Stack())).Msg("panic in slack event handler")
 			if ev.pendingAck {
 				b.ackEvent(hctx, ev, nil)
 			}
-			return
+			b.tell(hctx, ev, msgInternal)
 		}
-		defer func() {
-			if p := recover(); p != nil {
-				ev.log.Error().Interface("panic", p).Str("stack", string(debug.Stack())).Msg("panic in slack event handler")
-				if ev.pendingAck {
-					b.ackEvent(hctx, ev, nil)
-				}
-				b.tell(hctx, ev, msgInternal)
-			}
-		}()
-		fn(hctx, ev)
 	}()
+	fn(hctx, ev)
+}
+
+// dropWaiting tells everyone whose event still waits for a handler, once
+// the bot stops reading Slack, that nothing was done; a few at a time.
+func (b *Bot) dropWaiting(ctx context.Context) {
+	left := b.queue.close()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxBusyReplies)
+	for _, j := range left {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done(); b.handlers.Done() }()
+			b.busy(ctx, j.ev)
+		}()
+	}
+	wg.Wait()
 }
 
 // claimWait bounds the database round trip before an envelope is handled,
