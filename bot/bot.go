@@ -41,7 +41,7 @@ type Options struct {
 	// EventTimeout bounds the work done for one Slack event (default 30s),
 	// and how long an event may wait for a free handler.
 	EventTimeout time.Duration
-	// MaxHandlers bounds the Slack events worked on at once (default 8);
+	// MaxHandlers bounds the Slack events worked on at once (default 4);
 	// more wait for a free handler, up to MaxQueuedEvents (default 1000),
 	// beyond which the person is told to try again. Envelopes are acked
 	// before they wait, so a burst never delays an ack.

@@ -7,14 +7,16 @@ import (
 )
 
 // Defaults of the handler bounds (Options.MaxHandlers, Options.MaxQueuedEvents).
-// Handlers mostly wait: for Slack, for Okta (whose calls have their own
-// bound: the Okta pacer) and for the store's fsync. On
-// two CPUs, 16 at once carry about a fifth more flows a second than 8, but
-// they take the CPU the socket reader needs to ack on time: the ack p99 of
-// bench/ went past 10 ms in most runs, against about one run in four with
-// 8. Acks matter more (Slack drops what is not acked in 3 s).
+// Handlers mostly wait (for Slack, for Okta, whose calls have their own
+// bound in the Okta pacer, and for the store's fsync), but between waits
+// each one encodes messages and writes the store on the CPU the Socket Mode
+// reader needs to ack on time. On two CPUs, with Okta slow, bench/'s ack
+// p99 came to 1.19-1.29 × a bare client's with 4 handlers against
+// 1.31-1.84 × with 8 (four runs each, same harness); acks matter more, since
+// Slack redelivers what is not acked in 3 s. Four still carry far more
+// flows a second than any organization asks for.
 const (
-	defaultMaxHandlers     = 8
+	defaultMaxHandlers     = 4
 	defaultMaxQueuedEvents = 1000
 	// maxBusyReplies bounds the "busy" answers being sent at once when even
 	// the queue is full; past it a refused event is only logged.
