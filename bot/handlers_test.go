@@ -219,3 +219,54 @@ func TestEventWaitingPastItsTimeoutIsGivenUp(t *testing.T) {
 		}
 	}
 }
+
+// When the bot stops, an event still waiting for a handler is not worked
+// on: its person is told to try again, while the work in flight finishes.
+func TestStoppingTellsWaitingEventsToTryAgain(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	wf := &slowList{fakeWorkflow: newFakeWorkflow(), entered: make(chan string, 2), release: make(chan struct{})}
+	srv := fakeslack.New(fakeslack.Options{})
+	defer srv.Close()
+	for _, u := range []fakeslack.User{
+		{ID: "U0ALICE", Name: "alice", RealName: "Alice", Email: "alice@example.com"},
+		{ID: "U0BOB", Name: "bob", RealName: "Bob", Email: "bob@example.com"},
+	} {
+		srv.AddUser(u)
+	}
+	opts := Options{MaxHandlers: 1, EventTimeout: 10 * time.Second, BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL()}
+	b := New(NewSlack(opts, testLogger(t)), wf)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- b.Run(runCtx) }()
+	if err := srv.WaitConnected(ctx); err != nil {
+		t.Fatalf("bot did not connect: %v", err)
+	}
+	if _, err := srv.SlashCommand(ctx, "U0ALICE", "/access", "list", "C0GENERAL"); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-wf.entered; got != "U0ALICE" {
+		t.Fatalf("first handler listed for %s", got)
+	}
+	if _, err := srv.SlashCommand(ctx, "U0BOB", "/access", "list", "C0GENERAL"); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	if _, err := srv.WaitEphemeral(ctx, func(m fakeslack.Message) bool {
+		return m.User == "U0BOB" && strings.Contains(m.Text(), "burst of requests")
+	}); err != nil {
+		t.Fatalf("Bob was not told to try again: %v", err)
+	}
+	close(wf.release) // Alice's handler, in flight, finishes
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := wf.count("List"); n != 1 {
+		t.Errorf("List called %d times, want 1 (Alice's): the waiting event was worked on", n)
+	}
+	select {
+	case who := <-wf.entered:
+		t.Errorf("%s's event was handled after the stop", who)
+	default:
+	}
+}
