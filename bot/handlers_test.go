@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,10 +26,24 @@ func (w *slowList) List(ctx context.Context, actorID string) (workflow.Overview,
 }
 
 // startWith runs a Bot with opts (tokens and URL filled in) and wf against
-// a fresh fake Slack.
+// a fresh fake Slack, until the test ends.
 func startWith(t *testing.T, opts Options, wf Workflow) *fakeslack.Server {
 	t.Helper()
+	srv, stop := startStoppable(t, opts, wf)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return srv
+}
+
+// startStoppable is startWith with the stop in the test's hands: stop
+// cancels Run's context and returns what Run returned.
+func startStoppable(t *testing.T, opts Options, wf Workflow) (*fakeslack.Server, func() error) {
+	t.Helper()
 	srv := fakeslack.New(fakeslack.Options{})
+	t.Cleanup(srv.Close) // after the stop: cleanups run last first
 	for _, u := range []fakeslack.User{
 		{ID: "U0ALICE", Name: "alice", RealName: "Alice", Email: "alice@example.com"},
 		{ID: "U0BOB", Name: "bob", RealName: "Bob", Email: "bob@example.com"},
@@ -38,22 +53,37 @@ func startWith(t *testing.T, opts Options, wf Workflow) *fakeslack.Server {
 	}
 	opts.BotToken, opts.AppToken, opts.APIURL = srv.BotToken(), srv.AppToken(), srv.APIURL()
 	b := New(NewSlack(opts, testLogger(t)), wf)
-	ctx, stop := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		srv.Close()
-	})
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
+	var once sync.Once
+	var runErr error
+	stop := func() error {
+		once.Do(func() { cancel(); runErr = <-done })
+		return runErr
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
 	if err := srv.WaitConnected(wctx); err != nil {
+		_ = stop()
 		t.Fatalf("bot did not connect: %v", err)
 	}
-	return srv
+	return srv, stop
+}
+
+// aliceHoldsBobWaits sends Alice's "/access list", waits until its handler
+// is in wf (where it stays until wf.release), then sends Bob's.
+func aliceHoldsBobWaits(ctx context.Context, t *testing.T, srv *fakeslack.Server, wf *slowList) {
+	t.Helper()
+	if _, err := srv.SlashCommand(ctx, "U0ALICE", "/access", "list", "C0GENERAL"); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-wf.entered; got != "U0ALICE" {
+		t.Fatalf("first handler listed for %s", got)
+	}
+	if _, err := srv.SlashCommand(ctx, "U0BOB", "/access", "list", "C0GENERAL"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestBurstBeyondTheHandlersIsQueuedThenRefused(t *testing.T) {
@@ -188,15 +218,7 @@ func TestEventWaitingPastItsTimeoutIsGivenUp(t *testing.T) {
 	defer cancel()
 	wf := &slowList{fakeWorkflow: newFakeWorkflow(), entered: make(chan string, 2), release: make(chan struct{})}
 	srv := startWith(t, Options{MaxHandlers: 1, EventTimeout: 300 * time.Millisecond, ShutdownTimeout: 5 * time.Second}, wf)
-	if _, err := srv.SlashCommand(ctx, "U0ALICE", "/access", "list", "C0GENERAL"); err != nil {
-		t.Fatal(err)
-	}
-	if got := <-wf.entered; got != "U0ALICE" {
-		t.Fatalf("first handler listed for %s", got)
-	}
-	if _, err := srv.SlashCommand(ctx, "U0BOB", "/access", "list", "C0GENERAL"); err != nil {
-		t.Fatal(err)
-	}
+	aliceHoldsBobWaits(ctx, t, srv, wf)
 	// Alice's handler holds the only slot past Bob's wait bound.
 	if _, err := srv.WaitEphemeral(ctx, func(m fakeslack.Message) bool {
 		return m.User == "U0BOB" && strings.Contains(m.Text(), "burst of requests")
@@ -226,39 +248,17 @@ func TestStoppingTellsWaitingEventsToTryAgain(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	wf := &slowList{fakeWorkflow: newFakeWorkflow(), entered: make(chan string, 2), release: make(chan struct{})}
-	srv := fakeslack.New(fakeslack.Options{})
-	defer srv.Close()
-	for _, u := range []fakeslack.User{
-		{ID: "U0ALICE", Name: "alice", RealName: "Alice", Email: "alice@example.com"},
-		{ID: "U0BOB", Name: "bob", RealName: "Bob", Email: "bob@example.com"},
-	} {
-		srv.AddUser(u)
-	}
-	opts := Options{MaxHandlers: 1, EventTimeout: 10 * time.Second, BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL()}
-	b := New(NewSlack(opts, testLogger(t)), wf)
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- b.Run(runCtx) }()
-	if err := srv.WaitConnected(ctx); err != nil {
-		t.Fatalf("bot did not connect: %v", err)
-	}
-	if _, err := srv.SlashCommand(ctx, "U0ALICE", "/access", "list", "C0GENERAL"); err != nil {
-		t.Fatal(err)
-	}
-	if got := <-wf.entered; got != "U0ALICE" {
-		t.Fatalf("first handler listed for %s", got)
-	}
-	if _, err := srv.SlashCommand(ctx, "U0BOB", "/access", "list", "C0GENERAL"); err != nil {
-		t.Fatal(err)
-	}
-	stop()
+	srv, stop := startStoppable(t, Options{MaxHandlers: 1, EventTimeout: 10 * time.Second}, wf)
+	aliceHoldsBobWaits(ctx, t, srv, wf)
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
 	if _, err := srv.WaitEphemeral(ctx, func(m fakeslack.Message) bool {
 		return m.User == "U0BOB" && strings.Contains(m.Text(), "burst of requests")
 	}); err != nil {
 		t.Fatalf("Bob was not told to try again: %v", err)
 	}
 	close(wf.release) // Alice's handler, in flight, finishes
-	if err := <-done; err != nil {
+	if err := <-stopped; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	if n := wf.count("List"); n != 1 {
