@@ -62,6 +62,10 @@ type MessageRef struct {
 	UserID  string `json:"user_id"` // the recipient
 	Channel string `json:"channel"`
 	TS      string `json:"ts"`
+	// ToldOnly marks an approval message sent to someone who may not decide
+	// the request (on a notify list, not among its approvers): it shows the
+	// request and its outcome, never the buttons.
+	ToldOnly bool `json:"told_only,omitempty"`
 }
 
 // Retry tracks the attempts at a call to the identity provider.

@@ -159,9 +159,11 @@ type Notice struct {
 // Messenger delivers messages (Slack). Rendering belongs to the implementation.
 type Messenger interface {
 	// SendApproval sends approver the request, with Approve/Deny while it is
-	// pending and its outcome once decided.
-	SendApproval(ctx context.Context, approver User, r Request, res Resource) (MessageRef, error)
-	// UpdateApproval redraws an approval message after the request changed.
+	// pending and its outcome once decided; with toldOnly, to someone who may
+	// not decide it, without them (the returned ref says so).
+	SendApproval(ctx context.Context, approver User, r Request, res Resource, toldOnly bool) (MessageRef, error)
+	// UpdateApproval redraws an approval message after the request changed,
+	// as ref.ToldOnly says.
 	UpdateApproval(ctx context.Context, ref MessageRef, r Request, res Resource) error
 	// Notify sends a person a notice and returns where it landed.
 	Notify(ctx context.Context, to User, n Notice) (MessageRef, error)

@@ -274,7 +274,7 @@ func (b *Bot) redrawStaleApproval(ctx context.Context, ev *event, c click, id st
 	if r.HasMessage(channel, ts) || !b.inOwnDM(ctx, ev, channel) {
 		return
 	}
-	if uerr := b.update(ctx, channel, ts, b.renderer().approval(*r, b.resourceOf(r))); uerr != nil {
+	if uerr := b.update(ctx, channel, ts, b.renderer().approval(*r, b.resourceOf(r), false)); uerr != nil {
 		logFailure(&ev.log, uerr, "redraw stale approval")
 	}
 }

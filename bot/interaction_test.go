@@ -125,7 +125,7 @@ func TestSubmitFailureIsToldToTheRequester(t *testing.T) {
 func TestApproveClickReachesTheWorkflow(t *testing.T) {
 	h := start(t)
 	r := testRequest(access.StatePending)
-	ref, err := h.bot.SendApproval(h.ctx, access.User{SlackID: "U0BOB", Email: "bob@example.com"}, r, testResource())
+	ref, err := h.bot.SendApproval(h.ctx, access.User{SlackID: "U0BOB", Email: "bob@example.com"}, r, testResource(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestApproveClickReachesTheWorkflow(t *testing.T) {
 func TestDenyAsksForAReasonOnlyOfDeciders(t *testing.T) {
 	h := start(t)
 	r := testRequest(access.StatePending)
-	ref, err := h.bot.SendApproval(h.ctx, access.User{SlackID: "U0BOB"}, r, testResource())
+	ref, err := h.bot.SendApproval(h.ctx, access.User{SlackID: "U0BOB"}, r, testResource(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestDenyAsksForAReasonOnlyOfDeciders(t *testing.T) {
 func TestDuplicateEnvelopeIsHandledOnce(t *testing.T) {
 	h := start(t)
 	r := testRequest(access.StatePending)
-	ref, err := h.bot.SendApproval(h.ctx, access.User{SlackID: "U0BOB"}, r, testResource())
+	ref, err := h.bot.SendApproval(h.ctx, access.User{SlackID: "U0BOB"}, r, testResource(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +319,7 @@ func TestPanicsAreContained(t *testing.T) {
 	h.wf.panics["Approve"], h.wf.panics["Validate"] = true, true
 	h.wf.mu.Unlock()
 
-	ref, err := h.bot.SendApproval(h.ctx, access.User{SlackID: "U0BOB"}, testRequest(access.StatePending), testResource())
+	ref, err := h.bot.SendApproval(h.ctx, access.User{SlackID: "U0BOB"}, testRequest(access.StatePending), testResource(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,14 +14,16 @@ func (b *Slack) renderer() renderer {
 }
 
 // SendApproval DMs approver the request: Approve and Deny while it is
-// pending, its outcome once decided.
-func (b *Slack) SendApproval(ctx context.Context, approver access.User, r access.Request, res access.Resource) (access.MessageRef, error) {
-	return b.dm(ctx, approver, b.renderer().approval(r, res))
+// pending, its outcome once decided; with toldOnly, no buttons.
+func (b *Slack) SendApproval(ctx context.Context, approver access.User, r access.Request, res access.Resource, toldOnly bool) (access.MessageRef, error) {
+	ref, err := b.dm(ctx, approver, b.renderer().approval(r, res, toldOnly))
+	ref.ToldOnly = toldOnly
+	return ref, err
 }
 
 // UpdateApproval redraws an approval message from the request's current state.
 func (b *Slack) UpdateApproval(ctx context.Context, ref access.MessageRef, r access.Request, res access.Resource) error {
-	return b.update(ctx, ref.Channel, ref.TS, b.renderer().approval(r, res))
+	return b.update(ctx, ref.Channel, ref.TS, b.renderer().approval(r, res, ref.ToldOnly))
 }
 
 // Notify DMs a person a notice and returns where it landed.

@@ -168,7 +168,7 @@ func (rd renderer) outcome(r access.Request) string {
 
 // approval renders the message an approver gets: the request, Approve and
 // Deny while pending, then the outcome, and Revoke while the grant is active.
-func (rd renderer) approval(r access.Request, res access.Resource) message {
+func (rd renderer) approval(r access.Request, res access.Resource, toldOnly bool) message {
 	var blocks []slack.Block
 	var lead string
 	if r.Kind == access.KindExtension {
@@ -222,15 +222,18 @@ func (rd renderer) approval(r access.Request, res access.Resource) message {
 	if res.Stepped() {
 		status = stepStatus(r, res) + " · " + status // people.go
 	}
-	if r.State == access.StatePending {
+	switch {
+	case r.State == access.StatePending && toldOnly:
+		blocks = append(blocks, contextBlock(status+" · you are told of it; its approvers decide"))
+	case r.State == access.StatePending:
 		blocks = append(blocks, contextBlock(status))
 		blocks = append(blocks, actionsBlock(BlockApprovalActions,
 			button(ActionApprove, "Approve", r.ID, slack.StylePrimary),
 			button(ActionDeny, "Deny", r.ID, slack.StyleDanger),
 		))
-	} else {
+	default:
 		blocks = append(blocks, sectionBlock(rd.outcome(r)))
-		if r.RevokeOffered() {
+		if r.RevokeOffered() && !toldOnly {
 			blocks = append(blocks, actionsBlock(BlockApprovalActions,
 				button(ActionRevoke, "Revoke", r.ID, slack.StyleDanger)))
 		}

@@ -87,7 +87,7 @@ func TestRenderingKeepsLimitsWithHostileInput(t *testing.T) {
 		for _, kind := range []access.Kind{access.KindAccess, access.KindExtension, access.KindBreakGlass} {
 			r, res := hostile(st)
 			r.Kind = kind
-			checkMessage(t, "approval "+string(st)+"/"+string(kind), rd.approval(r, res))
+			checkMessage(t, "approval "+string(st)+"/"+string(kind), rd.approval(r, res, false))
 		}
 		r, res := hostile(st)
 		for _, nk := range allKinds {
@@ -110,7 +110,7 @@ func TestRenderingOfAnEmptyRequest(t *testing.T) {
 		checkMessage(t, "notice "+string(nk), rd.notice(n))
 		checkMessage(t, "announce "+string(nk), rd.announcement(n))
 	}
-	checkMessage(t, "approval", rd.approval(access.Request{}, access.Resource{}))
+	checkMessage(t, "approval", rd.approval(access.Request{}, access.Resource{}, false))
 }
 
 // buttons lists "action_id=value" of a message's buttons.
@@ -145,14 +145,33 @@ func TestApprovalButtonsFollowState(t *testing.T) {
 		access.StateFailed:    nil,
 	}
 	for st, want := range tests {
-		if got := buttons(rd.approval(testRequest(st), res)); !slices.Equal(got, want) {
+		if got := buttons(rd.approval(testRequest(st), res, false)); !slices.Equal(got, want) {
 			t.Errorf("approval in state %s: buttons %v, want %v", st, got, want)
 		}
 	}
 	standing := testRequest(access.StateActive)
 	standing.Grant.Standing = true
-	if got := buttons(rd.approval(standing, res)); got != nil {
+	if got := buttons(rd.approval(standing, res, false)); got != nil {
 		t.Errorf("standing access offers %v; there is nothing to revoke", got)
+	}
+}
+
+// Someone told of a request who may not decide it (a notify list beyond
+// the approvers) sees it and its outcome, and never a button.
+func TestToldOnlyApprovalHasNoButtons(t *testing.T) {
+	rd := renderer{now: t0}
+	res := testResource()
+	for _, st := range []access.State{access.StatePending, access.StateActive} {
+		m := rd.approval(testRequest(st), res, true)
+		if got := buttons(m); got != nil {
+			t.Errorf("told-only approval in state %s offers %v", st, got)
+		}
+		if !strings.Contains(allText(m), "abcd2345") {
+			t.Errorf("told-only approval in state %s does not name the request: %s", st, allText(m))
+		}
+	}
+	if text := allText(rd.approval(testRequest(access.StatePending), res, true)); !strings.Contains(text, "its approvers decide") {
+		t.Errorf("a pending told-only approval does not say who decides: %s", text)
 	}
 }
 
@@ -168,14 +187,14 @@ func TestApprovalSaysWhoDecided(t *testing.T) {
 		access.StateRevoked:   "Revoked by <@U0BOB>",
 	}
 	for st, want := range tests {
-		if got := rd.approval(testRequest(st), res).text; !strings.Contains(got, want) {
+		if got := rd.approval(testRequest(st), res, false).text; !strings.Contains(got, want) {
 			t.Errorf("approval in state %s: text %q lacks %q", st, got, want)
 		}
 	}
 	pending := testRequest(access.StatePending)
 	pending.Decisions = []access.Decision{{By: bob, Approve: true}}
 	res.MinApprovals = 2
-	m := rd.approval(pending, res)
+	m := rd.approval(pending, res, false)
 	if got := allText(m); !strings.Contains(got, "Approvals: 1 of 2 · approved by <@U0BOB>") {
 		t.Errorf("pending approval lacks the count: %q", got)
 	}
@@ -186,7 +205,7 @@ func TestExtensionRequestIsMarked(t *testing.T) {
 	r := testRequest(access.StatePending)
 	r.Kind, r.ParentID, r.Duration = access.KindExtension, "wxyz2345", time.Hour
 	r.Grant.GrantedAt, r.Grant.ExpiresAt = t0, t0.Add(4*time.Hour)
-	got := allText(rd.approval(r, testResource()))
+	got := allText(rd.approval(r, testResource(), false))
 	for _, want := range []string{"Extension request", "has held", "for *3h*", "extend it by *1h*"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("extension approval lacks %q: %q", want, got)

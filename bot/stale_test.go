@@ -12,7 +12,7 @@ import (
 // refused and redraws it, so it stops offering buttons.
 func TestRefusedClickRedrawsUntrackedApprovalDM(t *testing.T) {
 	h := start(t)
-	ref, err := h.bot.SendApproval(h.ctx, bob, testRequest(access.StatePending), testResource())
+	ref, err := h.bot.SendApproval(h.ctx, bob, testRequest(access.StatePending), testResource(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestRefusedClickRedrawsUntrackedApprovalDM(t *testing.T) {
 	}
 
 	// An outsider's refusal (EFORBIDDEN) redraws nothing.
-	ref2, err := h.bot.SendApproval(h.ctx, bob, testRequest(access.StatePending), testResource())
+	ref2, err := h.bot.SendApproval(h.ctx, bob, testRequest(access.StatePending), testResource(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,15 +39,22 @@ func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) e
 	if err != nil {
 		return err
 	}
-	approvers := s.resolve(ctx, r.DeciderEntries(res), true)
-	var delegator access.User
-	if !r.Deciders(approvers, s.settings().Admins).Includes(actor) {
-		delegator, _, _ = s.delegator(ctx, actor, r, approvers)
-	}
+	approvers, delegator := s.deciderOf(ctx, actor, r, res)
 	if err := r.CheckDeciderFor(actor, delegator, res, r.Deciders(approvers, s.settings().Admins)); err != nil {
 		return s.refuse(ctx, actor, r, "deny", err)
 	}
 	return nil
+}
+
+// deciderOf reads who may decide r now, the groups' members as they are
+// now rather than when the request was routed, and, when actor may not in
+// their own right, whom actor would decide for as a delegate (zero: nobody).
+func (s *Service) deciderOf(ctx context.Context, actor access.User, r *access.Request, res *access.Resource) (approvers access.ApproverSet, delegator access.User) {
+	approvers = s.resolve(ctx, r.DeciderEntries(res), true)
+	if !r.Deciders(approvers, s.settings().Admins).Includes(actor) {
+		delegator, _, _ = s.delegator(ctx, actor, r, approvers)
+	}
+	return approvers, delegator
 }
 
 // decide is the path of a click on Approve or Deny: authorize and transition
@@ -63,14 +70,8 @@ func (s *Service) decide(ctx context.Context, actorID, requestID string, approve
 	if err != nil {
 		return nil, err
 	}
-	// Read before the transaction (no network call inside it): the groups'
-	// members as they are now, not as they were when the request was routed.
-	approvers := s.resolve(ctx, r.DeciderEntries(res), true)
-	// An actor who may not decide in their own right may as a delegate.
-	var delegator access.User
-	if !r.Deciders(approvers, s.settings().Admins).Includes(actor) {
-		delegator, _, _ = s.delegator(ctx, actor, r, approvers)
-	}
+	// Read before the transaction (no network call inside it).
+	approvers, delegator := s.deciderOf(ctx, actor, r, res)
 	if approve && r.CheckDeciderFor(actor, delegator, res, r.Deciders(approvers, s.settings().Admins)) == nil {
 		// Checked before the update, which cannot read it; a pause that
 		// lands between the two is one the approval came before.

@@ -151,10 +151,11 @@ func (d *directory) UserByEmail(_ context.Context, email string) (access.User, e
 
 // sent is one message the messenger was asked to deliver.
 type sent struct {
-	To      string // Slack id, or "#audit"
-	Kind    string // a NoticeKind, or "approval"
-	Request access.Request
-	Update  bool
+	To       string // Slack id, or "#audit"
+	Kind     string // a NoticeKind, or "approval"
+	Request  access.Request
+	Update   bool
+	ToldOnly bool // an approval sent to someone who may not decide it
 }
 
 type messenger struct {
@@ -191,8 +192,10 @@ func (m *messenger) lastTo(to, kind string) (sent, bool) {
 	return sent{}, false
 }
 
-func (m *messenger) SendApproval(_ context.Context, to access.User, r access.Request, _ access.Resource) (access.MessageRef, error) {
-	return m.record(sent{To: to.SlackID, Kind: "approval", Request: r}), nil
+func (m *messenger) SendApproval(_ context.Context, to access.User, r access.Request, _ access.Resource, toldOnly bool) (access.MessageRef, error) {
+	ref := m.record(sent{To: to.SlackID, Kind: "approval", Request: r, ToldOnly: toldOnly})
+	ref.ToldOnly = toldOnly
+	return ref, nil
 }
 
 func (m *messenger) UpdateApproval(_ context.Context, ref access.MessageRef, r access.Request, _ access.Resource) error {

@@ -28,7 +28,7 @@ func (s *Service) sendApprovals(ctx context.Context, r *access.Request, res *acc
 				}
 				return
 			}
-			if sent[i], err = s.msg.SendApproval(ctx, u, *r, *res); err != nil {
+			if sent[i], err = s.msg.SendApproval(ctx, u, *r, *res, s.toldOnly(ctx, u, r, res)); err != nil {
 				s.logger(ctx).Error().Err(err).Str("approver", email).Msg("send approval request")
 			}
 		})
@@ -41,6 +41,16 @@ func (s *Service) sendApprovals(ctx context.Context, r *access.Request, res *acc
 		}
 	}
 	return refs
+}
+
+// toldOnly reports whether u, sent request r, may not decide it (a notify
+// list names people beyond the approvers): their message shows no buttons.
+// Only a clear "not an approver" or "party to it" counts: when the
+// approvers cannot be read, u gets the buttons and the click is checked.
+func (s *Service) toldOnly(ctx context.Context, u access.User, r *access.Request, res *access.Resource) bool {
+	approvers, delegator := s.deciderOf(ctx, u, r, res)
+	err := r.CheckDeciderFor(u, delegator, res, r.Deciders(approvers, s.settings().Admins))
+	return access.ErrorCode(err) == access.EFORBIDDEN
 }
 
 // warnMissing logs, and tells the audit channel, that an approver in the

@@ -89,12 +89,12 @@ type blockingMessenger struct {
 	release chan struct{}
 }
 
-func (b *blockingMessenger) SendApproval(ctx context.Context, to access.User, r access.Request, res access.Resource) (access.MessageRef, error) {
+func (b *blockingMessenger) SendApproval(ctx context.Context, to access.User, r access.Request, res access.Resource, toldOnly bool) (access.MessageRef, error) {
 	b.once.Do(func() {
 		close(b.entered)
 		<-b.release
 	})
-	return b.messenger.SendApproval(ctx, to, r, res)
+	return b.messenger.SendApproval(ctx, to, r, res, toldOnly)
 }
 
 func TestSweepLeavesRequestBeingRoutedAlone(t *testing.T) {

@@ -34,7 +34,7 @@ func (quiet) UserByID(context.Context, string) (access.User, error) {
 func (quiet) UserByEmail(context.Context, string) (access.User, error) {
 	return access.User{}, access.Errorf(access.ENOTFOUND, "nobody")
 }
-func (quiet) SendApproval(context.Context, access.User, access.Request, access.Resource) (access.MessageRef, error) {
+func (quiet) SendApproval(context.Context, access.User, access.Request, access.Resource, bool) (access.MessageRef, error) {
 	return access.MessageRef{}, nil
 }
 func (quiet) UpdateApproval(context.Context, access.MessageRef, access.Request, access.Resource) error {

@@ -155,6 +155,46 @@ func TestNotifyIsNotWhoMayApprove(t *testing.T) {
 	e.noRejections()
 }
 
+// TestNotifyBeyondTheApproversIsToldOnly: someone on the notify list who
+// is not an approver sees the request and, once decided, its outcome, and
+// is never offered a button that would only be refused.
+func TestNotifyBeyondTheApproversIsToldOnly(t *testing.T) {
+	e := startE2E(t, withDBApprovers("[bob@example.com, carol@example.com]", "notify: [bob@example.com, erin@example.com]"))
+	mark := e.sb.Slack.Mark()
+	e.slash(Alice, "/access", "request db-prod 1h restore a backup")
+	asked, id := e.approvalDM(mark, Bob)
+	told, err := e.sb.Slack.WaitMessageAfter(e.ctx(), mark, func(m fakeslack.Message) bool {
+		return m.Channel == dm(Erin) && strings.Contains(m.Text(), id)
+	})
+	if err != nil {
+		t.Fatalf("Erin was not told of the request: %v\n%s", err, e.dump(mark))
+	}
+	noButtons := func(m fakeslack.Message) bool {
+		for _, a := range []string{bot.ActionApprove, bot.ActionDeny, bot.ActionRevoke} {
+			if _, ok := m.Button(a); ok {
+				return false
+			}
+		}
+		return true
+	}
+	if !noButtons(told) {
+		t.Fatalf("Erin, who may not decide, was offered buttons: %s", oneLine(told.Text()))
+	}
+	e.click(Bob, asked, bot.ActionApprove)
+	e.waitState(id, access.StateActive)
+	if _, err := e.sb.Slack.WaitMessageAt(e.ctx(), told.Channel, told.TS, func(m fakeslack.Message) bool {
+		return !strings.Contains(m.Text(), "its approvers decide") && strings.Contains(m.Text(), "Approved")
+	}); err != nil {
+		t.Fatalf("Erin's copy does not show the outcome: %v\n%s", err, e.dump(mark))
+	}
+	for _, m := range e.sb.Slack.MessageLog() {
+		if m.Channel == told.Channel && m.TS == told.TS && !noButtons(m) {
+			t.Errorf("Erin's copy offered buttons once redrawn: %s", oneLine(m.Text()))
+		}
+	}
+	e.noRejections()
+}
+
 // TestNotifyMax sends a request for a group of four approvers to two of them.
 func TestNotifyMax(t *testing.T) {
 	e := startE2EWith(t, func(sb *Sandbox) {
