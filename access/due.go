@@ -18,6 +18,15 @@ const RouteGrace = 30 * time.Second
 
 // NextDue returns when the bot must next act on r; zero when never.
 func (r *Request) NextDue(t Timing) time.Time {
+	if lo := r.Grant.Leftover; lo != nil && r.State.Final() {
+		if !lo.NextAt.IsZero() {
+			return lo.NextAt
+		}
+		if !r.Grant.EndedAt.IsZero() {
+			return r.Grant.EndedAt // at once
+		}
+		return r.CreatedAt
+	}
 	if rm := r.Grant.Removal; rm != nil && !r.State.Final() {
 		if rm.Retry.NextAt.IsZero() {
 			return rm.RequestedAt

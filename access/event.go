@@ -22,9 +22,15 @@ const (
 	EventExpired            EventType = "expired"
 	EventRemovalStarted     EventType = "removal_started"
 	EventRemovalFailed      EventType = "removal_failed"
-	EventCancelled          EventType = "cancelled"
-	EventTimedOut           EventType = "timed_out"
-	EventRefused            EventType = "refused" // an attempt the rules turned down
+	// EventLateGrant: a grant reached Okta after its request had ended and
+	// its removal had run, so the access is held again; EventLateGrantRemoved:
+	// Okta confirmed its removal (failed attempts are removal_failed events
+	// with late_grant=true).
+	EventLateGrant        EventType = "late_grant"
+	EventLateGrantRemoved EventType = "late_grant_removed"
+	EventCancelled        EventType = "cancelled"
+	EventTimedOut         EventType = "timed_out"
+	EventRefused          EventType = "refused" // an attempt the rules turned down
 	// EventAdminsAsked: none of the approvers could be reached, so the
 	// request went to the admins, who may then decide it.
 	EventAdminsAsked EventType = "admins_asked"

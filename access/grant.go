@@ -155,6 +155,41 @@ func (r *Request) RemovalFailed(cause string, next time.Time) error {
 	return nil
 }
 
+// LandedLate records that r's grant reached the identity provider after r
+// had ended, its removal run first: the access it recorded is held again
+// and must be removed again (Grant.Leftover).
+func (r *Request) LandedLate() error {
+	if !r.State.Final() || !r.Grant.Changes() {
+		return r.wrongState()
+	}
+	if r.Grant.Leftover == nil {
+		r.Grant.Leftover = &Retry{}
+	}
+	return nil
+}
+
+// LeftoverFailed records a failed removal of a grant that landed late; it
+// is tried again at next.
+func (r *Request) LeftoverFailed(cause string, next time.Time) error {
+	if r.Grant.Leftover == nil {
+		return r.wrongState()
+	}
+	rt := r.Grant.Leftover
+	rt.Attempts++
+	rt.LastError, rt.NextAt = cause, next
+	return nil
+}
+
+// LeftoverRemoved records that the identity provider confirmed the removal
+// of a grant that landed late.
+func (r *Request) LeftoverRemoved() error {
+	if r.Grant.Leftover == nil {
+		return r.wrongState()
+	}
+	r.Grant.Leftover = nil
+	return nil
+}
+
 // CompleteRemoval ends the request once the identity provider confirmed the
 // removal (or, when the grant changed nothing there, without a call).
 func (r *Request) CompleteRemoval(now time.Time) error {

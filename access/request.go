@@ -113,6 +113,11 @@ type Grant struct {
 	Provision     Retry           `json:"provision"`
 	Removal       *Removal        `json:"removal,omitempty"`
 	EndedAt       time.Time       `json:"ended_at"`
+	// Leftover is set when the grant reached the identity provider after
+	// the request had ended and its removal had run (another replica ended
+	// it while this grant's call was in flight): what the grant recorded is
+	// held again and is removed once more, retried until confirmed.
+	Leftover *Retry `json:"leftover,omitempty"`
 	// PendingExtension is the id of an extension request waiting for approval.
 	PendingExtension string `json:"pending_extension"`
 	// Usage is what Okta's System Log told of the grant's use.

@@ -303,14 +303,21 @@ func (s *Service) grantOvertaken(ctx context.Context, id string) (*access.Reques
 	if !r.State.Final() {
 		return s.removeClaimed(ctx, id)
 	}
-	if r.Grant.Changes() {
-		s.logger(ctx).Warn().Str("outcome", string(r.State)).Msg("a grant landed after the request ended; removing it again")
-		if err := s.prov.Revoke(ctx, r.Grant.Account, r.Grant.Target); err != nil {
-			s.logger(ctx).Error().Err(err).Msg("remove a grant that landed after the request ended")
-			return r, err
-		}
+	if !r.Grant.Changes() {
+		return r, nil
 	}
-	return r, nil
+	// Recorded before the call, so that if it fails (or this process
+	// stops) the sweep of any replica removes it again until Okta confirms.
+	s.logger(ctx).Warn().Str("outcome", string(r.State)).Msg("a grant landed after the request ended; removing it again")
+	if _, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		if err := r.LandedLate(); err != nil {
+			return nil, err
+		}
+		return []access.Event{access.NewEvent(access.EventLateGrant, access.System, r, now, grantDetails(r, map[string]string{}))}, nil
+	}); err != nil {
+		return r, err
+	}
+	return s.removeLeftover(ctx, id)
 }
 
 func permanent(err error) bool {

@@ -291,6 +291,8 @@ type harness struct {
 	msg   *messenger
 	pd    *oncall
 	clock *clock
+	opts  workflow.Options
+	dir   *directory
 }
 
 func newHarness(t *testing.T, edit ...func(*workflow.Options)) *harness {
@@ -310,9 +312,15 @@ func newHarness(t *testing.T, edit ...func(*workflow.Options)) *harness {
 	for _, e := range edit {
 		e(&opts)
 	}
-	dir := &directory{users: []access.User{alice, bob, carol, eve, admin}}
-	h.svc = workflow.New(opts, st, h.prov, dir, h.msg, h.pd)
+	h.opts, h.dir = opts, &directory{users: []access.User{alice, bob, carol, eve, admin}}
+	h.svc = h.replica()
 	return h
+}
+
+// replica returns a Service on the harness's store, provisioner,
+// messenger and clock: another replica of the bot, with its own memory.
+func (h *harness) replica() *workflow.Service {
+	return workflow.New(h.opts, h.store, h.prov, h.dir, h.msg, h.pd)
 }
 
 func (h *harness) submit(who access.User, res, dur, reason string, approvers ...string) *access.Request {

@@ -166,6 +166,57 @@ func (s *Service) takeAway(ctx context.Context, id string) (*access.Request, boo
 	return r, true, nil
 }
 
+// removeLeftover (called with the request claimed) removes a grant that
+// landed after its request ended (access.Grant.Leftover): what the grant
+// recorded, like any removal, retried with the same backoff until Okta
+// confirms, and said loudly once it keeps failing.
+func (s *Service) removeLeftover(ctx context.Context, id string) (*access.Request, error) {
+	r, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	lo := r.Grant.Leftover
+	if lo == nil || !r.State.Final() {
+		return r, nil
+	}
+	if !lo.NextAt.IsZero() && s.now().Before(lo.NextAt) {
+		return r, nil // a failed attempt set when to try again
+	}
+	ctx = s.withRequest(ctx, r)
+	if cause := s.prov.Revoke(ctx, r.Grant.Account, r.Grant.Target); cause != nil {
+		if s.notMade(ctx, cause) {
+			return r, nil
+		}
+		attempt := lo.Attempts + 1
+		next := s.now().Add(s.backoff(attempt))
+		updated, err := s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+			if err := r.LeftoverFailed(cause.Error(), next); err != nil {
+				return nil, err
+			}
+			details := map[string]string{"late_grant": "true", "error": cause.Error(), "attempt": strconv.Itoa(attempt), "next_attempt": next.UTC().Format(time.RFC3339)}
+			return []access.Event{access.NewEvent(access.EventRemovalFailed, access.System, r, now, grantDetails(r, details))}, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if attempt != s.opts.RemovalAlertAfter {
+			s.logger(ctx).Warn().Err(cause).Int("attempt", attempt).Time("next_attempt", next).Msg("removal of a grant that landed late failed; will retry")
+			return updated, nil
+		}
+		s.logger(ctx).Error().Err(cause).Int("attempt", attempt).Time("next_attempt", next).
+			Msg("removal of a grant that landed late keeps failing: the access is held in Okta; accessbot keeps retrying and told the audit channel")
+		s.announce(ctx, access.Notice{Kind: access.NoticeRemovalFailing, Request: *updated, Resource: s.resourceFor(updated),
+			Reason: failureReason(cause, updated.Grant.Target), Params: withCount(failureParams(cause, updated.Grant.Target), attempt)})
+		return updated, nil
+	}
+	return s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
+		if err := r.LeftoverRemoved(); err != nil {
+			return nil, err
+		}
+		return []access.Event{access.NewEvent(access.EventLateGrantRemoved, access.System, r, now, grantDetails(r, map[string]string{}))}, nil
+	})
+}
+
 // tellRemoved tells the holder, and for a revocation or a failure the audit
 // channel, that access is gone, and redraws the request's messages.
 func (s *Service) tellRemoved(ctx context.Context, r *access.Request) {

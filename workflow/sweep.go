@@ -137,6 +137,15 @@ func (s *Service) advanceAll(ctx context.Context, work []*access.Request, now ti
 func (s *Service) advance(ctx context.Context, r *access.Request, now time.Time) error {
 	// Okta serves a due removal in turn with the grants people wait for (the
 	// provisioner's pacer); untagged calls count as those grants.
+	if r.State.Final() && r.Grant.Leftover != nil {
+		ok, release := s.busy.claim(r.ID)
+		if !ok {
+			return nil // this process is removing it already (grantOvertaken)
+		}
+		defer release()
+		_, err := s.removeLeftover(access.WithPriority(ctx, access.PriorityRemoval), r.ID)
+		return err
+	}
 	switch r.State {
 	case access.StatePending:
 		if r.NeedsRouting() {

@@ -75,6 +75,7 @@ func FullRequest() *access.Request {
 				Alerted: true, Order: "ord-1",
 			},
 			EndedAt:          T0.Add(2 * time.Hour),
+			Leftover:         &access.Retry{Attempts: 2, NextAt: T0.Add(3 * time.Hour), LastError: "okta: 503"},
 			PendingExtension: "req-2",
 			Usage: access.Usage{Uses: 3, First: T0.Add(2 * time.Minute), Last: T0.Add(40 * time.Minute),
 				Page: "/api/v1/logs?after=1_x", Seen: []string{"e1", "e2"}, KeptAt: T0.Add(41 * time.Minute)},
