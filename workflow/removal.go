@@ -199,14 +199,7 @@ func (s *Service) removeLeftover(ctx context.Context, id string) (*access.Reques
 		if err != nil {
 			return nil, err
 		}
-		if attempt != s.opts.RemovalAlertAfter {
-			s.logger(ctx).Warn().Err(cause).Int("attempt", attempt).Time("next_attempt", next).Msg("removal of a grant that landed late failed; will retry")
-			return updated, nil
-		}
-		s.logger(ctx).Error().Err(cause).Int("attempt", attempt).Time("next_attempt", next).
-			Msg("removal of a grant that landed late keeps failing: the access is held in Okta; accessbot keeps retrying and told the audit channel")
-		s.announce(ctx, access.Notice{Kind: access.NoticeRemovalFailing, Request: *updated, Resource: s.resourceFor(updated),
-			Reason: failureReason(cause, updated.Grant.Target), Params: withCount(failureParams(cause, updated.Grant.Target), attempt)})
+		s.removalWillRetry(ctx, updated, cause, attempt, next, attempt == s.opts.RemovalAlertAfter)
 		return updated, nil
 	}
 	return s.update(ctx, id, func(r *access.Request, now time.Time) ([]access.Event, error) {
@@ -267,16 +260,22 @@ func (s *Service) removalFailed(ctx context.Context, r *access.Request, cause er
 	if err != nil {
 		return nil, err
 	}
+	s.removalWillRetry(ctx, updated, cause, attempt, next, alert)
+	return updated, nil
+}
+
+// removalWillRetry logs a failed removal of r's access that is tried again
+// at next; with alert (once per removal) it is loud: the access is still
+// held, and a person may have to act, so the audit channel is told.
+func (s *Service) removalWillRetry(ctx context.Context, r *access.Request, cause error, attempt int, next time.Time, alert bool) {
 	if !alert {
 		s.logger(ctx).Warn().Err(cause).Int("attempt", attempt).Time("next_attempt", next).Msg("removal failed; will retry")
-		return updated, nil
+		return
 	}
-	// Loud, once: the access is still held, and a person may have to act.
 	s.logger(ctx).Error().Err(cause).Int("attempt", attempt).Time("next_attempt", next).
 		Msg("removal keeps failing: the access is still held in Okta; accessbot keeps retrying and told the audit channel")
-	s.announce(ctx, access.Notice{Kind: access.NoticeRemovalFailing, Request: *updated, Resource: s.resourceFor(updated),
-		Reason: failureReason(cause, updated.Grant.Target), Params: withCount(failureParams(cause, updated.Grant.Target), attempt)})
-	return updated, nil
+	s.announce(ctx, access.Notice{Kind: access.NoticeRemovalFailing, Request: *r, Resource: s.resourceFor(r),
+		Reason: failureReason(cause, r.Grant.Target), Params: withCount(failureParams(cause, r.Grant.Target), attempt)})
 }
 
 // notMade reports whether cause is a call to the identity provider that
