@@ -50,6 +50,10 @@ type driftState struct {
 	// Reported holds "<resource id> <okta user id> <kind>" for drift
 	// reported and still there at the last reconcile.
 	Reported map[string]bool `json:"reported"`
+	// Late holds "<target> <okta user id>" for a grant that landed after
+	// its request ended and that the bot is removing again: its own doing,
+	// never drift.
+	Late map[string]bool `json:"late,omitempty"`
 }
 
 // NewReconciler returns a reconcile working on s's store and provisioner.
@@ -179,7 +183,7 @@ func (c *Reconciler) compare(ctx context.Context, st *driftState, res access.Res
 	}
 	for _, m := range members {
 		pair := res.Target.String() + " " + m.UserID
-		if explained[m.UserID] || justRemoved[pair] {
+		if explained[m.UserID] || justRemoved[pair] || st.Late[pair] {
 			continue
 		}
 		kind := ""
@@ -272,6 +276,12 @@ func (c *Reconciler) readTrail(ctx context.Context, st *driftState) (map[string]
 			st.Removed[pair], removed[pair] = true, true
 		case access.EventProvisioned:
 			delete(st.Removed, pair)
+		case access.EventLateGrant:
+			delete(st.Removed, pair)
+			st.Late[pair] = true
+		case access.EventLateGrantRemoved:
+			delete(st.Late, pair)
+			st.Removed[pair], removed[pair] = true, true
 		}
 	}
 	return removed, nil
@@ -294,6 +304,9 @@ func (c *Reconciler) loadState(ctx context.Context) (*driftState, error) {
 	}
 	if st.Reported == nil {
 		st.Reported = map[string]bool{}
+	}
+	if st.Late == nil {
+		st.Late = map[string]bool{}
 	}
 	return st, nil
 }
