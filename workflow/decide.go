@@ -51,10 +51,17 @@ func (s *Service) CheckDecider(ctx context.Context, actorID, requestID string) e
 // their own right, whom actor would decide for as a delegate (zero: nobody).
 func (s *Service) deciderOf(ctx context.Context, actor access.User, r *access.Request, res *access.Resource) (approvers access.ApproverSet, delegator access.User) {
 	approvers = s.resolve(ctx, r.DeciderEntries(res), true)
-	if !r.Deciders(approvers, s.settings().Admins).Includes(actor) {
-		delegator, _, _ = s.delegator(ctx, actor, r, approvers)
+	return approvers, s.delegateFor(ctx, actor, r, approvers)
+}
+
+// delegateFor returns whom actor would decide r for as a delegate, given
+// approvers; zero when actor may decide in their own right, or not at all.
+func (s *Service) delegateFor(ctx context.Context, actor access.User, r *access.Request, approvers access.ApproverSet) access.User {
+	if r.Deciders(approvers, s.settings().Admins).Includes(actor) {
+		return access.User{}
 	}
-	return approvers, delegator
+	delegator, _, _ := s.delegator(ctx, actor, r, approvers)
+	return delegator
 }
 
 // decide is the path of a click on Approve or Deny: authorize and transition

@@ -16,6 +16,9 @@ const missingWarnEvery = 24 * time.Hour
 // no usable Slack account is skipped and warned about (warnMissing).
 func (s *Service) sendApprovals(ctx context.Context, r *access.Request, res *access.Resource, emails []string) []access.MessageRef {
 	sent := make([]access.MessageRef, len(emails))
+	// Who may decide, read once for every message (from the cache the
+	// routing just filled); a click is checked against a fresh read anyway.
+	approvers := s.resolve(ctx, r.DeciderEntries(res), false)
 	var asks []func()
 	for i, email := range emails {
 		asks = append(asks, func() {
@@ -28,7 +31,7 @@ func (s *Service) sendApprovals(ctx context.Context, r *access.Request, res *acc
 				}
 				return
 			}
-			if sent[i], err = s.msg.SendApproval(ctx, u, *r, *res, s.toldOnly(ctx, u, r, res)); err != nil {
+			if sent[i], err = s.msg.SendApproval(ctx, u, *r, *res, s.toldOnly(ctx, u, r, res, approvers)); err != nil {
 				s.logger(ctx).Error().Err(err).Str("approver", email).Msg("send approval request")
 			}
 		})
@@ -47,9 +50,8 @@ func (s *Service) sendApprovals(ctx context.Context, r *access.Request, res *acc
 // list names people beyond the approvers): their message shows no buttons.
 // Only a clear "not an approver" or "party to it" counts: when the
 // approvers cannot be read, u gets the buttons and the click is checked.
-func (s *Service) toldOnly(ctx context.Context, u access.User, r *access.Request, res *access.Resource) bool {
-	approvers, delegator := s.deciderOf(ctx, u, r, res)
-	err := r.CheckDeciderFor(u, delegator, res, r.Deciders(approvers, s.settings().Admins))
+func (s *Service) toldOnly(ctx context.Context, u access.User, r *access.Request, res *access.Resource, approvers access.ApproverSet) bool {
+	err := r.CheckDeciderFor(u, s.delegateFor(ctx, u, r, approvers), res, r.Deciders(approvers, s.settings().Admins))
 	return access.ErrorCode(err) == access.EFORBIDDEN
 }
 
