@@ -51,7 +51,9 @@ type Options struct {
 	// before it reconnects (default 30s, slack-go's default).
 	PingInterval time.Duration
 	// ShutdownTimeout bounds how long Run waits for handlers still running when
-	// its context ends (default EventTimeout).
+	// its context ends (default EventTimeout); events acked and still waiting
+	// for a handler are worked on for half of it, then their people are told
+	// to try again.
 	ShutdownTimeout time.Duration
 	// CacheTTL is how long users looked up in Slack are remembered (default 10m).
 	CacheTTL time.Duration

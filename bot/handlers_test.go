@@ -242,13 +242,14 @@ func TestEventWaitingPastItsTimeoutIsGivenUp(t *testing.T) {
 	}
 }
 
-// When the bot stops, an event still waiting for a handler is not worked
-// on: its person is told to try again, while the work in flight finishes.
+// When the bot stops, an event still waiting for a handler once half the
+// shutdown budget has passed is not worked on: its person is told to try
+// again, while the work in flight finishes.
 func TestStoppingTellsWaitingEventsToTryAgain(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	wf := &slowList{fakeWorkflow: newFakeWorkflow(), entered: make(chan string, 2), release: make(chan struct{})}
-	srv, stop := startStoppable(t, Options{MaxHandlers: 1, EventTimeout: 10 * time.Second}, wf)
+	srv, stop := startStoppable(t, Options{MaxHandlers: 1, EventTimeout: 10 * time.Second, ShutdownTimeout: 4 * time.Second}, wf)
 	aliceHoldsBobWaits(ctx, t, srv, wf)
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()

@@ -59,9 +59,11 @@ func (b *Bot) Run(ctx context.Context) error {
 	stopped, err := b.loop(runCtx, smDone)
 	cancel()
 	<-homeDone // stops with runCtx; a publish in flight is cancelled
-	// Events still waiting for a handler are told nothing was done;
-	// waitHandlers counts them, within ShutdownTimeout.
-	go b.dropWaiting(runCtx)
+	// Events acked and still waiting for a handler are worked on for half
+	// the shutdown budget; those left then are told nothing was done.
+	// waitHandlers counts them all, within ShutdownTimeout.
+	drop := time.AfterFunc(b.opts.ShutdownTimeout/2, func() { b.dropWaiting(runCtx) })
+	defer drop.Stop()
 	b.connected.Store(false)
 	if !stopped {
 		select {
@@ -297,8 +299,9 @@ func (b *Bot) ackEvent(ctx context.Context, ev *event, payload any) {
 // that something went wrong; it never takes the process down. The work
 // survives the end of ctx (Run waits for it, bounded), so a shutdown does
 // not cut a flow in half. At most Options.MaxHandlers run at once; the
-// others wait their turn in order (at most EventTimeout, and not past the
-// end of ctx), or are refused when Options.MaxQueuedEvents already wait.
+// others wait their turn in order (at most EventTimeout, and past the end
+// of ctx at most half of ShutdownTimeout), or are refused when
+// Options.MaxQueuedEvents already wait.
 func (b *Bot) spawn(ctx context.Context, ev *event, fn func(ctx context.Context, ev *event)) {
 	j := &job{ev: ev, run: fn}
 	b.handlers.Add(1) // for the job: done once it ran or was given up
@@ -334,11 +337,7 @@ func (b *Bot) armWait(ctx context.Context, j *job) {
 // work runs j, then every job that waits, until none is left.
 func (b *Bot) work(ctx context.Context, j *job) {
 	for ; j != nil; j = b.queue.next() {
-		if ctx.Err() != nil {
-			b.busy(ctx, j.ev) // stopping: nothing was done yet
-		} else {
-			b.handle(ctx, j.ev, j.run)
-		}
+		b.handle(ctx, j.ev, j.run)
 		b.handlers.Done()
 	}
 }
@@ -383,7 +382,8 @@ func (b *Bot) handle(ctx context.Context, ev *event, fn func(ctx context.Context
 }
 
 // dropWaiting tells everyone whose event still waits for a handler, once
-// the bot stops reading Slack, that nothing was done; a few at a time.
+// the bot stopping has given the queue its time, that nothing was done; a
+// few at a time.
 func (b *Bot) dropWaiting(ctx context.Context) {
 	left := b.queue.close()
 	var wg sync.WaitGroup
