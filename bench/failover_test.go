@@ -1,10 +1,8 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 	"github.com/accessbot/accessbot/fake/fakeslack"
 	"github.com/accessbot/accessbot/store/postgres"
 	"github.com/accessbot/accessbot/store/postgres/pgtest"
+	"github.com/accessbot/accessbot/test/proctest"
 )
 
 // measureFailover fills the failover row: two replicas on one PostgreSQL
@@ -36,7 +35,7 @@ func measureFailover(t *testing.T, sz sizes, res *results) {
 	var procs []*botProcess
 	var ports []int
 	for i := range 2 {
-		port := freePort(t)
+		port := proctest.FreePort(t)
 		text := strings.Replace(string(base), "store:\n  path: "+w.storePath(), "store:\n  url: "+dbURL, 1)
 		text = strings.Replace(text, "audit:\n  path: "+w.auditPath(), fmt.Sprintf("audit:\n  path: %s/audit-%d.jsonl", w.dir, i), 1)
 		text += fmt.Sprintf("http:\n  listen: 127.0.0.1:%d\n", port)
@@ -64,9 +63,10 @@ func measureFailover(t *testing.T, sz sizes, res *results) {
 	}
 	leader := -1
 	deadline := time.Now().Add(wait)
+	leaderClient := &http.Client{Timeout: 500 * time.Millisecond}
 	for leader < 0 {
 		for i, port := range ports {
-			if leads(port) {
+			if proctest.Leads(leaderClient, port) {
 				leader = i
 			}
 		}
@@ -115,33 +115,4 @@ func measureFailover(t *testing.T, sz sizes, res *results) {
 	}
 	procs[1-leader].stop()
 	res.logErrors += procs[1-leader].logLines("error")
-}
-
-// leads reports whether the replica serving /metrics on port says it leads.
-func leads(port int) bool {
-	client := http.Client{Timeout: 500 * time.Millisecond}
-	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if sc.Text() == "accessbot_leader 1" {
-			return true
-		}
-	}
-	return false
-}
-
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

@@ -1,11 +1,9 @@
 package crash
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 	"github.com/accessbot/accessbot/fake/fakeslack"
 	"github.com/accessbot/accessbot/store/postgres"
 	"github.com/accessbot/accessbot/store/postgres/pgtest"
+	"github.com/accessbot/accessbot/test/proctest"
 )
 
 // Replica crash test parameters. The leader is killed at least
@@ -239,7 +238,7 @@ func newReplicaSet(t *testing.T, w *world, dbURL string) *replicaSet {
 	}
 	rs := &replicaSet{w: w, procs: make([]*proc, replicas)}
 	for i := range replicas {
-		port := freePort(t)
+		port := proctest.FreePort(t)
 		text := strings.Replace(string(base), "store:\n  path: "+w.storePath, "store:\n  url: "+dbURL, 1)
 		text = strings.Replace(text, "audit:\n  path: "+w.auditPath, "audit:\n  path: "+rs.mirrorPath(i), 1)
 		if !strings.Contains(text, dbURL) || !strings.Contains(text, rs.mirrorPath(i)) {
@@ -306,7 +305,7 @@ func (rs *replicaSet) leader(ctx context.Context) (int, error) {
 	for {
 		var leading []int
 		for i := range replicas {
-			if rs.leads(client, i) {
+			if proctest.Leads(client, rs.ports[i]) {
 				leading = append(leading, i)
 			}
 		}
@@ -320,34 +319,6 @@ func (rs *replicaSet) leader(ctx context.Context) (int, error) {
 			return 0, err
 		}
 	}
-}
-
-// leads reports whether replica i's /metrics says it leads.
-func (rs *replicaSet) leads(client *http.Client, i int) bool {
-	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", rs.ports[i]))
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if sc.Text() == "accessbot_leader 1" {
-			return true
-		}
-	}
-	return false
-}
-
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // tailOf returns the last n lines of the file at path.
