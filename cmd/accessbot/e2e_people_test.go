@@ -182,6 +182,9 @@ func TestNotifyBeyondTheApproversIsToldOnly(t *testing.T) {
 	}
 	e.click(Bob, asked, bot.ActionApprove)
 	e.waitState(id, access.StateActive)
+	if !e.sb.Okta.IsMember(SandboxGroupDB, Alice.OktaID) {
+		t.Fatal("Okta does not hold the approved grant")
+	}
 	if _, err := e.sb.Slack.WaitMessageAt(e.ctx(), told.Channel, told.TS, func(m fakeslack.Message) bool {
 		return !strings.Contains(m.Text(), "its approvers decide") && strings.Contains(m.Text(), "Approved")
 	}); err != nil {
